@@ -1,0 +1,152 @@
+//! `iotlabel evaluate`.
+
+use std::path::PathBuf;
+
+use iotlabel::criteria::CriteriaSet;
+use iotlabel::evaluate::evaluate;
+use iotlabel::profile::{Profile, ProfileError};
+use iotlabel::report::{Report, render_summary, render_text};
+
+use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics, resolve_at};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scheme to evaluate against: `id@version`, `id` (newest version), `all`, or a scheme file
+    /// path. Repeatable.
+    #[arg(long, required = true, value_name = "ID|PATH")]
+    scheme: Vec<String>,
+    /// The device profile (TOML).
+    #[arg(long, value_name = "FILE")]
+    profile: PathBuf,
+    /// Evaluation time: YYYY-MM-DD or RFC 3339 (default: now). UTC.
+    #[arg(long, value_name = "DATE")]
+    at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    #[command(flatten)]
+    source: CriteriaSource,
+}
+
+/// Loads criteria plus any scheme files named on the command line.
+pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Result<(CriteriaSet, Vec<String>), u8> {
+    let paths: Vec<&String> = names.iter().filter(|n| n.ends_with(".toml")).collect();
+    let mut set = if paths.is_empty() {
+        source.load()?
+    } else {
+        let mut files = match &source.criteria {
+            None => iotlabel::criteria::bundled_files(),
+            Some(dir) => iotlabel::criteria::read_dir_files(dir).map_err(|e| {
+                eprintln!("error: {e}");
+                EXIT_IO
+            })?,
+        };
+        let mut given = Vec::new();
+        for p in &paths {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                eprintln!("error: cannot read {p}: {e}");
+                EXIT_IO
+            })?;
+            given.push(iotlabel::diag::SourceFile::new(p.as_str(), text));
+        }
+        let ids: Vec<String> = given.iter().filter_map(|f| iotlabel::criteria::identity(f)).collect();
+        files.retain(|f| iotlabel::criteria::identity(f).is_none_or(|id| !ids.contains(&id)));
+        files.extend(given);
+        let (set, diags) = iotlabel::criteria::load_files(&files);
+        if diags.has_errors() {
+            print_diagnostics(&diags);
+            return Err(EXIT_INVALID);
+        }
+        set
+    };
+    let mut keys = Vec::new();
+    for n in names {
+        if n == "all" {
+            keys.extend(set.schemes.iter().map(|s| s.key()));
+        } else if n.ends_with(".toml") {
+            let id = iotlabel::criteria::identity(&iotlabel::diag::SourceFile::new(n.as_str(), std::fs::read_to_string(n).unwrap_or_default()));
+            match id.and_then(|i| i.strip_prefix("scheme:").map(str::to_string)) {
+                Some(k) => keys.push(k),
+                None => {
+                    eprintln!("error: {n} is not a scheme file");
+                    return Err(EXIT_USAGE);
+                }
+            }
+        } else {
+            match set.scheme(n) {
+                Some(s) => keys.push(s.key()),
+                None => {
+                    let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
+                    eprintln!("error: unknown scheme `{n}`\n  help: known schemes: {}, or `all`", known.join(", "));
+                    return Err(EXIT_USAGE);
+                }
+            }
+        }
+    }
+    keys.dedup();
+    set.schemes.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    Ok((set, keys))
+}
+
+/// Loads a profile, printing problems; `Err` carries the exit code.
+pub fn load_profile(path: &std::path::Path, set: &CriteriaSet) -> Result<Profile, u8> {
+    Profile::load(path, set).map_err(|e| match e {
+        ProfileError::Io(..) => {
+            eprintln!("error: {e}");
+            EXIT_IO
+        }
+        ProfileError::Invalid(d) => {
+            print_diagnostics(&d);
+            EXIT_INVALID
+        }
+    })
+}
+
+pub fn run(a: Args) -> u8 {
+    let at = match resolve_at(a.at.as_deref()) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let (set, keys) = match load_with_scheme_files(&a.source, &a.scheme) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let profile = match load_profile(&a.profile, &set) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let reports: Vec<Report> = keys
+        .iter()
+        .filter_map(|k| set.scheme(k))
+        .map(|s| Report::new(s, &set.vocab, &profile, &evaluate(s, &profile, at)))
+        .collect();
+    match a.format {
+        Format::Json => {
+            let doc = serde_json::json!({ "format": "iotlabel-evaluation/1", "reports": reports });
+            out(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()));
+        }
+        Format::Text => {
+            let mut s = String::new();
+            if reports.len() > 1 {
+                let name = a.profile.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let rows: Vec<(String, &Report)> = reports.iter().map(|r| (name.clone(), r)).collect();
+                s.push_str(&render_summary(&rows));
+                s.push('\n');
+            }
+            for (i, r) in reports.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(&format!("\n{}\n\n", "=".repeat(78)));
+                }
+                s.push_str(&render_text(r));
+            }
+            out(&s);
+        }
+    }
+    0
+}

@@ -1,0 +1,144 @@
+//! Command-line shell: parse arguments, read files, call the library, choose the exit code.
+//!
+//! Exit codes: 0 success; 1 invalid input (criteria, profile) with diagnostics on stderr;
+//! 2 usage error; 3 a file could not be read.
+
+mod criteria_cmd;
+mod demo;
+mod evaluate_cmd;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use iotlabel::criteria::{self, CriteriaSet, LoadDirError};
+use iotlabel::diag::Diagnostics;
+
+/// Exit code: invalid input.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: usage error (clap uses 2 as well).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a file could not be read or written.
+pub const EXIT_IO: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "iotlabel", version, about = "Consumer-IoT cybersecurity labels: criteria, evaluation, reports")]
+#[command(after_help = "Exit codes: 0 success, 1 invalid input (criteria or profile), 2 usage, 3 I/O error.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with criteria files (catalogues and schemes).
+    Criteria {
+        #[command(subcommand)]
+        command: CriteriaCommand,
+    },
+    /// Evaluate a device profile against one or more schemes.
+    #[command(after_help = "Example:\n  iotlabel evaluate --scheme cls-like@2 --scheme cls-like@1 \\\n      --profile fixtures/profiles/lock-lab-tested.toml --at 2026-12-01 --format json")]
+    Evaluate(evaluate_cmd::Args),
+    /// Evaluate every bundled profile against every bundled scheme and print a table.
+    #[command(after_help = "Example:\n  iotlabel demo --at 2026-12-01")]
+    Demo(demo::Args),
+}
+
+#[derive(Subcommand)]
+enum CriteriaCommand {
+    /// Load and validate criteria; print every problem with file:line:col and help.
+    #[command(after_help = "Examples:\n  iotlabel criteria check                       # the bundled criteria\n  iotlabel criteria check my-scheme.toml        # one file, against the bundled catalogues\n  iotlabel criteria check --criteria ./criteria # a whole tree")]
+    Check(criteria_cmd::Args),
+}
+
+/// Where criteria come from: the bundled copy, or a directory.
+#[derive(clap::Args, Clone, Default)]
+pub struct CriteriaSource {
+    /// Load criteria from this directory instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub criteria: Option<PathBuf>,
+}
+
+impl CriteriaSource {
+    /// Loads the criteria, printing problems; `Err` carries the exit code.
+    pub fn load(&self) -> Result<CriteriaSet, u8> {
+        match &self.criteria {
+            None => criteria::load_bundled().map_err(|d| {
+                print_diagnostics(&d);
+                EXIT_INVALID
+            }),
+            Some(dir) => criteria::load_dir(dir).map_err(|e| match e {
+                LoadDirError::Io(..) => {
+                    eprintln!("error: {e}");
+                    EXIT_IO
+                }
+                LoadDirError::Invalid(d) => {
+                    print_diagnostics(&d);
+                    EXIT_INVALID
+                }
+            }),
+        }
+    }
+}
+
+/// Runs the CLI.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Criteria { command: CriteriaCommand::Check(a) } => criteria_cmd::run(a),
+        Command::Evaluate(a) => evaluate_cmd::run(a),
+        Command::Demo(a) => demo::run(a),
+    };
+    ExitCode::from(code)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub fn out(s: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(s.as_bytes());
+    let _ = o.flush();
+}
+
+/// Prints diagnostics to stderr with source snippets.
+pub fn print_diagnostics(d: &Diagnostics) {
+    use std::io::IsTerminal as _;
+    let theme = if std::io::stderr().is_terminal() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let mut s = String::new();
+    for diag in &d.0 {
+        // The plain first line is greppable and stable; the snippet follows.
+        s.push_str(&format!("{}: {}: {}\n", diag.location(), if diag.severity == iotlabel::diag::Severity::Error { "error" } else { "warning" }, diag.message));
+        let mut snippet = String::new();
+        if handler.render_report(&mut snippet, diag).is_ok() {
+            s.push_str(&snippet);
+        }
+        s.push('\n');
+    }
+    let errors = d.error_count();
+    let warnings = d.0.len() - errors;
+    s.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(s.as_bytes());
+}
+
+/// Parses `--at`, defaulting to the current time (the only place the clock is read).
+pub fn resolve_at(at: Option<&str>) -> Result<jiff::Timestamp, u8> {
+    match at {
+        None => Ok(jiff::Timestamp::now()),
+        Some(s) => iotlabel::time::parse_at(s).map_err(|e| {
+            eprintln!("error: --at: {e}");
+            EXIT_USAGE
+        }),
+    }
+}

@@ -1,0 +1,253 @@
+//! The validated criteria: types that cannot hold a bad state once loading succeeded.
+
+use std::sync::Arc;
+
+use super::rule::Rule;
+use super::vocab::Vocabulary;
+
+/// Whether a provision is a "shall" or a "should".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum Modal {
+    /// Mandatory.
+    M,
+    /// Recommended.
+    R,
+}
+
+/// A catalogue's numbered condition, mapped onto features.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The catalogue's own id ("1" ... "13").
+    pub id: String,
+    /// Short own-words text.
+    pub text: String,
+    /// When it holds, over features only.
+    pub when: Rule,
+}
+
+/// One requirement (a provision of a catalogue, or a scheme-local requirement).
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    /// `id@version` of the catalogue, or `scheme` for scheme-local requirements.
+    pub origin: String,
+    /// The requirement id (`5.1-1`).
+    pub id: String,
+    /// Clause reference, if any.
+    pub clause: Option<String>,
+    /// Short own-words title.
+    pub title: String,
+    /// M or R.
+    pub modal: Modal,
+    /// Conditions that must all hold for the requirement to apply.
+    pub conditions: Vec<Arc<Condition>>,
+    /// What a manufacturer should do.
+    pub remediation: String,
+    /// The rule that decides it from declarations.
+    pub rule: Rule,
+}
+
+impl Requirement {
+    /// The status as the standard writes it: M, MC, R or RC.
+    pub fn status(&self) -> &'static str {
+        match (self.modal, self.conditions.is_empty()) {
+            (Modal::M, true) => "M",
+            (Modal::M, false) => "MC",
+            (Modal::R, true) => "R",
+            (Modal::R, false) => "RC",
+        }
+    }
+}
+
+/// A requirement catalogue such as ETSI EN 303 645 V2.1.1.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    /// Catalogue id.
+    pub id: String,
+    /// Catalogue version.
+    pub version: String,
+    /// Title.
+    pub title: String,
+    /// Where the provisions come from.
+    pub source: String,
+    /// Its conditions.
+    pub conditions: Vec<Arc<Condition>>,
+    /// Its requirements, in file order.
+    pub requirements: Vec<Arc<Requirement>>,
+    /// The file it was loaded from.
+    pub path: String,
+}
+
+impl Catalogue {
+    /// `id@version`.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+}
+
+/// How much assurance a verdict carries, or a tier demands. Ordered weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    /// The manufacturer's own declaration.
+    SelfDeclared,
+    /// A lab reviewed the declared design (ETSI TS 103 701 conceptual assessment).
+    LabReviewed,
+    /// A lab tested the device (functional assessment).
+    LabTested,
+}
+
+impl Assurance {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Assurance::SelfDeclared => "self-declared",
+            Assurance::LabReviewed => "lab-reviewed",
+            Assurance::LabTested => "lab-tested",
+        }
+    }
+
+    /// Plain words for consumers and reports.
+    pub fn words(self) -> &'static str {
+        match self {
+            Assurance::SelfDeclared => "self-declared, not lab-tested",
+            Assurance::LabReviewed => "declaration reviewed by a lab, not lab-tested",
+            Assurance::LabTested => "lab-tested",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "self-declared" => Some(Assurance::SelfDeclared),
+            "lab-reviewed" => Some(Assurance::LabReviewed),
+            "lab-tested" => Some(Assurance::LabTested),
+            _ => None,
+        }
+    }
+}
+
+/// How a scheme shows its tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TierDisplay {
+    /// "Level 2".
+    Level,
+    /// "★★".
+    Stars,
+}
+
+/// One requirement a tier lists, with the assurance it demands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierEntry {
+    /// Index into [`Scheme::requirements`].
+    pub req: usize,
+    /// The assurance a MET verdict needs for this tier.
+    pub assurance: Assurance,
+}
+
+/// One tier of a scheme.
+#[derive(Debug, Clone)]
+pub struct Tier {
+    /// 1..n.
+    pub rank: u32,
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The assurance this tier demands by default.
+    pub assurance: Assurance,
+    /// What the tier needs, beyond the tiers below.
+    pub entries: Vec<TierEntry>,
+}
+
+/// Label validity rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    /// Years from issue.
+    pub max_years: u32,
+    /// Never beyond `support.period_end`.
+    pub cap_at_support_end: bool,
+}
+
+/// A validated label scheme with its requirements resolved.
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    /// Scheme id.
+    pub id: String,
+    /// Scheme version.
+    pub version: u32,
+    /// Display name.
+    pub name: String,
+    /// Who issues the label.
+    pub issuing_body: String,
+    /// Level or stars.
+    pub tier_display: TierDisplay,
+    /// May a manufacturer sign its self-declared tiers?
+    pub self_declaration: bool,
+    /// Validity rules.
+    pub validity: Validity,
+    /// `id@version` of each catalogue it builds on.
+    pub catalogues: Vec<String>,
+    /// Resolved requirements, in the scheme's resolved order.
+    pub requirements: Vec<Arc<Requirement>>,
+    /// Tiers, by rank.
+    pub tiers: Vec<Tier>,
+    /// SHA-256 of the canonical encoding (see `criteria/README.md`).
+    pub digest: [u8; 32],
+    /// The file it was loaded from.
+    pub path: String,
+}
+
+impl Scheme {
+    /// `id@version`.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+
+    /// The tier as the scheme shows it: "Level 2" or "★★".
+    pub fn tier_label(&self, tier: &Tier) -> String {
+        match self.tier_display {
+            TierDisplay::Level => tier.name.clone(),
+            TierDisplay::Stars => "★".repeat(tier.rank as usize),
+        }
+    }
+
+    /// The criteria digest as lower-case hex.
+    pub fn digest_hex(&self) -> String {
+        hex::encode(self.digest)
+    }
+}
+
+/// Everything loaded from a criteria tree.
+#[derive(Debug, Clone, Default)]
+pub struct CriteriaSet {
+    /// Features and properties.
+    pub vocab: Vocabulary,
+    /// Catalogues.
+    pub catalogues: Vec<Arc<Catalogue>>,
+    /// Schemes, sorted by id then version.
+    pub schemes: Vec<Scheme>,
+}
+
+impl CriteriaSet {
+    /// Finds a scheme by `id@version`, or by `id` alone (the newest version).
+    pub fn scheme(&self, name: &str) -> Option<&Scheme> {
+        match name.split_once('@') {
+            Some((id, v)) => self.schemes.iter().find(|s| s.id == id && s.version.to_string() == v),
+            None => self.schemes.iter().filter(|s| s.id == name).max_by_key(|s| s.version),
+        }
+    }
+
+    /// Every requirement id known to any catalogue or scheme.
+    pub fn requirement_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .catalogues
+            .iter()
+            .flat_map(|c| c.requirements.iter().map(|r| r.id.as_str()))
+            .chain(self.schemes.iter().flat_map(|s| s.requirements.iter().map(|r| r.id.as_str())))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}

@@ -1,0 +1,34 @@
+//! # iotlabel
+//!
+//! Consumer-IoT cybersecurity labels in the spirit of ISO/IEC 27404. The pipeline, one module
+//! per step:
+//!
+//! ```text
+//!  criteria/*.toml ──► criteria ──┐
+//!  (catalogues, schemes)          ├──► evaluate ──► report (text, JSON)
+//!  profile.toml ─────► profile ───┘        │
+//!                                          └──► label claims ──► COSE_Sign1 ──► QR ──► artwork
+//!                                               (later issues)        verify ◄── registry
+//! ```
+//!
+//! - [`criteria`]: the feature and property vocabulary, requirement catalogues (ETSI EN 303 645
+//!   V2.1.1 ...) and schemes that build tiers on them; loaded in two stages with every problem
+//!   reported at its `file:line:col`; each scheme has a criteria digest.
+//! - [`profile`]: a device's identity, features, declarations and lab results, validated
+//!   against the vocabulary.
+//! - [`evaluate`]: the pure, total, deterministic engine: (scheme, profile, time) -> verdict per
+//!   requirement, provenance, tier, and what blocks the next tier.
+//! - [`report`]: the evaluation as a value, rendered as text and stable JSON.
+//!
+//! Time is always a parameter: nothing in the library reads the clock.
+
+#![forbid(unsafe_code)]
+
+pub mod criteria;
+pub mod diag;
+pub mod evaluate;
+pub mod profile;
+pub mod report;
+pub mod time;
+mod toml_read;
+pub mod value;

@@ -1,0 +1,294 @@
+//! Reports: an [`Evaluation`] turned into words a lab or a manufacturer can act on. A report is
+//! a value: it serialises to stable JSON (`docs/report-format.md`) and renders as text, tier
+//! first, then the gap to the next tier, then every requirement.
+
+mod explain;
+mod text;
+
+use serde::Serialize;
+
+use crate::criteria::model::{Assurance, Scheme};
+use crate::criteria::vocab::Vocabulary;
+use crate::evaluate::{Basis, BlockReason, Evaluation, Outcome, Provenance};
+use crate::profile::{Device, Method, Profile, Verdict};
+use crate::time::format_ts;
+
+pub use text::{render_summary, render_text};
+
+/// Format identifier of the JSON report.
+pub const REPORT_FORMAT: &str = "iotlabel-report/1";
+
+/// A scheme, as a report names it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SchemeRef {
+    /// Scheme id.
+    pub id: String,
+    /// Scheme version.
+    pub version: u32,
+    /// Display name.
+    pub name: String,
+    /// Issuing body.
+    pub issuing_body: String,
+    /// Criteria digest (hex SHA-256).
+    pub criteria_digest: String,
+}
+
+/// A tier, as a report names it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TierRef {
+    /// Rank, 1..n.
+    pub rank: u32,
+    /// Tier id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// As the scheme shows it ("Level 2", "★★").
+    pub label: String,
+    /// The assurance the tier demands.
+    pub assurance: Assurance,
+}
+
+/// One tier's state.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TierLine {
+    /// Which tier.
+    #[serde(flatten)]
+    pub tier: TierRef,
+    /// Holds together with every tier below.
+    pub holds: bool,
+    /// Own requirements satisfied.
+    pub satisfied: usize,
+    /// Own requirements listed.
+    pub required: usize,
+    /// "Level 2: 31 of 33 requirements satisfied".
+    pub summary: String,
+}
+
+/// A requirement that blocks the next tier.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BlockerLine {
+    /// Requirement id.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// M / MC / R / RC.
+    pub status: String,
+    /// Why it blocks (kebab-case code).
+    pub reason: BlockReason,
+    /// The same in words.
+    pub reason_text: String,
+    /// The assurance the tier demands for it.
+    pub needs: Assurance,
+    /// What the evidence says.
+    pub detail: String,
+    /// What to do.
+    pub remediation: String,
+}
+
+/// The next tier and what blocks it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Gap {
+    /// The tier.
+    #[serde(flatten)]
+    pub tier: TierRef,
+    /// Every requirement of that tier not yet satisfied, in scheme order.
+    pub blockers: Vec<BlockerLine>,
+}
+
+/// One lab result, as reported.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LabLine {
+    /// Test case id, if any.
+    pub test_case: Option<String>,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Conceptual or functional.
+    pub method: Method,
+    /// Lab id.
+    pub lab: String,
+    /// Date.
+    pub date: String,
+    /// Evidence digest.
+    pub evidence_digest: Option<String>,
+}
+
+/// One requirement's row.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RequirementLine {
+    /// Requirement id.
+    pub id: String,
+    /// `catalogue@version` or `scheme`.
+    pub catalogue: String,
+    /// Clause reference.
+    pub clause: Option<String>,
+    /// Short title.
+    pub title: String,
+    /// M / MC / R / RC.
+    pub status: String,
+    /// The verdict.
+    pub outcome: Outcome,
+    /// Its provenance.
+    pub provenance: Option<Provenance>,
+    /// Why, in words.
+    pub detail: String,
+    /// Evidence links of the declarations used.
+    pub evidence: Vec<String>,
+    /// Lab results on it.
+    pub lab_results: Vec<LabLine>,
+}
+
+/// A complete assessment report for one profile against one scheme.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Report {
+    /// Always [`REPORT_FORMAT`].
+    pub format: &'static str,
+    /// Evaluation time (UTC).
+    pub evaluated_at: String,
+    /// The scheme.
+    pub scheme: SchemeRef,
+    /// The device.
+    pub device: Device,
+    /// Support period end, if declared.
+    pub support_period_end: Option<String>,
+    /// The tier reached, if any.
+    pub tier: Option<TierRef>,
+    /// Every tier.
+    pub tiers: Vec<TierLine>,
+    /// The next tier and what blocks it (absent at the top tier).
+    pub next_tier: Option<Gap>,
+    /// Every requirement, in scheme order.
+    pub requirements: Vec<RequirementLine>,
+    /// Features the profile does not state (their conditions were treated as holding).
+    pub unstated_features: Vec<String>,
+}
+
+fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
+    let t = &scheme.tiers[i];
+    TierRef { rank: t.rank, id: t.id.clone(), name: t.name.clone(), label: scheme.tier_label(t), assurance: t.assurance }
+}
+
+impl Report {
+    /// Builds the report.
+    pub fn new(scheme: &Scheme, vocab: &Vocabulary, profile: &Profile, ev: &Evaluation) -> Report {
+        let requirements: Vec<RequirementLine> = scheme
+            .requirements
+            .iter()
+            .zip(&ev.results)
+            .map(|(req, r)| RequirementLine {
+                id: req.id.clone(),
+                catalogue: req.origin.clone(),
+                clause: req.clause.clone(),
+                title: req.title.clone(),
+                status: req.status().to_string(),
+                outcome: r.outcome,
+                provenance: r.provenance,
+                detail: explain::detail(req, r, profile, vocab, ev.at),
+                evidence: if matches!(r.basis, Basis::Rule) { explain::evidence(req, profile) } else { Vec::new() },
+                lab_results: profile
+                    .tested
+                    .iter()
+                    .filter(|t| t.requirement == req.id)
+                    .map(|t| LabLine {
+                        test_case: t.test_case.clone(),
+                        verdict: t.verdict,
+                        method: t.method,
+                        lab: t.lab.clone(),
+                        date: t.date.display(),
+                        evidence_digest: t.evidence_digest.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let tiers = scheme
+            .tiers
+            .iter()
+            .zip(&ev.tiers)
+            .enumerate()
+            .map(|(i, (t, tr))| TierLine {
+                tier: tier_ref(scheme, i),
+                holds: tr.holds,
+                satisfied: tr.satisfied,
+                required: tr.required,
+                summary: format!("{}: {} of {} requirements satisfied", t.name, tr.satisfied, tr.required),
+            })
+            .collect();
+        let next = ev.tier.map_or(0, |i| i + 1);
+        let next_tier = ev.tiers.get(next).map(|tr| Gap {
+            tier: tier_ref(scheme, next),
+            blockers: tr
+                .blockers
+                .iter()
+                .map(|b| {
+                    let line = &requirements[b.req];
+                    let req = &scheme.requirements[b.req];
+                    BlockerLine {
+                        id: line.id.clone(),
+                        title: line.title.clone(),
+                        status: line.status.clone(),
+                        reason: b.reason,
+                        reason_text: reason_text(b.reason, b.needs),
+                        needs: b.needs,
+                        detail: line.detail.clone(),
+                        remediation: remediation(b.reason, b.needs, &req.remediation),
+                    }
+                })
+                .collect(),
+        });
+        let support_period_end = vocab
+            .property("support.period_end")
+            .and_then(|p| profile.declared.get(usize::from(p)).and_then(Option::as_ref))
+            .and_then(|d| match &d.value {
+                crate::value::Value::Date(d) => Some(d.display()),
+                _ => None,
+            });
+        Report {
+            format: REPORT_FORMAT,
+            evaluated_at: format_ts(ev.at),
+            scheme: SchemeRef {
+                id: scheme.id.clone(),
+                version: scheme.version,
+                name: scheme.name.clone(),
+                issuing_body: scheme.issuing_body.clone(),
+                criteria_digest: scheme.digest_hex(),
+            },
+            device: profile.device.clone(),
+            support_period_end,
+            tier: ev.tier.map(|i| tier_ref(scheme, i)),
+            tiers,
+            next_tier,
+            requirements,
+            unstated_features: vocab
+                .features
+                .iter()
+                .zip(&profile.features)
+                .filter(|(_, v)| v.is_none())
+                .map(|(f, _)| f.name.clone())
+                .collect(),
+        }
+    }
+
+    /// Pretty JSON (stable key order, as declared in the structs).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+fn reason_text(reason: BlockReason, needs: Assurance) -> String {
+    match reason {
+        BlockReason::OnlyDeclared | BlockReason::OnlyReviewed => format!("{}: the tier needs {}", reason.words(), needs.name()),
+        other => other.words().to_string(),
+    }
+}
+
+fn remediation(reason: BlockReason, needs: Assurance, text: &str) -> String {
+    match reason {
+        BlockReason::OnlyDeclared | BlockReason::OnlyReviewed => match needs {
+            Assurance::LabTested => "Have an accredited lab test it (functional assessment) and record the result.".to_string(),
+            _ => "Have an accredited lab review the declaration (conceptual assessment) and record the result.".to_string(),
+        },
+        BlockReason::MissingJustification => "Give a justification for the not-applicable claim, or meet the provision.".to_string(),
+        BlockReason::NotApplicableRefused => format!("Mandatory provisions cannot be waived. {text}"),
+        BlockReason::Inconclusive => format!("Resolve the inconclusive lab result and re-test. {text}"),
+        _ => text.to_string(),
+    }
+}
