@@ -9,12 +9,18 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// One input file, kept whole so diagnostics can point into it.
-#[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it (or the bundled path).
     pub path: String,
     /// The file's text.
     pub text: String,
+}
+
+impl fmt::Debug for SourceFile {
+    // The path only: the text can be large and would drown every assertion message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile").field("path", &self.path).finish_non_exhaustive()
+    }
 }
 
 impl SourceFile {
@@ -155,6 +161,33 @@ impl miette::Diagnostic for Diagnostic {
     }
 }
 
+/// A view of a diagnostic for miette's renderer: the message with its location, help apart.
+#[derive(Debug)]
+pub struct Rendered<'a>(pub &'a Diagnostic);
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.location(), self.0.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.0)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::help(self.0)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        miette::Diagnostic::source_code(self.0)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        miette::Diagnostic::labels(self.0)
+    }
+}
+
 /// Every problem found while loading some files. Errors reject the input; warnings do not.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -215,10 +248,16 @@ pub fn suggest<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = 
     if let Some(c) = did_you_mean(name, candidates.clone()) {
         return format!("did you mean `{c}`?");
     }
-    let all: Vec<&str> = candidates.into_iter().collect();
+    let mut all: Vec<&str> = candidates.into_iter().collect();
+    if all.is_empty() {
+        return format!("no {what} are defined here");
+    }
+    let list = |xs: &[&str]| xs.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
     if all.len() <= 12 {
-        format!("valid {what}: {}", all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+        format!("valid {what}: {}", list(&all))
     } else {
-        format!("see the list of valid {what} in criteria/README.md")
+        // Too many to list: show the nearest few.
+        all.sort_by(|a, b| strsim::jaro_winkler(name, b).total_cmp(&strsim::jaro_winkler(name, a)).then(a.cmp(b)));
+        format!("none of the known {what} is close; the nearest are {}", list(&all[..5]))
     }
 }

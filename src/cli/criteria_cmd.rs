@@ -38,14 +38,8 @@ pub fn run(a: Args) -> u8 {
             }
         }
     }
-    // A given file replaces the base file that defines the same thing.
-    let replaced: Vec<String> = given.iter().filter_map(|f| criteria::identity(f)).collect();
-    let mut files: Vec<Arc<SourceFile>> = base
-        .into_iter()
-        .filter(|f| criteria::identity(f).is_none_or(|id| !replaced.contains(&id)))
-        .collect();
-    files.extend(given.iter().cloned());
-    let (set, diags) = criteria::load_files(&files);
+    let count = base.len() + given.len();
+    let (set, diags) = criteria::load_overlay(base, given);
     if !diags.0.is_empty() {
         print_diagnostics(&diags);
     }
@@ -67,7 +61,7 @@ pub fn run(a: Args) -> u8 {
             sc.path
         ));
     }
-    s.push_str(&format!("ok: {} file(s), no errors\n", files.len()));
+    s.push_str(&format!("ok: {} file(s), no errors\n", count));
     out(&s);
     0
 }

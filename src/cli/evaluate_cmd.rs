@@ -40,7 +40,7 @@ pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Resu
     let mut set = if paths.is_empty() {
         source.load()?
     } else {
-        let mut files = match &source.criteria {
+        let files = match &source.criteria {
             None => iotlabel::criteria::bundled_files(),
             Some(dir) => iotlabel::criteria::read_dir_files(dir).map_err(|e| {
                 eprintln!("error: {e}");
@@ -55,10 +55,7 @@ pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Resu
             })?;
             given.push(iotlabel::diag::SourceFile::new(p.as_str(), text));
         }
-        let ids: Vec<String> = given.iter().filter_map(|f| iotlabel::criteria::identity(f)).collect();
-        files.retain(|f| iotlabel::criteria::identity(f).is_none_or(|id| !ids.contains(&id)));
-        files.extend(given);
-        let (set, diags) = iotlabel::criteria::load_files(&files);
+        let (set, diags) = iotlabel::criteria::load_overlay(files, given);
         if diags.has_errors() {
             print_diagnostics(&diags);
             return Err(EXIT_INVALID);

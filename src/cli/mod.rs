@@ -117,10 +117,8 @@ pub fn print_diagnostics(d: &Diagnostics) {
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut s = String::new();
     for diag in &d.0 {
-        // The plain first line is greppable and stable; the snippet follows.
-        s.push_str(&format!("{}: {}: {}\n", diag.location(), if diag.severity == iotlabel::diag::Severity::Error { "error" } else { "warning" }, diag.message));
         let mut snippet = String::new();
-        if handler.render_report(&mut snippet, diag).is_ok() {
+        if handler.render_report(&mut snippet, &iotlabel::diag::Rendered(diag)).is_ok() {
             s.push_str(&snippet);
         }
         s.push('\n');

@@ -52,6 +52,7 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
             "issuing_body": s.issuing_body,
             "tier_display": s.tier_display,
             "self_declaration": s.self_declaration,
+            "illustrative": s.illustrative,
             "validity": { "max_years": s.validity.max_years, "cap_at_support_end": s.validity.cap_at_support_end },
         },
         "requirements": requirements,

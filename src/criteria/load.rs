@@ -238,9 +238,14 @@ fn read_catalogue(doc: &Val<'_>, vocab: &Vocabulary, path: &str, ctx: &mut Ctx<'
         (Some(i), Some(v)) => format!("{}@{}", i.get_ref(), v.get_ref()),
         _ => String::new(),
     };
+    let declared = match top.get("requirement").map(|v| v.get_ref()) {
+        Some(DeValue::Array(a)) => a.len(),
+        Some(_) => 1,
+        None => 0,
+    };
     let reqs = read_requirements(&mut top, &origin, &conditions, vocab, ctx);
     top.finish(ctx);
-    if reqs.is_empty() {
+    if declared == 0 {
         ctx.error(span.clone(), "the catalogue has no requirements", "add [[requirement]] tables");
     }
     Some((
@@ -341,6 +346,7 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
         }
     });
     let self_declaration = head.opt_bool("self_declaration", ctx).is_some_and(|b| *b.get_ref());
+    let illustrative = head.opt_bool("illustrative", ctx).is_some_and(|b| *b.get_ref());
     let cat_names = head.opt_str_array("catalogues", ctx).unwrap_or_default();
     let validity = head.required("validity", ctx).and_then(|v| Table::new(v, "[scheme.validity]", ctx)).and_then(|mut v| {
         let max_years = v.opt_int("max_years", ctx);
@@ -475,6 +481,7 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
         issuing_body: issuing_body.into_inner(),
         tier_display,
         self_declaration,
+        illustrative,
         validity,
         catalogues: catalogues.iter().map(|c| c.key()).collect(),
         requirements: order,

@@ -54,6 +54,19 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()>
     Ok(())
 }
 
+/// Loads `base` with `given` on top: a given file replaces the base file that defines the same
+/// thing (same catalogue or scheme `id@version`, or the features / properties file). This is how
+/// `iotlabel criteria check FILE` checks one file against the bundled criteria.
+pub fn load_overlay(base: Vec<Arc<SourceFile>>, given: Vec<Arc<SourceFile>>) -> (CriteriaSet, Diagnostics) {
+    let replaced: Vec<String> = given.iter().filter_map(|f| identity(f)).collect();
+    let mut files: Vec<Arc<SourceFile>> = base
+        .into_iter()
+        .filter(|f| identity(f).is_none_or(|id| !replaced.contains(&id)))
+        .collect();
+    files.extend(given);
+    load_files(&files)
+}
+
 fn finish((set, diags): (CriteriaSet, Diagnostics)) -> Result<CriteriaSet, Diagnostics> {
     if diags.has_errors() { Err(diags) } else { Ok(set) }
 }

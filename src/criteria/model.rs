@@ -184,6 +184,8 @@ pub struct Scheme {
     pub tier_display: TierDisplay,
     /// May a manufacturer sign its self-declared tiers?
     pub self_declaration: bool,
+    /// Parts of the scheme are not confirmed from its official text: labels are illustrative.
+    pub illustrative: bool,
     /// Validity rules.
     pub validity: Validity,
     /// `id@version` of each catalogue it builds on.

@@ -205,8 +205,21 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
         };
         // Report unknown keys first: a misspelt operator is the likely cause.
         let stray: Vec<&str> = keys.iter().map(String::as_str).filter(|k| *k != "property" && !OPS.contains(k)).collect();
+        // Spellings borrowed from other languages get the exact operator, not a guess.
+        let alias = |s: &str| match s {
+            "gte" | ">=" => Some("ge"),
+            "lte" | "<=" => Some("le"),
+            "neq" | "!=" => Some("ne"),
+            "equals" | "==" => Some("eq"),
+            ">" => Some("gt"),
+            "<" => Some("lt"),
+            _ => None,
+        };
         let help = match stray.first() {
-            Some(s) if ops.is_empty() => suggest(s, "operators", OPS),
+            Some(s) if ops.is_empty() => match alias(s) {
+                Some(a) => format!("did you mean `{a}`?"),
+                None => suggest(s, "operators", OPS),
+            },
             _ => "write exactly one operator, e.g. `{ property = \"tls.min_version\", ge = \"1.2\" }`".to_string(),
         };
         ctx.error(v.span(), msg, help);

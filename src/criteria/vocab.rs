@@ -234,7 +234,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
         ctx.error(
             span.clone(),
             format!("{what} must be {expected}, found {}", type_name(v.get_ref())),
-            format!("write a {} value, e.g. {example}", ty.name()),
+            format!("write {} value, e.g. {example}", article(ty.name())),
         );
         None
     };
@@ -295,6 +295,11 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
         }
         (PropertyType::Set(_), _) => mismatch(ctx, "an array", "`[80, 443]`"),
     }
+}
+
+fn article(word: &str) -> String {
+    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
 /// Reads one set item (for `contains`).

@@ -1,0 +1,88 @@
+//! Bad-input vectors: one file per mistake under `fixtures/bad/{criteria,profiles}/`, each
+//! stating the errors it must produce in `# expect: LINE:COL: message` header lines. Every
+//! expected error must be reported, at that position, and no other error in that file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use iotlabel::criteria::{self, CriteriaSet};
+use iotlabel::diag::{Diagnostics, Severity, SourceFile};
+use iotlabel::profile::Profile;
+
+fn expectations(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(|s| s.trim().to_string())
+        .collect()
+}
+
+fn actual(diags: &Diagnostics, path: &str) -> Vec<String> {
+    diags
+        .0
+        .iter()
+        .filter(|d| d.severity == Severity::Error && d.file.path == path)
+        .map(|d| {
+            let (line, col) = d.line_col().unwrap_or((0, 0));
+            format!("{line}:{col}: {}", d.message)
+        })
+        .collect()
+}
+
+fn files(dir: &str) -> Vec<Arc<SourceFile>> {
+    let mut paths: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let rel = format!("{dir}/{}", p.file_name().unwrap_or_default().to_string_lossy());
+            SourceFile::new(rel, std::fs::read_to_string(p).unwrap_or_default())
+        })
+        .collect()
+}
+
+fn check(file: &SourceFile, diags: &Diagnostics) -> Option<String> {
+    let want = expectations(&file.text);
+    let got = actual(diags, &file.path);
+    if want.is_empty() {
+        return Some(format!("{}: no `# expect:` lines", file.path));
+    }
+    if want != got {
+        return Some(format!("{}:\n  expected:\n    {}\n  got:\n    {}", file.path, want.join("\n    "), got.join("\n    ")));
+    }
+    None
+}
+
+#[test]
+fn bad_criteria_files_report_every_planted_mistake() {
+    let mut failures = Vec::new();
+    let cases = files("fixtures/bad/criteria");
+    assert!(cases.len() >= 6, "too few criteria vectors");
+    for f in cases {
+        let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&f)]);
+        // The bundled criteria must stay clean whatever file is checked on top.
+        let others: Vec<String> = diags.0.iter().filter(|d| d.file.path != f.path).map(|d| d.to_string()).collect();
+        assert!(others.is_empty(), "bundled criteria reported problems: {others:?}");
+        failures.extend(check(&f, &diags));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn bad_profiles_report_every_planted_mistake() {
+    let set: CriteriaSet = criteria::load_bundled().expect("bundled criteria load");
+    let mut failures = Vec::new();
+    let cases = files("fixtures/bad/profiles");
+    assert!(cases.len() >= 5, "too few profile vectors");
+    for f in cases {
+        match Profile::parse(&f, &set) {
+            Ok(_) => failures.push(format!("{}: loaded without error", f.path)),
+            Err(diags) => failures.extend(check(&f, &diags)),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
