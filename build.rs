@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -23,11 +25,20 @@ fn main() {
     files.sort();
     let mut src = String::from("&[\n");
     for f in &files {
-        let rel = f.strip_prefix(&root).unwrap_or(f).to_string_lossy().replace('\\', "/");
-        let _ = writeln!(src, "    ({rel:?}, include_str!({:?})),", f.to_string_lossy());
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let _ = writeln!(
+            src,
+            "    ({rel:?}, include_str!({:?})),",
+            f.to_string_lossy()
+        );
     }
     src.push(']');
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("bundled_criteria.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("bundled_criteria.rs");
     if let Err(e) = std::fs::write(&out, src) {
         panic!("cannot write {}: {e}", out.display());
     }

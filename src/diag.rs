@@ -19,7 +19,9 @@ pub struct SourceFile {
 impl fmt::Debug for SourceFile {
     // The path only: the text can be large and would drown every assertion message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SourceFile").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,7 +234,10 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(name, c);
@@ -244,7 +249,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// A help line offering the closest candidate, or listing the valid choices when few.
-pub fn suggest<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub fn suggest<'a>(
+    name: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     if let Some(c) = did_you_mean(name, candidates.clone()) {
         return format!("did you mean `{c}`?");
     }
@@ -252,12 +261,24 @@ pub fn suggest<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = 
     if all.is_empty() {
         return format!("no {what} are defined here");
     }
-    let list = |xs: &[&str]| xs.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let list = |xs: &[&str]| {
+        xs.iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if all.len() <= 12 {
         format!("valid {what}: {}", list(&all))
     } else {
         // Too many to list: show the nearest few.
-        all.sort_by(|a, b| strsim::jaro_winkler(name, b).total_cmp(&strsim::jaro_winkler(name, a)).then(a.cmp(b)));
-        format!("none of the known {what} is close; the nearest are {}", list(&all[..5]))
+        all.sort_by(|a, b| {
+            strsim::jaro_winkler(name, b)
+                .total_cmp(&strsim::jaro_winkler(name, a))
+                .then(a.cmp(b))
+        });
+        format!(
+            "none of the known {what} is close; the nearest are {}",
+            list(&all[..5])
+        )
     }
 }

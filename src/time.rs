@@ -85,7 +85,9 @@ impl DateValue {
 }
 
 fn bad_date(s: &str) -> String {
-    format!("`{s}` is not a date: write YYYY-MM-DD, YYYY-MM or an RFC 3339 timestamp such as 2026-12-01T00:00:00Z")
+    format!(
+        "`{s}` is not a date: write YYYY-MM-DD, YYYY-MM or an RFC 3339 timestamp such as 2026-12-01T00:00:00Z"
+    )
 }
 
 fn midnight(d: Date) -> Result<Timestamp, String> {
@@ -139,7 +141,15 @@ mod tests {
 
     #[test]
     fn bad_dates_are_errors_not_panics() {
-        for s in ["", "2027-13", "2027-02-30", "yesterday", "2027-1", "9999999-01-01", "2027-00"] {
+        for s in [
+            "",
+            "2027-13",
+            "2027-02-30",
+            "yesterday",
+            "2027-1",
+            "9999999-01-01",
+            "2027-00",
+        ] {
             assert!(DateValue::parse(s).is_err(), "{s}");
         }
     }

@@ -26,27 +26,44 @@ pub struct Ctx<'f> {
 
 impl Ctx<'_> {
     /// Records an error with a help line.
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.diags
             .push(Diagnostic::error(self.file, span, message).with_help(help));
     }
 
     /// Records a warning with a help line.
-    pub fn warning(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+    pub fn warning(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.diags
             .push(Diagnostic::warning(self.file, span, message).with_help(help));
     }
 }
 
 /// Parses a whole document. A syntax error is reported (with its span) and gives `None`.
-pub fn parse_document<'i>(file: &'i Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Spanned<DeTable<'i>>> {
+pub fn parse_document<'i>(
+    file: &'i Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<DeTable<'i>>> {
     match DeTable::parse(&file.text) {
         Ok(t) => Some(t),
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             diags.push(
-                Diagnostic::error(file, span, format!("TOML syntax error: {}", e.message().trim()))
-                    .with_help("fix the TOML syntax; nothing else in this file was checked"),
+                Diagnostic::error(
+                    file,
+                    span,
+                    format!("TOML syntax error: {}", e.message().trim()),
+                )
+                .with_help("fix the TOML syntax; nothing else in this file was checked"),
             );
             None
         }
@@ -153,14 +170,20 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// An optional array of strings.
-    pub fn opt_str_array(&mut self, key: &'static str, ctx: &mut Ctx<'_>) -> Option<Vec<Spanned<String>>> {
+    pub fn opt_str_array(
+        &mut self,
+        key: &'static str,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Vec<Spanned<String>>> {
         let v = self.get(key)?;
         let arr = as_array(v, key, ctx)?;
         Some(arr.iter().filter_map(|e| as_string(e, key, ctx)).collect())
     }
 
     /// All entries, in file order, marking every key as known (for maps keyed by name).
-    pub fn entries(&mut self) -> impl Iterator<Item = (&'a Spanned<std::borrow::Cow<'i, str>>, &'a Val<'i>)> {
+    pub fn entries(
+        &mut self,
+    ) -> impl Iterator<Item = (&'a Spanned<std::borrow::Cow<'i, str>>, &'a Val<'i>)> {
         self.used.iter_mut().for_each(|u| *u = true);
         self.entries.iter()
     }
@@ -216,7 +239,11 @@ pub fn as_int(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<i64>>
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
             Ok(n) => Some(Spanned::new(v.span(), n)),
             Err(_) => {
-                ctx.error(v.span(), format!("`{key}` is out of range"), "use a 64-bit integer");
+                ctx.error(
+                    v.span(),
+                    format!("`{key}` is out of range"),
+                    "use a 64-bit integer",
+                );
                 None
             }
         },

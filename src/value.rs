@@ -154,7 +154,11 @@ impl Value {
         match self {
             Value::Bool(b) => json!(b),
             Value::Int(i) => json!(i),
-            Value::Enum(_) | Value::Version(_) | Value::Date(_) | Value::Url(_) | Value::Text(_) => {
+            Value::Enum(_)
+            | Value::Version(_)
+            | Value::Date(_)
+            | Value::Url(_)
+            | Value::Text(_) => {
                 json!(self.display(ty))
             }
             Value::IntSet(s) => json!(s),

@@ -2,6 +2,8 @@
 //! stating the errors it must produce in `# expect: LINE:COL: message` header lines. Every
 //! expected error must be reported, at that position, and no other error in that file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,7 +41,10 @@ fn files(dir: &str) -> Vec<Arc<SourceFile>> {
     paths
         .iter()
         .map(|p| {
-            let rel = format!("{dir}/{}", p.file_name().unwrap_or_default().to_string_lossy());
+            let rel = format!(
+                "{dir}/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            );
             SourceFile::new(rel, std::fs::read_to_string(p).unwrap_or_default())
         })
         .collect()
@@ -52,7 +57,12 @@ fn check(file: &SourceFile, diags: &Diagnostics) -> Option<String> {
         return Some(format!("{}: no `# expect:` lines", file.path));
     }
     if want != got {
-        return Some(format!("{}:\n  expected:\n    {}\n  got:\n    {}", file.path, want.join("\n    "), got.join("\n    ")));
+        return Some(format!(
+            "{}:\n  expected:\n    {}\n  got:\n    {}",
+            file.path,
+            want.join("\n    "),
+            got.join("\n    ")
+        ));
     }
     None
 }
@@ -65,8 +75,16 @@ fn bad_criteria_files_report_every_planted_mistake() {
     for f in cases {
         let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&f)]);
         // The bundled criteria must stay clean whatever file is checked on top.
-        let others: Vec<String> = diags.0.iter().filter(|d| d.file.path != f.path).map(|d| d.to_string()).collect();
-        assert!(others.is_empty(), "bundled criteria reported problems: {others:?}");
+        let others: Vec<String> = diags
+            .0
+            .iter()
+            .filter(|d| d.file.path != f.path)
+            .map(|d| d.to_string())
+            .collect();
+        assert!(
+            others.is_empty(),
+            "bundled criteria reported problems: {others:?}"
+        );
         failures.extend(check(&f, &diags));
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -47,9 +47,18 @@ pub fn run(a: Args) -> u8 {
         return EXIT_INVALID;
     }
     let mut s = String::new();
-    s.push_str(&format!("features:   {}\nproperties: {}\n", set.vocab.features.len(), set.vocab.properties.len()));
+    s.push_str(&format!(
+        "features:   {}\nproperties: {}\n",
+        set.vocab.features.len(),
+        set.vocab.properties.len()
+    ));
     for c in &set.catalogues {
-        s.push_str(&format!("catalogue   {:<28} {:>3} requirements  {}\n", c.key(), c.requirements.len(), c.path));
+        s.push_str(&format!(
+            "catalogue   {:<28} {:>3} requirements  {}\n",
+            c.key(),
+            c.requirements.len(),
+            c.path
+        ));
     }
     for sc in &set.schemes {
         s.push_str(&format!(

@@ -30,9 +30,16 @@ pub fn run(a: Args) -> u8 {
         Err(c) => return c,
     };
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(&a.fixtures) {
-        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect(),
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}\n  help: run the demo from the repository root, or pass --fixtures DIR", a.fixtures.display());
+            eprintln!(
+                "error: cannot read {}: {e}\n  help: run the demo from the repository root, or pass --fixtures DIR",
+                a.fixtures.display()
+            );
             return EXIT_IO;
         }
     };
@@ -43,9 +50,15 @@ pub fn run(a: Args) -> u8 {
             Ok(x) => x,
             Err(c) => return c,
         };
-        let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
         for s in &set.schemes {
-            reports.push((name.clone(), Report::new(s, &set.vocab, &profile, &evaluate(s, &profile, at))));
+            reports.push((
+                name.clone(),
+                Report::new(s, &set.vocab, &profile, &evaluate(s, &profile, at)),
+            ));
         }
     }
     let rows: Vec<(String, &Report)> = reports.iter().map(|(n, r)| (n.clone(), r)).collect();

@@ -7,7 +7,9 @@ use iotlabel::evaluate::evaluate;
 use iotlabel::profile::{Profile, ProfileError};
 use iotlabel::report::{Report, render_summary, render_text};
 
-use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics, resolve_at};
+use super::{
+    CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics, resolve_at,
+};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -35,7 +37,10 @@ pub struct Args {
 }
 
 /// Loads criteria plus any scheme files named on the command line.
-pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Result<(CriteriaSet, Vec<String>), u8> {
+pub fn load_with_scheme_files(
+    source: &CriteriaSource,
+    names: &[String],
+) -> Result<(CriteriaSet, Vec<String>), u8> {
     let paths: Vec<&String> = names.iter().filter(|n| n.ends_with(".toml")).collect();
     let mut set = if paths.is_empty() {
         source.load()?
@@ -67,7 +72,10 @@ pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Resu
         if n == "all" {
             keys.extend(set.schemes.iter().map(|s| s.key()));
         } else if n.ends_with(".toml") {
-            let id = iotlabel::criteria::identity(&iotlabel::diag::SourceFile::new(n.as_str(), std::fs::read_to_string(n).unwrap_or_default()));
+            let id = iotlabel::criteria::identity(&iotlabel::diag::SourceFile::new(
+                n.as_str(),
+                std::fs::read_to_string(n).unwrap_or_default(),
+            ));
             match id.and_then(|i| i.strip_prefix("scheme:").map(str::to_string)) {
                 Some(k) => keys.push(k),
                 None => {
@@ -80,14 +88,18 @@ pub fn load_with_scheme_files(source: &CriteriaSource, names: &[String]) -> Resu
                 Some(s) => keys.push(s.key()),
                 None => {
                     let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
-                    eprintln!("error: unknown scheme `{n}`\n  help: known schemes: {}, or `all`", known.join(", "));
+                    eprintln!(
+                        "error: unknown scheme `{n}`\n  help: known schemes: {}, or `all`",
+                        known.join(", ")
+                    );
                     return Err(EXIT_USAGE);
                 }
             }
         }
     }
     keys.dedup();
-    set.schemes.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    set.schemes
+        .sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     Ok((set, keys))
 }
 
@@ -126,13 +138,21 @@ pub fn run(a: Args) -> u8 {
     match a.format {
         Format::Json => {
             let doc = serde_json::json!({ "format": "iotlabel-evaluation/1", "reports": reports });
-            out(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()));
+            out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
         }
         Format::Text => {
             let mut s = String::new();
             if reports.len() > 1 {
-                let name = a.profile.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-                let rows: Vec<(String, &Report)> = reports.iter().map(|r| (name.clone(), r)).collect();
+                let name = a
+                    .profile
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let rows: Vec<(String, &Report)> =
+                    reports.iter().map(|r| (name.clone(), r)).collect();
                 s.push_str(&render_summary(&rows));
                 s.push('\n');
             }

@@ -23,8 +23,14 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "iotlabel", version, about = "Consumer-IoT cybersecurity labels: criteria, evaluation, reports")]
-#[command(after_help = "Exit codes: 0 success, 1 invalid input (criteria or profile), 2 usage, 3 I/O error.")]
+#[command(
+    name = "iotlabel",
+    version,
+    about = "Consumer-IoT cybersecurity labels: criteria, evaluation, reports"
+)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 invalid input (criteria or profile), 2 usage, 3 I/O error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +44,9 @@ enum Command {
         command: CriteriaCommand,
     },
     /// Evaluate a device profile against one or more schemes.
-    #[command(after_help = "Example:\n  iotlabel evaluate --scheme cls-like@2 --scheme cls-like@1 \\\n      --profile fixtures/profiles/lock-lab-tested.toml --at 2026-12-01 --format json")]
+    #[command(
+        after_help = "Example:\n  iotlabel evaluate --scheme cls-like@2 --scheme cls-like@1 \\\n      --profile fixtures/profiles/lock-lab-tested.toml --at 2026-12-01 --format json"
+    )]
     Evaluate(evaluate_cmd::Args),
     /// Evaluate every bundled profile against every bundled scheme and print a table.
     #[command(after_help = "Example:\n  iotlabel demo --at 2026-12-01")]
@@ -48,7 +56,9 @@ enum Command {
 #[derive(Subcommand)]
 enum CriteriaCommand {
     /// Load and validate criteria; print every problem with file:line:col and help.
-    #[command(after_help = "Examples:\n  iotlabel criteria check                       # the bundled criteria\n  iotlabel criteria check my-scheme.toml        # one file, against the bundled catalogues\n  iotlabel criteria check --criteria ./criteria # a whole tree")]
+    #[command(
+        after_help = "Examples:\n  iotlabel criteria check                       # the bundled criteria\n  iotlabel criteria check my-scheme.toml        # one file, against the bundled catalogues\n  iotlabel criteria check --criteria ./criteria # a whole tree"
+    )]
     Check(criteria_cmd::Args),
 }
 
@@ -92,7 +102,9 @@ pub fn run() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Criteria { command: CriteriaCommand::Check(a) } => criteria_cmd::run(a),
+        Command::Criteria {
+            command: CriteriaCommand::Check(a),
+        } => criteria_cmd::run(a),
         Command::Evaluate(a) => evaluate_cmd::run(a),
         Command::Demo(a) => demo::run(a),
     };
@@ -118,7 +130,10 @@ pub fn print_diagnostics(d: &Diagnostics) {
     let mut s = String::new();
     for diag in &d.0 {
         let mut snippet = String::new();
-        if handler.render_report(&mut snippet, &iotlabel::diag::Rendered(diag)).is_ok() {
+        if handler
+            .render_report(&mut snippet, &iotlabel::diag::Rendered(diag))
+            .is_ok()
+        {
             s.push_str(&snippet);
         }
         s.push('\n');

@@ -38,7 +38,9 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
         let ty = match &prop.ty {
             PropertyType::Int { min, max } => json!({ "type": "int", "min": min, "max": max }),
             PropertyType::Enum(values) => json!({ "type": "enum", "values": values }),
-            PropertyType::Set(item) => json!({ "type": "set", "item": match item { crate::value::SetItem::Int => "int", crate::value::SetItem::String => "string" } }),
+            PropertyType::Set(item) => {
+                json!({ "type": "set", "item": match item { crate::value::SetItem::Int => "int", crate::value::SetItem::String => "string" } })
+            }
             other => json!({ "type": other.name() }),
         };
         properties.insert(prop.name.clone(), ty);

@@ -12,7 +12,10 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::digest::scheme_digest;
-use super::model::{Assurance, Catalogue, Condition, CriteriaSet, Modal, Requirement, Scheme, Tier, TierDisplay, TierEntry, Validity};
+use super::model::{
+    Assurance, Catalogue, Condition, CriteriaSet, Modal, Requirement, Scheme, Tier, TierDisplay,
+    TierEntry, Validity,
+};
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, suggest};
@@ -27,7 +30,9 @@ enum Kind {
 }
 
 fn kind_of(doc: &Val<'_>) -> Option<Kind> {
-    let DeValue::Table(t) = doc.get_ref() else { return None };
+    let DeValue::Table(t) = doc.get_ref() else {
+        return None;
+    };
     let has = |k: &str| t.iter().any(|(key, _)| key.get_ref().as_ref() == k);
     if has("scheme") {
         Some(Kind::Scheme)
@@ -49,15 +54,21 @@ pub fn identity(file: &SourceFile) -> Option<String> {
     let doc: Val<'_> = Spanned::new(doc.span(), DeValue::Table(doc.into_inner()));
     let kind = kind_of(&doc)?;
     let key = |head: &str| -> Option<String> {
-        let DeValue::Table(t) = doc.get_ref() else { return None };
+        let DeValue::Table(t) = doc.get_ref() else {
+            return None;
+        };
         let (_, h) = t.iter().find(|(k, _)| k.get_ref().as_ref() == head)?;
-        let DeValue::Table(h) = h.get_ref() else { return None };
+        let DeValue::Table(h) = h.get_ref() else {
+            return None;
+        };
         let field = |name: &str| {
-            h.iter().find(|(k, _)| k.get_ref().as_ref() == name).map(|(_, v)| match v.get_ref() {
-                DeValue::String(s) => s.to_string(),
-                DeValue::Integer(i) => i.as_str().to_string(),
-                _ => String::new(),
-            })
+            h.iter()
+                .find(|(k, _)| k.get_ref().as_ref() == name)
+                .map(|(_, v)| match v.get_ref() {
+                    DeValue::String(s) => s.to_string(),
+                    DeValue::Integer(i) => i.as_str().to_string(),
+                    _ => String::new(),
+                })
         };
         Some(format!("{head}:{}@{}", field("id")?, field("version")?))
     };
@@ -90,7 +101,10 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
     let mut set = CriteriaSet::default();
     let mut vocab = Vocabulary::default();
     for (kind, file, doc) in &parsed {
-        let mut ctx = Ctx { file, diags: &mut diags };
+        let mut ctx = Ctx {
+            file,
+            diags: &mut diags,
+        };
         match kind {
             Kind::Features => vocab.read_features(doc, &mut ctx),
             Kind::Properties => vocab.read_properties(doc, &mut ctx),
@@ -103,10 +117,17 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         if *kind != Kind::Catalogue {
             continue;
         }
-        let mut ctx = Ctx { file, diags: &mut diags };
+        let mut ctx = Ctx {
+            file,
+            diags: &mut diags,
+        };
         if let Some((cat, span)) = read_catalogue(doc, &set.vocab, &file.path, &mut ctx) {
             if cat_spans.insert(cat.key(), ()).is_some() {
-                ctx.error(span, format!("catalogue `{}` is defined in more than one file", cat.key()), "keep one file per catalogue version");
+                ctx.error(
+                    span,
+                    format!("catalogue `{}` is defined in more than one file", cat.key()),
+                    "keep one file per catalogue version",
+                );
             } else {
                 set.catalogues.push(Arc::new(cat));
             }
@@ -116,29 +137,52 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         if *kind != Kind::Scheme {
             continue;
         }
-        let mut ctx = Ctx { file, diags: &mut diags };
+        let mut ctx = Ctx {
+            file,
+            diags: &mut diags,
+        };
         if let Some((scheme, span)) = read_scheme(doc, &set, &file.path, &mut ctx) {
             if set.schemes.iter().any(|s| s.key() == scheme.key()) {
-                ctx.error(span, format!("scheme `{}` is defined in more than one file", scheme.key()), "give the new file another version");
+                ctx.error(
+                    span,
+                    format!("scheme `{}` is defined in more than one file", scheme.key()),
+                    "give the new file another version",
+                );
             } else {
                 set.schemes.push(scheme);
             }
         }
     }
-    set.schemes.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    set.schemes
+        .sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     diags.sort();
     (set, diags)
 }
 
-fn read_conditions(top: &mut Table<'_, '_>, vocab: &Vocabulary, ctx: &mut Ctx<'_>) -> Vec<Arc<Condition>> {
+fn read_conditions(
+    top: &mut Table<'_, '_>,
+    vocab: &Vocabulary,
+    ctx: &mut Ctx<'_>,
+) -> Vec<Arc<Condition>> {
     let mut out = Vec::new();
-    let Some(cs) = top.get("condition") else { return out };
-    let Some(mut cs) = Table::new(cs, "[condition]", ctx) else { return out };
+    let Some(cs) = top.get("condition") else {
+        return out;
+    };
+    let Some(mut cs) = Table::new(cs, "[condition]", ctx) else {
+        return out;
+    };
     for (k, v) in cs.entries() {
         let id = k.get_ref().to_string();
-        let Some(mut t) = Table::new(v, &format!("condition `{id}`"), ctx) else { continue };
-        let text = t.req_str("text", ctx).map(|s| s.into_inner()).unwrap_or_default();
-        let when = t.required("when", ctx).and_then(|w| parse_rule(w, vocab, RuleContext::Condition, ctx));
+        let Some(mut t) = Table::new(v, &format!("condition `{id}`"), ctx) else {
+            continue;
+        };
+        let text = t
+            .req_str("text", ctx)
+            .map(|s| s.into_inner())
+            .unwrap_or_default();
+        let when = t
+            .required("when", ctx)
+            .and_then(|w| parse_rule(w, vocab, RuleContext::Condition, ctx));
         t.finish(ctx);
         if let Some(when) = when {
             out.push(Arc::new(Condition { id, text, when }));
@@ -155,24 +199,33 @@ fn read_requirements(
     ctx: &mut Ctx<'_>,
 ) -> Vec<(Range<usize>, Arc<Requirement>)> {
     let mut out: Vec<(Range<usize>, Arc<Requirement>)> = Vec::new();
-    let Some(rs) = top.get("requirement") else { return out };
-    let Some(arr) = as_array(rs, "requirement", ctx) else { return out };
+    let Some(rs) = top.get("requirement") else {
+        return out;
+    };
+    let Some(arr) = as_array(rs, "requirement", ctx) else {
+        return out;
+    };
     for v in arr {
-        let Some(mut t) = Table::new(v, "a [[requirement]]", ctx) else { continue };
+        let Some(mut t) = Table::new(v, "a [[requirement]]", ctx) else {
+            continue;
+        };
         let id = t.req_str("id", ctx);
         let clause = t.opt_str("clause", ctx).map(|s| s.into_inner());
         let title = t.req_str("title", ctx).map(|s| s.into_inner());
         let status = t.req_str("status", ctx);
         let conds = t.opt_str_array("conditions", ctx).unwrap_or_default();
         let remediation = t.req_str("remediation", ctx).map(|s| s.into_inner());
-        let rule = t.required("rule", ctx).and_then(|r| parse_rule(r, vocab, RuleContext::RequirementTop, ctx));
+        let rule = t
+            .required("rule", ctx)
+            .and_then(|r| parse_rule(r, vocab, RuleContext::RequirementTop, ctx));
         t.finish(ctx);
         let modal = status.as_ref().and_then(|s| match s.get_ref().as_str() {
             "M" => Some(Modal::M),
             "R" => Some(Modal::R),
             other => {
                 let help = if other == "MC" || other == "RC" {
-                    "write the modal (M or R) in `status` and list the conditions in `conditions`".to_string()
+                    "write the modal (M or R) in `status` and list the conditions in `conditions`"
+                        .to_string()
                 } else {
                     "status is `M` (shall) or `R` (should)".to_string()
                 };
@@ -187,20 +240,32 @@ fn read_requirements(
                 None => ctx.error(
                     c.span(),
                     format!("unknown condition `{}`", c.get_ref()),
-                    suggest(c.get_ref(), "conditions", conditions.iter().map(|x| x.id.as_str())),
+                    suggest(
+                        c.get_ref(),
+                        "conditions",
+                        conditions.iter().map(|x| x.id.as_str()),
+                    ),
                 ),
             }
         }
         let Some(id) = id else { continue };
         if let Some((first, _)) = out.iter().find(|(_, r)| r.id == *id.get_ref()) {
             let (line, _) = ctx.file.line_col(first.start);
-            ctx.error(id.span(), format!("duplicate requirement id `{}`", id.get_ref()), format!("the first definition is on line {line}; ids must be unique"));
+            ctx.error(
+                id.span(),
+                format!("duplicate requirement id `{}`", id.get_ref()),
+                format!("the first definition is on line {line}; ids must be unique"),
+            );
             continue;
         }
         if resolved.len() != conds.len() {
             continue;
         }
-        let (Some(title), Some(modal), Some(remediation), Some(rule)) = (title, modal, remediation, rule) else { continue };
+        let (Some(title), Some(modal), Some(remediation), Some(rule)) =
+            (title, modal, remediation, rule)
+        else {
+            continue;
+        };
         out.push((
             id.span(),
             Arc::new(Requirement {
@@ -218,9 +283,16 @@ fn read_requirements(
     out
 }
 
-fn read_catalogue(doc: &Val<'_>, vocab: &Vocabulary, path: &str, ctx: &mut Ctx<'_>) -> Option<(Catalogue, Range<usize>)> {
+fn read_catalogue(
+    doc: &Val<'_>,
+    vocab: &Vocabulary,
+    path: &str,
+    ctx: &mut Ctx<'_>,
+) -> Option<(Catalogue, Range<usize>)> {
     let mut top = Table::new(doc, "the catalogue file", ctx)?;
-    let head = top.get("catalogue").and_then(|h| Table::new(h, "[catalogue]", ctx));
+    let head = top
+        .get("catalogue")
+        .and_then(|h| Table::new(h, "[catalogue]", ctx));
     let conditions = read_conditions(&mut top, vocab, ctx);
     let (id, version, title, source, span) = match head {
         Some(mut h) => {
@@ -246,7 +318,11 @@ fn read_catalogue(doc: &Val<'_>, vocab: &Vocabulary, path: &str, ctx: &mut Ctx<'
     let reqs = read_requirements(&mut top, &origin, &conditions, vocab, ctx);
     top.finish(ctx);
     if declared == 0 {
-        ctx.error(span.clone(), "the catalogue has no requirements", "add [[requirement]] tables");
+        ctx.error(
+            span.clone(),
+            "the catalogue has no requirements",
+            "add [[requirement]] tables",
+        );
     }
     Some((
         Catalogue {
@@ -278,7 +354,11 @@ fn read_assurance(s: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Assurance> {
         ctx.error(
             s.span(),
             format!("unknown assurance `{}`", s.get_ref()),
-            suggest(s.get_ref(), "assurances", ["self-declared", "lab-reviewed", "lab-tested"]),
+            suggest(
+                s.get_ref(),
+                "assurances",
+                ["self-declared", "lab-reviewed", "lab-tested"],
+            ),
         );
     }
     a
@@ -286,29 +366,49 @@ fn read_assurance(s: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Assurance> {
 
 fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
     let mut out = Vec::new();
-    let Some(ts) = top.required("tier", ctx) else { return out };
-    let Some(arr) = as_array(ts, "tier", ctx) else { return out };
+    let Some(ts) = top.required("tier", ctx) else {
+        return out;
+    };
+    let Some(arr) = as_array(ts, "tier", ctx) else {
+        return out;
+    };
     for v in arr {
-        let Some(mut t) = Table::new(v, "a [[tier]]", ctx) else { continue };
+        let Some(mut t) = Table::new(v, "a [[tier]]", ctx) else {
+            continue;
+        };
         let rank = t.opt_int("rank", ctx);
         if rank.is_none() && t.get("rank").is_none() {
-            ctx.error(t.span.clone(), "a [[tier]] is missing the key `rank`", "add `rank = 1` (ranks run 1..n)");
+            ctx.error(
+                t.span.clone(),
+                "a [[tier]] is missing the key `rank`",
+                "add `rank = 1` (ranks run 1..n)",
+            );
         }
         let id = t.req_str("id", ctx);
         let name = t.req_str("name", ctx);
-        let assurance = t.req_str("assurance", ctx).and_then(|a| read_assurance(&a, ctx));
-        let all_mandatory = t.opt_bool("all_mandatory", ctx).is_some_and(|b| *b.get_ref());
+        let assurance = t
+            .req_str("assurance", ctx)
+            .and_then(|a| read_assurance(&a, ctx));
+        let all_mandatory = t
+            .opt_bool("all_mandatory", ctx)
+            .is_some_and(|b| *b.get_ref());
         let mut entries = Vec::new();
         if let Some(rs) = t.get("requirements")
             && let Some(arr) = as_array(rs, "requirements", ctx)
         {
             for e in arr {
                 match e.get_ref() {
-                    DeValue::String(s) => entries.push((Spanned::new(e.span(), s.to_string()), None)),
+                    DeValue::String(s) => {
+                        entries.push((Spanned::new(e.span(), s.to_string()), None))
+                    }
                     DeValue::Table(_) => {
-                        let Some(mut et) = Table::new(e, "a tier entry", ctx) else { continue };
+                        let Some(mut et) = Table::new(e, "a tier entry", ctx) else {
+                            continue;
+                        };
                         let rid = et.req_str("id", ctx);
-                        let a = et.req_str("assurance", ctx).and_then(|a| read_assurance(&a, ctx));
+                        let a = et
+                            .req_str("assurance", ctx)
+                            .and_then(|a| read_assurance(&a, ctx));
                         et.finish(ctx);
                         if let (Some(rid), Some(a)) = (rid, a) {
                             entries.push((rid, Some(a)));
@@ -323,47 +423,90 @@ fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
         let span = t.span.clone();
         t.finish(ctx);
         if let (Some(rank), Some(id), Some(name), Some(assurance)) = (rank, id, name, assurance) {
-            out.push(RawTier { rank, id, name: name.into_inner(), assurance, entries, all_mandatory, span });
+            out.push(RawTier {
+                rank,
+                id,
+                name: name.into_inner(),
+                assurance,
+                entries,
+                all_mandatory,
+                span,
+            });
         }
     }
     out
 }
 
-fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) -> Option<(Scheme, Range<usize>)> {
+fn read_scheme(
+    doc: &Val<'_>,
+    set: &CriteriaSet,
+    path: &str,
+    ctx: &mut Ctx<'_>,
+) -> Option<(Scheme, Range<usize>)> {
     let vocab = &set.vocab;
     let mut top = Table::new(doc, "the scheme file", ctx)?;
-    let mut head = top.get("scheme").and_then(|h| Table::new(h, "[scheme]", ctx))?;
+    let mut head = top
+        .get("scheme")
+        .and_then(|h| Table::new(h, "[scheme]", ctx))?;
     let id = head.req_str("id", ctx);
-    let version = head.required("version", ctx).and_then(|v| crate::toml_read::as_int(v, "version", ctx));
+    let version = head
+        .required("version", ctx)
+        .and_then(|v| crate::toml_read::as_int(v, "version", ctx));
     let name = head.req_str("name", ctx);
     let issuing_body = head.req_str("issuing_body", ctx);
-    let tier_display = head.req_str("tier_display", ctx).and_then(|s| match s.get_ref().as_str() {
-        "level" => Some(TierDisplay::Level),
-        "stars" => Some(TierDisplay::Stars),
-        other => {
-            ctx.error(s.span(), format!("unknown tier_display `{other}`"), "use \"level\" or \"stars\"");
-            None
-        }
-    });
-    let self_declaration = head.opt_bool("self_declaration", ctx).is_some_and(|b| *b.get_ref());
-    let illustrative = head.opt_bool("illustrative", ctx).is_some_and(|b| *b.get_ref());
-    let cat_names = head.opt_str_array("catalogues", ctx).unwrap_or_default();
-    let validity = head.required("validity", ctx).and_then(|v| Table::new(v, "[scheme.validity]", ctx)).and_then(|mut v| {
-        let max_years = v.opt_int("max_years", ctx);
-        if max_years.is_none() {
-            ctx.error(v.span.clone(), "[scheme.validity] is missing `max_years`", "add `max_years = 3`");
-        }
-        let cap = v.opt_bool("cap_at_support_end", ctx).is_none_or(|b| *b.get_ref());
-        v.finish(ctx);
-        let my = max_years?;
-        match u32::try_from(*my.get_ref()) {
-            Ok(y) if (1..=10).contains(&y) => Some(Validity { max_years: y, cap_at_support_end: cap }),
-            _ => {
-                ctx.error(my.span(), "max_years must be between 1 and 10", "a label must expire; pick the scheme's validity in years");
+    let tier_display = head
+        .req_str("tier_display", ctx)
+        .and_then(|s| match s.get_ref().as_str() {
+            "level" => Some(TierDisplay::Level),
+            "stars" => Some(TierDisplay::Stars),
+            other => {
+                ctx.error(
+                    s.span(),
+                    format!("unknown tier_display `{other}`"),
+                    "use \"level\" or \"stars\"",
+                );
                 None
             }
-        }
-    });
+        });
+    let self_declaration = head
+        .opt_bool("self_declaration", ctx)
+        .is_some_and(|b| *b.get_ref());
+    let illustrative = head
+        .opt_bool("illustrative", ctx)
+        .is_some_and(|b| *b.get_ref());
+    let cat_names = head.opt_str_array("catalogues", ctx).unwrap_or_default();
+    let validity = head
+        .required("validity", ctx)
+        .and_then(|v| Table::new(v, "[scheme.validity]", ctx))
+        .and_then(|mut v| {
+            let max_years = v.opt_int("max_years", ctx);
+            if max_years.is_none() {
+                ctx.error(
+                    v.span.clone(),
+                    "[scheme.validity] is missing `max_years`",
+                    "add `max_years = 3`",
+                );
+            }
+            let cap = v
+                .opt_bool("cap_at_support_end", ctx)
+                .is_none_or(|b| *b.get_ref());
+            v.finish(ctx);
+            let my = max_years?;
+            match u32::try_from(*my.get_ref()) {
+                Ok(y) if (1..=10).contains(&y) => Some(Validity {
+                    max_years: y,
+                    cap_at_support_end: cap,
+                }),
+                _ => {
+                    ctx.error(
+                        my.span(),
+                        "max_years must be between 1 and 10",
+                        "a label must expire; pick the scheme's validity in years",
+                    );
+                    None
+                }
+            }
+        });
     let head_span = head.span.clone();
     head.finish(ctx);
 
@@ -374,7 +517,14 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
             None => ctx.error(
                 c.span(),
                 format!("unknown catalogue `{}`", c.get_ref()),
-                format!("known catalogues: {}", set.catalogues.iter().map(|x| format!("`{}`", x.key())).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "known catalogues: {}",
+                    set.catalogues
+                        .iter()
+                        .map(|x| format!("`{}`", x.key()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         }
     }
@@ -390,10 +540,21 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
         let expected = i64::try_from(i).unwrap_or(i64::MAX) + 1;
         if *t.rank.get_ref() != expected {
             ranks_ok = false;
-            let what = if raw_tiers.iter().filter(|x| x.rank.get_ref() == t.rank.get_ref()).count() > 1 {
-                format!("tier rank {} is used twice, so one of those tiers is unreachable", t.rank.get_ref())
+            let what = if raw_tiers
+                .iter()
+                .filter(|x| x.rank.get_ref() == t.rank.get_ref())
+                .count()
+                > 1
+            {
+                format!(
+                    "tier rank {} is used twice, so one of those tiers is unreachable",
+                    t.rank.get_ref()
+                )
             } else {
-                format!("tier rank {} leaves a gap: expected rank {expected}", t.rank.get_ref())
+                format!(
+                    "tier rank {} leaves a gap: expected rank {expected}",
+                    t.rank.get_ref()
+                )
             };
             ctx.error(t.rank.span(), what, "number tiers 1, 2, 3 ... without gaps; tier n holds only if every tier below holds");
         }
@@ -401,7 +562,11 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
     let mut seen_ids: Vec<&str> = Vec::new();
     for t in &raw_tiers {
         if seen_ids.contains(&t.id.get_ref().as_str()) {
-            ctx.error(t.id.span(), format!("duplicate tier id `{}`", t.id.get_ref()), "tier ids must be unique");
+            ctx.error(
+                t.id.span(),
+                format!("duplicate tier id `{}`", t.id.get_ref()),
+                "tier ids must be unique",
+            );
         }
         seen_ids.push(t.id.get_ref());
     }
@@ -412,7 +577,11 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
     let mut ok = ranks_ok;
     for t in &raw_tiers {
         let mut entries: Vec<TierEntry> = Vec::new();
-        let add = |req: &Arc<Requirement>, a: Assurance, order: &mut Vec<Arc<Requirement>>, entries: &mut Vec<TierEntry>| -> bool {
+        let add = |req: &Arc<Requirement>,
+                   a: Assurance,
+                   order: &mut Vec<Arc<Requirement>>,
+                   entries: &mut Vec<TierEntry>|
+         -> bool {
             let idx = match order.iter().position(|r| Arc::ptr_eq(r, req)) {
                 Some(i) => i,
                 None => {
@@ -423,7 +592,10 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
             if entries.iter().any(|e| e.req == idx) {
                 return false;
             }
-            entries.push(TierEntry { req: idx, assurance: a });
+            entries.push(TierEntry {
+                req: idx,
+                assurance: a,
+            });
             true
         };
         for (rid, a) in &t.entries {
@@ -433,7 +605,15 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
                 continue;
             };
             if !add(&req, a.unwrap_or(t.assurance), &mut order, &mut entries) {
-                ctx.error(rid.span(), format!("requirement `{}` is listed twice in tier `{}`", rid.get_ref(), t.id.get_ref()), "list it once");
+                ctx.error(
+                    rid.span(),
+                    format!(
+                        "requirement `{}` is listed twice in tier `{}`",
+                        rid.get_ref(),
+                        t.id.get_ref()
+                    ),
+                    "list it once",
+                );
             }
             if req.rule.never_holds() {
                 ok = false;
@@ -453,7 +633,11 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
         }
         if entries.is_empty() {
             ok = false;
-            ctx.error(t.span.clone(), format!("tier `{}` lists no requirements", t.id.get_ref()), "list `requirements = [...]` or set `all_mandatory = true`");
+            ctx.error(
+                t.span.clone(),
+                format!("tier `{}` lists no requirements", t.id.get_ref()),
+                "list `requirements = [...]` or set `all_mandatory = true`",
+            );
         }
         tiers.push(Tier {
             rank: u32::try_from(*t.rank.get_ref()).unwrap_or(0),
@@ -466,9 +650,20 @@ fn read_scheme(doc: &Val<'_>, set: &CriteriaSet, path: &str, ctx: &mut Ctx<'_>) 
     if raw_tiers.is_empty() {
         return None;
     }
-    let (id, version, name, issuing_body, tier_display, validity) = (id?, version?, name?, issuing_body?, tier_display?, validity?);
+    let (id, version, name, issuing_body, tier_display, validity) = (
+        id?,
+        version?,
+        name?,
+        issuing_body?,
+        tier_display?,
+        validity?,
+    );
     let Ok(version_u) = u32::try_from(*version.get_ref()) else {
-        ctx.error(version.span(), "scheme version must be a positive integer", "write `version = 1`");
+        ctx.error(
+            version.span(),
+            "scheme version must be a positive integer",
+            "write `version = 1`",
+        );
         return None;
     };
     if !ok || catalogues.len() != cat_names.len() {
@@ -503,16 +698,27 @@ fn resolve_requirement(
     if let Some((_, r)) = local.iter().find(|(_, r)| r.id == name) {
         return Some(Arc::clone(r));
     }
-    let hits: Vec<&Arc<Requirement>> = catalogues.iter().filter_map(|c| c.requirements.iter().find(|r| r.id == name)).collect();
+    let hits: Vec<&Arc<Requirement>> = catalogues
+        .iter()
+        .filter_map(|c| c.requirements.iter().find(|r| r.id == name))
+        .collect();
     match hits.as_slice() {
         [one] => Some(Arc::clone(one)),
         [] => {
             let all: Vec<&str> = local
                 .iter()
                 .map(|(_, r)| r.id.as_str())
-                .chain(catalogues.iter().flat_map(|c| c.requirements.iter().map(|r| r.id.as_str())))
+                .chain(
+                    catalogues
+                        .iter()
+                        .flat_map(|c| c.requirements.iter().map(|r| r.id.as_str())),
+                )
                 .collect();
-            ctx.error(rid.span(), format!("unknown requirement `{name}`"), suggest(name, "requirement ids", all.iter().copied()));
+            ctx.error(
+                rid.span(),
+                format!("unknown requirement `{name}`"),
+                suggest(name, "requirement ids", all.iter().copied()),
+            );
             None
         }
         _ => {

@@ -36,7 +36,8 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<Arc<SourceFile>>, LoadDirError> 
     paths.sort();
     let mut files = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| LoadDirError::Io(p.display().to_string(), e))?;
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| LoadDirError::Io(p.display().to_string(), e))?;
         files.push(SourceFile::new(p.display().to_string(), text));
     }
     Ok(files)
@@ -57,7 +58,10 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()>
 /// Loads `base` with `given` on top: a given file replaces the base file that defines the same
 /// thing (same catalogue or scheme `id@version`, or the features / properties file). This is how
 /// `iotlabel criteria check FILE` checks one file against the bundled criteria.
-pub fn load_overlay(base: Vec<Arc<SourceFile>>, given: Vec<Arc<SourceFile>>) -> (CriteriaSet, Diagnostics) {
+pub fn load_overlay(
+    base: Vec<Arc<SourceFile>>,
+    given: Vec<Arc<SourceFile>>,
+) -> (CriteriaSet, Diagnostics) {
     let replaced: Vec<String> = given.iter().filter_map(|f| identity(f)).collect();
     let mut files: Vec<Arc<SourceFile>> = base
         .into_iter()
@@ -68,7 +72,11 @@ pub fn load_overlay(base: Vec<Arc<SourceFile>>, given: Vec<Arc<SourceFile>>) -> 
 }
 
 fn finish((set, diags): (CriteriaSet, Diagnostics)) -> Result<CriteriaSet, Diagnostics> {
-    if diags.has_errors() { Err(diags) } else { Ok(set) }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(set)
+    }
 }
 
 /// Why a criteria directory could not be loaded.

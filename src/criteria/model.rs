@@ -235,8 +235,15 @@ impl CriteriaSet {
     /// Finds a scheme by `id@version`, or by `id` alone (the newest version).
     pub fn scheme(&self, name: &str) -> Option<&Scheme> {
         match name.split_once('@') {
-            Some((id, v)) => self.schemes.iter().find(|s| s.id == id && s.version.to_string() == v),
-            None => self.schemes.iter().filter(|s| s.id == name).max_by_key(|s| s.version),
+            Some((id, v)) => self
+                .schemes
+                .iter()
+                .find(|s| s.id == id && s.version.to_string() == v),
+            None => self
+                .schemes
+                .iter()
+                .filter(|s| s.id == name)
+                .max_by_key(|s| s.version),
         }
     }
 
@@ -246,7 +253,11 @@ impl CriteriaSet {
             .catalogues
             .iter()
             .flat_map(|c| c.requirements.iter().map(|r| r.id.as_str()))
-            .chain(self.schemes.iter().flat_map(|s| s.requirements.iter().map(|r| r.id.as_str())))
+            .chain(
+                self.schemes
+                    .iter()
+                    .flat_map(|s| s.requirements.iter().map(|r| r.id.as_str())),
+            )
             .collect();
         ids.sort_unstable();
         ids.dedup();

@@ -93,8 +93,21 @@ impl Op {
 }
 
 const OPS: [&str; 15] = [
-    "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "present", "at_least_after_evaluation",
-    "after_evaluation", "subset_of", "subset_of_property", "contains", "empty",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "not_in",
+    "present",
+    "at_least_after_evaluation",
+    "after_evaluation",
+    "subset_of",
+    "subset_of_property",
+    "contains",
+    "empty",
 ];
 const HEADS: [&str; 6] = ["all", "any", "not", "feature", "property", "lab"];
 
@@ -110,18 +123,35 @@ pub enum RuleContext {
 }
 
 /// Parses a rule table, reporting every problem.
-pub fn parse_rule(v: &Val<'_>, vocab: &Vocabulary, rc: RuleContext, ctx: &mut Ctx<'_>) -> Option<Rule> {
-    let Some(mut t) = Table::new(v, "a rule", ctx) else { return None };
+pub fn parse_rule(
+    v: &Val<'_>,
+    vocab: &Vocabulary,
+    rc: RuleContext,
+    ctx: &mut Ctx<'_>,
+) -> Option<Rule> {
+    let mut t = Table::new(v, "a rule", ctx)?;
     let keys: Vec<String> = t_keys(v);
-    let heads: Vec<&str> = keys.iter().map(String::as_str).filter(|k| HEADS.contains(k)).collect();
+    let heads: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|k| HEADS.contains(k))
+        .collect();
     if heads.len() != 1 {
         let help = "a rule has exactly one of `all`, `any`, `not`, `feature`, `property` (with one operator) or `lab`";
         if heads.is_empty() {
             let unknown = keys.first().map(String::as_str).unwrap_or("");
-            let hint = if unknown.is_empty() { help.to_string() } else { format!("{help}; {}", suggest(unknown, "rule heads", HEADS)) };
+            let hint = if unknown.is_empty() {
+                help.to_string()
+            } else {
+                format!("{help}; {}", suggest(unknown, "rule heads", HEADS))
+            };
             ctx.error(v.span(), "this rule has no head", hint);
         } else {
-            ctx.error(v.span(), format!("this rule has {} heads ({})", heads.len(), heads.join(", ")), help);
+            ctx.error(
+                v.span(),
+                format!("this rule has {} heads ({})", heads.len(), heads.join(", ")),
+                help,
+            );
         }
         return None;
     }
@@ -142,7 +172,11 @@ pub fn parse_rule(v: &Val<'_>, vocab: &Vocabulary, rc: RuleContext, ctx: &mut Ct
             if !ok {
                 return None;
             }
-            if key == "all" { Rule::All(parts) } else { Rule::Any(parts) }
+            if key == "all" {
+                Rule::All(parts)
+            } else {
+                Rule::Any(parts)
+            }
         }
         "not" => {
             let inner = t.get("not");
@@ -160,7 +194,11 @@ pub fn parse_rule(v: &Val<'_>, vocab: &Vocabulary, rc: RuleContext, ctx: &mut Ct
             t.finish(ctx);
             let b = b?;
             if !*b.get_ref() {
-                ctx.error(b.span(), "`lab = false` means nothing", "write `lab = true`, or remove the rule");
+                ctx.error(
+                    b.span(),
+                    "`lab = false` means nothing",
+                    "write `lab = true`, or remove the rule",
+                );
                 return None;
             }
             if rc != RuleContext::RequirementTop {
@@ -172,7 +210,11 @@ pub fn parse_rule(v: &Val<'_>, vocab: &Vocabulary, rc: RuleContext, ctx: &mut Ct
         _ => {
             if rc == RuleContext::Condition {
                 t.get("property");
-                ctx.error(v.span(), "a condition can only test features", "use `feature`, `all`, `any` and `not` in conditions");
+                ctx.error(
+                    v.span(),
+                    "a condition can only test features",
+                    "use `feature`, `all`, `any` and `not` in conditions",
+                );
                 return None;
             }
             parse_comparison(v, &mut t, &keys, vocab, ctx)?
@@ -182,7 +224,11 @@ pub fn parse_rule(v: &Val<'_>, vocab: &Vocabulary, rc: RuleContext, ctx: &mut Ct
 }
 
 fn nested(rc: RuleContext) -> RuleContext {
-    if rc == RuleContext::Condition { rc } else { RuleContext::Nested }
+    if rc == RuleContext::Condition {
+        rc
+    } else {
+        RuleContext::Nested
+    }
 }
 
 fn t_keys(v: &Val<'_>) -> Vec<String> {
@@ -192,19 +238,41 @@ fn t_keys(v: &Val<'_>) -> Vec<String> {
     }
 }
 
-fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: &Vocabulary, ctx: &mut Ctx<'_>) -> Option<Rule> {
-    let name = t.get("property").and_then(|p| as_string(p, "property", ctx));
-    let ops: Vec<&str> = keys.iter().map(String::as_str).filter(|k| OPS.contains(k)).collect();
-    let op_key: Option<&'static str> = ops.first().and_then(|o| OPS.iter().copied().find(|x| x == o));
+fn parse_comparison(
+    v: &Val<'_>,
+    t: &mut Table<'_, '_>,
+    keys: &[String],
+    vocab: &Vocabulary,
+    ctx: &mut Ctx<'_>,
+) -> Option<Rule> {
+    let name = t
+        .get("property")
+        .and_then(|p| as_string(p, "property", ctx));
+    let ops: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|k| OPS.contains(k))
+        .collect();
+    let op_key: Option<&'static str> = ops
+        .first()
+        .and_then(|o| OPS.iter().copied().find(|x| x == o));
     let operand = op_key.and_then(|k| t.get(k));
     if ops.len() != 1 {
         let msg = if ops.is_empty() {
             "this comparison has no operator".to_string()
         } else {
-            format!("this comparison has {} operators ({})", ops.len(), ops.join(", "))
+            format!(
+                "this comparison has {} operators ({})",
+                ops.len(),
+                ops.join(", ")
+            )
         };
         // Report unknown keys first: a misspelt operator is the likely cause.
-        let stray: Vec<&str> = keys.iter().map(String::as_str).filter(|k| *k != "property" && !OPS.contains(k)).collect();
+        let stray: Vec<&str> = keys
+            .iter()
+            .map(String::as_str)
+            .filter(|k| *k != "property" && !OPS.contains(k))
+            .collect();
         // Spellings borrowed from other languages get the exact operator, not a guess.
         let alias = |s: &str| match s {
             "gte" | ">=" => Some("ge"),
@@ -231,11 +299,19 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
     let (op_key, operand) = (op_key?, operand?);
     let prop = vocab.prop(pid);
     let ty = &prop.ty;
-    let what = format!("the operand of `{op_key}` on `{}` ({})", prop.name, ty.name());
+    let what = format!(
+        "the operand of `{op_key}` on `{}` ({})",
+        prop.name,
+        ty.name()
+    );
     let wrong_op = |ctx: &mut Ctx<'_>, fits: &str| {
         ctx.error(
             operand.span(),
-            format!("operator `{op_key}` does not apply to `{}`, a {} property", prop.name, ty.name()),
+            format!(
+                "operator `{op_key}` does not apply to `{}`, a {} property",
+                prop.name,
+                ty.name()
+            ),
             format!("operators for a {} property: {fits}", ty.name()),
         );
         None
@@ -269,12 +345,20 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
             if !ok {
                 return None;
             }
-            if op_key == "in" { Op::In(vals) } else { Op::NotIn(vals) }
+            if op_key == "in" {
+                Op::In(vals)
+            } else {
+                Op::NotIn(vals)
+            }
         }
         "present" => {
             let b = as_bool(operand, "present", ctx)?;
             if !*b.get_ref() {
-                ctx.error(b.span(), "`present = false` is not supported", "wrap the rule in `not`: `{ not = { property = ..., present = true } }`");
+                ctx.error(
+                    b.span(),
+                    "`present = false` is not supported",
+                    "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
+                );
                 return None;
             }
             Op::Present
@@ -282,7 +366,11 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
         "after_evaluation" => {
             let b = as_bool(operand, "after_evaluation", ctx)?;
             if !*b.get_ref() {
-                ctx.error(b.span(), "`after_evaluation = false` is not supported", "wrap the rule in `not`");
+                ctx.error(
+                    b.span(),
+                    "`after_evaluation = false` is not supported",
+                    "wrap the rule in `not`",
+                );
                 return None;
             }
             Op::AfterEvaluation
@@ -293,14 +381,31 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
             let months = p.opt_int("months", ctx).map_or(0, |x| *x.get_ref());
             let days = p.opt_int("days", ctx).map_or(0, |x| *x.get_ref());
             p.finish(ctx);
-            if years < 0 || months < 0 || days < 0 || years > 100 || months > 1200 || days > 36500 || years + months + days == 0 {
-                ctx.error(operand.span(), "the period must be positive and at most 100 years", "write e.g. `{ years = 2 }` or `{ months = 6 }`");
+            if years < 0
+                || months < 0
+                || days < 0
+                || years > 100
+                || months > 1200
+                || days > 36500
+                || years + months + days == 0
+            {
+                ctx.error(
+                    operand.span(),
+                    "the period must be positive and at most 100 years",
+                    "write e.g. `{ years = 2 }` or `{ months = 6 }`",
+                );
                 return None;
             }
-            Op::AtLeastAfterEvaluation { years, months, days }
+            Op::AtLeastAfterEvaluation {
+                years,
+                months,
+                days,
+            }
         }
         "subset_of" => {
-            let PropertyType::Set(item) = ty else { return None };
+            let PropertyType::Set(item) = ty else {
+                return None;
+            };
             let arr = as_array(operand, op_key, ctx)?;
             Op::SubsetOf(read_set(arr, *item, &what, ctx)?)
         }
@@ -310,7 +415,13 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
             if vocab.prop(oid).ty != *ty {
                 ctx.error(
                     other.span(),
-                    format!("`{}` is a {} property; `{}` is a {}", other.get_ref(), type_desc(&vocab.prop(oid).ty), prop.name, type_desc(ty)),
+                    format!(
+                        "`{}` is a {} property; `{}` is a {}",
+                        other.get_ref(),
+                        type_desc(&vocab.prop(oid).ty),
+                        prop.name,
+                        type_desc(ty)
+                    ),
                     "compare sets with the same item type",
                 );
                 return None;
@@ -318,7 +429,9 @@ fn parse_comparison(v: &Val<'_>, t: &mut Table<'_, '_>, keys: &[String], vocab: 
             Op::SubsetOfProperty(oid)
         }
         "contains" => {
-            let PropertyType::Set(item) = ty else { return None };
+            let PropertyType::Set(item) = ty else {
+                return None;
+            };
             Op::Contains(read_set_item(operand, *item, &what, ctx)?)
         }
         "empty" => Op::Empty(*as_bool(operand, "empty", ctx)?.get_ref()),
@@ -339,12 +452,30 @@ fn type_desc(ty: &PropertyType) -> String {
 pub fn ops_for(ty: &PropertyType) -> Vec<&'static str> {
     match ty {
         PropertyType::Bool => vec!["eq", "ne", "present"],
-        PropertyType::Int { .. } => vec!["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "present"],
+        PropertyType::Int { .. } => vec![
+            "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "present",
+        ],
         PropertyType::Enum(_) => vec!["eq", "ne", "in", "not_in", "present"],
         PropertyType::Version => vec!["eq", "ne", "lt", "le", "gt", "ge", "present"],
-        PropertyType::Date => vec!["eq", "ne", "lt", "le", "gt", "ge", "present", "at_least_after_evaluation", "after_evaluation"],
+        PropertyType::Date => vec![
+            "eq",
+            "ne",
+            "lt",
+            "le",
+            "gt",
+            "ge",
+            "present",
+            "at_least_after_evaluation",
+            "after_evaluation",
+        ],
         PropertyType::Url | PropertyType::Text => vec!["present"],
-        PropertyType::Set(_) => vec!["subset_of", "subset_of_property", "contains", "empty", "present"],
+        PropertyType::Set(_) => vec![
+            "subset_of",
+            "subset_of_property",
+            "contains",
+            "empty",
+            "present",
+        ],
     }
 }
 
@@ -378,8 +509,12 @@ impl Rule {
     /// Canonical JSON for the criteria digest: names, not indices.
     pub fn to_json(&self, vocab: &Vocabulary) -> serde_json::Value {
         match self {
-            Rule::All(rs) => json!({ "all": rs.iter().map(|r| r.to_json(vocab)).collect::<Vec<_>>() }),
-            Rule::Any(rs) => json!({ "any": rs.iter().map(|r| r.to_json(vocab)).collect::<Vec<_>>() }),
+            Rule::All(rs) => {
+                json!({ "all": rs.iter().map(|r| r.to_json(vocab)).collect::<Vec<_>>() })
+            }
+            Rule::Any(rs) => {
+                json!({ "any": rs.iter().map(|r| r.to_json(vocab)).collect::<Vec<_>>() })
+            }
             Rule::Not(r) => json!({ "not": r.to_json(vocab) }),
             Rule::Feature(f) => json!({ "feature": vocab.features[usize::from(*f)].name }),
             Rule::Lab => json!({ "lab": true }),
@@ -387,10 +522,22 @@ impl Rule {
                 let prop = vocab.prop(*p);
                 let ty = &prop.ty;
                 let operand = match op {
-                    Op::Eq(v) | Op::Ne(v) | Op::Lt(v) | Op::Le(v) | Op::Gt(v) | Op::Ge(v) | Op::SubsetOf(v) => v.to_json(ty),
-                    Op::In(vs) | Op::NotIn(vs) => json!(vs.iter().map(|v| v.to_json(ty)).collect::<Vec<_>>()),
+                    Op::Eq(v)
+                    | Op::Ne(v)
+                    | Op::Lt(v)
+                    | Op::Le(v)
+                    | Op::Gt(v)
+                    | Op::Ge(v)
+                    | Op::SubsetOf(v) => v.to_json(ty),
+                    Op::In(vs) | Op::NotIn(vs) => {
+                        json!(vs.iter().map(|v| v.to_json(ty)).collect::<Vec<_>>())
+                    }
                     Op::Present | Op::AfterEvaluation => json!(true),
-                    Op::AtLeastAfterEvaluation { years, months, days } => json!({ "years": years, "months": months, "days": days }),
+                    Op::AtLeastAfterEvaluation {
+                        years,
+                        months,
+                        days,
+                    } => json!({ "years": years, "months": months, "days": days }),
                     Op::SubsetOfProperty(q) => json!(vocab.prop(*q).name),
                     Op::Contains(v) => match v {
                         Value::Int(n) => json!(n),
@@ -404,4 +551,3 @@ impl Rule {
         }
     }
 }
-

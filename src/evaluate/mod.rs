@@ -188,23 +188,56 @@ pub struct Evaluation {
 
 /// Evaluates a profile against a scheme at a given time.
 pub fn evaluate(scheme: &Scheme, profile: &Profile, at: Timestamp) -> Evaluation {
-    let results: Vec<ReqResult> = scheme.requirements.iter().map(|r| decide(r, profile, at)).collect();
+    let results: Vec<ReqResult> = scheme
+        .requirements
+        .iter()
+        .map(|r| decide(r, profile, at))
+        .collect();
     let (tiers, tier) = compute_tiers(scheme, &results);
-    Evaluation { at, results, tiers, tier }
+    Evaluation {
+        at,
+        results,
+        tiers,
+        tier,
+    }
 }
 
-fn decide(req: &crate::criteria::model::Requirement, profile: &Profile, at: Timestamp) -> ReqResult {
-    let result = |outcome, provenance, basis| ReqResult { outcome, provenance, basis };
-    if let Some(i) = req.conditions.iter().position(|c| eval_rule(&c.when, profile, at) == Tri::False) {
+fn decide(
+    req: &crate::criteria::model::Requirement,
+    profile: &Profile,
+    at: Timestamp,
+) -> ReqResult {
+    let result = |outcome, provenance, basis| ReqResult {
+        outcome,
+        provenance,
+        basis,
+    };
+    if let Some(i) = req
+        .conditions
+        .iter()
+        .position(|c| eval_rule(&c.when, profile, at) == Tri::False)
+    {
         return result(Outcome::NotApplicable, None, Basis::Condition(i));
     }
     if let Some(claim) = profile.not_applicable.get(&req.id) {
         return if req.modal == Modal::M {
-            result(Outcome::NotMet, Some(Provenance::Declared), Basis::NaOnMandatory)
+            result(
+                Outcome::NotMet,
+                Some(Provenance::Declared),
+                Basis::NaOnMandatory,
+            )
         } else if claim.justification.is_empty() {
-            result(Outcome::NotMet, Some(Provenance::Declared), Basis::Unjustified)
+            result(
+                Outcome::NotMet,
+                Some(Provenance::Declared),
+                Basis::Unjustified,
+            )
         } else {
-            result(Outcome::NotApplicable, Some(Provenance::Declared), Basis::Justified)
+            result(
+                Outcome::NotApplicable,
+                Some(Provenance::Declared),
+                Basis::Justified,
+            )
         };
     }
     // Lab results for this requirement, all test cases together.
@@ -223,12 +256,26 @@ fn decide(req: &crate::criteria::model::Requirement, profile: &Profile, at: Time
         crate::criteria::rule::Rule::Lab => None,
         ref rule => Some(eval_rule(rule, profile, at)),
     };
-    let lab_prov = |functional: bool| Some(if functional { Provenance::LabTested } else { Provenance::LabReviewed });
+    let lab_prov = |functional: bool| {
+        Some(if functional {
+            Provenance::LabTested
+        } else {
+            Provenance::LabReviewed
+        })
+    };
     match verdict {
         Some(Verdict::Pass) => result(Outcome::Met, lab_prov(functional_pass), Basis::Lab),
-        Some(Verdict::Fail) if declared == Some(Tri::True) => result(Outcome::Contradicted, lab_prov(functional_other), Basis::Lab),
+        Some(Verdict::Fail) if declared == Some(Tri::True) => result(
+            Outcome::Contradicted,
+            lab_prov(functional_other),
+            Basis::Lab,
+        ),
         Some(Verdict::Fail) => result(Outcome::NotMet, lab_prov(functional_other), Basis::Lab),
-        Some(Verdict::Inconclusive) => result(Outcome::Inconclusive, lab_prov(functional_other), Basis::Lab),
+        Some(Verdict::Inconclusive) => result(
+            Outcome::Inconclusive,
+            lab_prov(functional_other),
+            Basis::Lab,
+        ),
         None => match declared {
             Some(Tri::True) => result(Outcome::Met, Some(Provenance::Declared), Basis::Rule),
             Some(Tri::False) => result(Outcome::NotMet, Some(Provenance::Declared), Basis::Rule),
@@ -243,7 +290,9 @@ pub fn block_reason(r: &ReqResult, needs: Assurance) -> Option<BlockReason> {
     match r.outcome {
         Outcome::NotApplicable => None,
         Outcome::Met => {
-            let have = r.provenance.map_or(Assurance::SelfDeclared, Provenance::assurance);
+            let have = r
+                .provenance
+                .map_or(Assurance::SelfDeclared, Provenance::assurance);
             if have >= needs {
                 None
             } else if have == Assurance::LabReviewed {
@@ -272,11 +321,19 @@ pub fn compute_tiers(scheme: &Scheme, results: &[ReqResult]) -> (Vec<TierResult>
         let mut blockers = Vec::new();
         for e in &tier.entries {
             let Some(r) = results.get(e.req) else {
-                blockers.push(Blocker { req: e.req, needs: e.assurance, reason: BlockReason::NotAssessed });
+                blockers.push(Blocker {
+                    req: e.req,
+                    needs: e.assurance,
+                    reason: BlockReason::NotAssessed,
+                });
                 continue;
             };
             if let Some(reason) = block_reason(r, e.assurance) {
-                blockers.push(Blocker { req: e.req, needs: e.assurance, reason });
+                blockers.push(Blocker {
+                    req: e.req,
+                    needs: e.assurance,
+                    reason,
+                });
             }
         }
         let own = blockers.is_empty();

@@ -60,7 +60,11 @@ pub fn eval_rule(rule: &Rule, p: &Profile, at: Timestamp) -> Tri {
         },
         Rule::Lab => Tri::Unknown,
         Rule::Cmp(prop, op) => {
-            let value = p.declared.get(usize::from(*prop)).and_then(Option::as_ref).map(|d| &d.value);
+            let value = p
+                .declared
+                .get(usize::from(*prop))
+                .and_then(Option::as_ref)
+                .map(|d| &d.value);
             match (op, value) {
                 (Op::Present, v) => v.is_some().into(),
                 (_, None) => Tri::Unknown,
@@ -84,7 +88,11 @@ fn eval_op(op: &Op, v: &Value, p: &Profile, at: Timestamp) -> Tri {
         Op::NotIn(xs) => !xs.iter().any(|x| x == v),
         Op::Present => true,
         Op::AfterEvaluation => matches!(v, Value::Date(d) if d.at > at),
-        Op::AtLeastAfterEvaluation { years, months, days } => match (v, add_period(at, *years, *months, *days)) {
+        Op::AtLeastAfterEvaluation {
+            years,
+            months,
+            days,
+        } => match (v, add_period(at, *years, *months, *days)) {
             (Value::Date(d), Some(limit)) => d.at >= limit,
             _ => false,
         },

@@ -18,8 +18,19 @@ use crate::value::Value;
 
 /// Product categories a profile may name.
 pub const CATEGORIES: [&str; 13] = [
-    "camera", "router", "lock", "speaker", "baby_monitor", "hub", "sensor", "appliance", "wearable", "toy", "tv",
-    "smoke_detector", "other",
+    "camera",
+    "router",
+    "lock",
+    "speaker",
+    "baby_monitor",
+    "hub",
+    "sensor",
+    "appliance",
+    "wearable",
+    "toy",
+    "tv",
+    "smoke_detector",
+    "other",
 ];
 
 /// Byte caps on identity text after NFC normalisation (they keep the signed QR small).
@@ -160,8 +171,10 @@ impl Profile {
 
     /// Reads a profile file.
     pub fn load(path: &std::path::Path, criteria: &CriteriaSet) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError::Io(path.display().to_string(), e))?;
-        Profile::parse(&SourceFile::new(path.display().to_string(), text), criteria).map_err(ProfileError::Invalid)
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ProfileError::Io(path.display().to_string(), e))?;
+        Profile::parse(&SourceFile::new(path.display().to_string(), text), criteria)
+            .map_err(ProfileError::Invalid)
     }
 
     /// Parses and validates a profile; every problem is reported.
@@ -187,20 +200,28 @@ pub enum ProfileError {
     Invalid(Diagnostics),
 }
 
-fn parse_inner(file: &Arc<SourceFile>, criteria: &CriteriaSet, diags: &mut Diagnostics) -> Option<Profile> {
+fn parse_inner(
+    file: &Arc<SourceFile>,
+    criteria: &CriteriaSet,
+    diags: &mut Diagnostics,
+) -> Option<Profile> {
     let doc = parse_document(file, diags)?;
     let doc: Val<'_> = Spanned::new(doc.span(), DeValue::Table(doc.into_inner()));
     let mut ctx = Ctx { file, diags };
     let vocab = &criteria.vocab;
     let mut top = Table::new(&doc, "the profile", &mut ctx)?;
-    let device = top.required("device", &mut ctx).and_then(|d| read_device(d, &mut ctx));
+    let device = top
+        .required("device", &mut ctx)
+        .and_then(|d| read_device(d, &mut ctx));
 
     let mut features = vec![None; vocab.features.len()];
     if let Some(fs) = top.required("features", &mut ctx)
         && let Some(mut fs) = Table::new(fs, "[features]", &mut ctx)
     {
         for (k, v) in fs.entries() {
-            let Some(id) = vocab.resolve_feature(k.get_ref(), k.span(), &mut ctx) else { continue };
+            let Some(id) = vocab.resolve_feature(k.get_ref(), k.span(), &mut ctx) else {
+                continue;
+            };
             if let Some(b) = as_bool(v, k.get_ref(), &mut ctx) {
                 features[usize::from(id)] = Some(*b.get_ref());
             }
@@ -212,13 +233,22 @@ fn parse_inner(file: &Arc<SourceFile>, criteria: &CriteriaSet, diags: &mut Diagn
         && let Some(mut ds) = Table::new(ds, "[declared]", &mut ctx)
     {
         for (k, v) in ds.entries() {
-            let Some(id) = vocab.resolve_property(k.get_ref(), k.span(), &mut ctx) else { continue };
+            let Some(id) = vocab.resolve_property(k.get_ref(), k.span(), &mut ctx) else {
+                continue;
+            };
             let what = format!("declared `{}`", k.get_ref());
-            let Some(mut t) = Table::new(v, &what, &mut ctx) else { continue };
+            let Some(mut t) = Table::new(v, &what, &mut ctx) else {
+                continue;
+            };
             let prop = vocab.prop(id);
-            let value = t
-                .required("value", &mut ctx)
-                .and_then(|val| crate::criteria::vocab::read_value(val, &prop.ty, &format!("`{}` ({})", prop.name, prop.ty.name()), &mut ctx));
+            let value = t.required("value", &mut ctx).and_then(|val| {
+                crate::criteria::vocab::read_value(
+                    val,
+                    &prop.ty,
+                    &format!("`{}` ({})", prop.name, prop.ty.name()),
+                    &mut ctx,
+                )
+            });
             let evidence = t.opt_str("evidence", &mut ctx).map(|s| s.into_inner());
             t.finish(&mut ctx);
             if let Some(value) = value {
@@ -235,13 +265,27 @@ fn parse_inner(file: &Arc<SourceFile>, criteria: &CriteriaSet, diags: &mut Diagn
         for (k, v) in ns.entries() {
             let rid = k.get_ref().to_string();
             if !known_reqs.contains(&rid.as_str()) {
-                ctx.error(k.span(), format!("unknown requirement `{rid}`"), suggest(&rid, "requirement ids", known_reqs.iter().copied()));
+                ctx.error(
+                    k.span(),
+                    format!("unknown requirement `{rid}`"),
+                    suggest(&rid, "requirement ids", known_reqs.iter().copied()),
+                );
                 continue;
             }
-            let Some(mut t) = Table::new(v, &format!("not_applicable `{rid}`"), &mut ctx) else { continue };
-            let justification = t.opt_str("justification", &mut ctx).map(|s| s.into_inner()).unwrap_or_default();
+            let Some(mut t) = Table::new(v, &format!("not_applicable `{rid}`"), &mut ctx) else {
+                continue;
+            };
+            let justification = t
+                .opt_str("justification", &mut ctx)
+                .map(|s| s.into_inner())
+                .unwrap_or_default();
             t.finish(&mut ctx);
-            not_applicable.insert(rid, NaClaim { justification: justification.trim().to_string() });
+            not_applicable.insert(
+                rid,
+                NaClaim {
+                    justification: justification.trim().to_string(),
+                },
+            );
         }
     }
 
@@ -272,25 +316,51 @@ fn expected_line(text: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
         .take_while(|l| l.starts_with('#') || l.is_empty())
-        .find_map(|l| l.strip_prefix('#').map(str::trim).and_then(|l| l.strip_prefix("expected:")).map(|e| e.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix('#')
+                .map(str::trim)
+                .and_then(|l| l.strip_prefix("expected:"))
+                .map(|e| e.trim().to_string())
+        })
 }
 
-fn text_field(t: &mut Table<'_, '_>, key: &'static str, max: usize, required: bool, ctx: &mut Ctx<'_>) -> Option<String> {
-    let s = if required { t.req_str(key, ctx)? } else { t.opt_str(key, ctx)? };
+fn text_field(
+    t: &mut Table<'_, '_>,
+    key: &'static str,
+    max: usize,
+    required: bool,
+    ctx: &mut Ctx<'_>,
+) -> Option<String> {
+    let s = if required {
+        t.req_str(key, ctx)?
+    } else {
+        t.opt_str(key, ctx)?
+    };
     let nfc: String = s.get_ref().nfc().collect();
     let trimmed = nfc.trim();
     if trimmed.is_empty() {
-        ctx.error(s.span(), format!("`{key}` is empty"), format!("give the {key}"));
+        ctx.error(
+            s.span(),
+            format!("`{key}` is empty"),
+            format!("give the {key}"),
+        );
         return None;
     }
     if trimmed.chars().any(char::is_control) {
-        ctx.error(s.span(), format!("`{key}` contains control characters"), "use printable text only");
+        ctx.error(
+            s.span(),
+            format!("`{key}` contains control characters"),
+            "use printable text only",
+        );
         return None;
     }
     if trimmed.len() > max {
         ctx.error(
             s.span(),
-            format!("`{key}` is {} bytes after Unicode NFC normalisation; the limit is {max}", trimmed.len()),
+            format!(
+                "`{key}` is {} bytes after Unicode NFC normalisation; the limit is {max}",
+                trimmed.len()
+            ),
             "shorten it: the label's signed QR code has room for this many bytes only",
         );
         return None;
@@ -308,7 +378,11 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         for s in vs {
             let nfc: String = s.get_ref().nfc().collect();
             if nfc.trim().is_empty() || nfc.len() > MAX_MODEL {
-                ctx.error(s.span(), format!("variant `{nfc}` must be 1 to {MAX_MODEL} bytes"), "shorten the variant name");
+                ctx.error(
+                    s.span(),
+                    format!("variant `{nfc}` must be 1 to {MAX_MODEL} bytes"),
+                    "shorten the variant name",
+                );
                 variants_ok = false;
             } else {
                 variants.push(nfc.trim().to_string());
@@ -325,11 +399,19 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         (Some(e), None) => Some(Firmware::Exact(e)),
         (None, Some(m)) => Some(Firmware::Minimum(m)),
         (Some(_), Some(_)) => {
-            ctx.error(span, "[device] gives both `firmware_version` and `min_firmware_version`", "give exactly one: the version assessed, or the minimum version the label covers");
+            ctx.error(
+                span,
+                "[device] gives both `firmware_version` and `min_firmware_version`",
+                "give exactly one: the version assessed, or the minimum version the label covers",
+            );
             None
         }
         (None, None) => {
-            ctx.error(span, "[device] has no firmware version", "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`");
+            ctx.error(
+                span,
+                "[device] has no firmware version",
+                "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
+            );
             None
         }
     };
@@ -337,7 +419,11 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         if CATEGORIES.contains(&c.get_ref().as_str()) {
             Some(c.into_inner())
         } else {
-            ctx.error(c.span(), format!("unknown category `{}`", c.get_ref()), suggest(c.get_ref(), "categories", CATEGORIES));
+            ctx.error(
+                c.span(),
+                format!("unknown category `{}`", c.get_ref()),
+                suggest(c.get_ref(), "categories", CATEGORIES),
+            );
             None
         }
     });
@@ -368,15 +454,21 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
     let mut t = Table::new(v, "a [[tested]] result", ctx)?;
     let req = t.opt_str("requirement", ctx);
     let case = t.opt_str("test_case", ctx);
-    let verdict = t.req_str("verdict", ctx).and_then(|s| match s.get_ref().as_str() {
-        "PASS" => Some(Verdict::Pass),
-        "FAIL" => Some(Verdict::Fail),
-        "INCONCLUSIVE" => Some(Verdict::Inconclusive),
-        other => {
-            ctx.error(s.span(), format!("unknown verdict `{other}`"), suggest(other, "verdicts", ["PASS", "FAIL", "INCONCLUSIVE"]));
-            None
-        }
-    });
+    let verdict = t
+        .req_str("verdict", ctx)
+        .and_then(|s| match s.get_ref().as_str() {
+            "PASS" => Some(Verdict::Pass),
+            "FAIL" => Some(Verdict::Fail),
+            "INCONCLUSIVE" => Some(Verdict::Inconclusive),
+            other => {
+                ctx.error(
+                    s.span(),
+                    format!("unknown verdict `{other}`"),
+                    suggest(other, "verdicts", ["PASS", "FAIL", "INCONCLUSIVE"]),
+                );
+                None
+            }
+        });
     let method = t.req_str("method", ctx).and_then(|s| match s.get_ref().as_str() {
         "conceptual" => Some(Method::Conceptual),
         "functional" => Some(Method::Functional),
@@ -401,14 +493,19 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         }
     });
     let evidence_digest = t.opt_str("evidence_digest", ctx).and_then(|s| {
-        let ok = s
-            .get_ref()
-            .strip_prefix("sha256:")
-            .is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let ok = s.get_ref().strip_prefix("sha256:").is_some_and(|h| {
+            h.len() == 64
+                && h.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        });
         if ok {
             Some(s.into_inner())
         } else {
-            ctx.error(s.span(), "evidence_digest is not `sha256:` followed by 64 lower-case hex digits", "compute it with `sha256sum FILE`");
+            ctx.error(
+                s.span(),
+                "evidence_digest is not `sha256:` followed by 64 lower-case hex digits",
+                "compute it with `sha256sum FILE`",
+            );
             None
         }
     });
@@ -418,15 +515,34 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
 
     let requirement = match (&req, &case) {
         (None, None) => {
-            ctx.error(span, "a [[tested]] result names neither `requirement` nor `test_case`", "add `requirement = \"5.1-1\"` or `test_case = \"5.1-1-2a\"`");
+            ctx.error(
+                span,
+                "a [[tested]] result names neither `requirement` nor `test_case`",
+                "add `requirement = \"5.1-1\"` or `test_case = \"5.1-1-2a\"`",
+            );
             None
         }
         (Some(r), c) => {
             if !known.contains(&r.get_ref().as_str()) {
-                ctx.error(r.span(), format!("unknown requirement `{}`", r.get_ref()), suggest(r.get_ref(), "requirement ids", known.iter().copied()));
+                ctx.error(
+                    r.span(),
+                    format!("unknown requirement `{}`", r.get_ref()),
+                    suggest(r.get_ref(), "requirement ids", known.iter().copied()),
+                );
                 None
-            } else if let Some(c) = c.as_ref().filter(|c| test_case_requirement(c.get_ref(), known) != Some(r.get_ref().as_str())) {
-                ctx.error(c.span(), format!("test case `{}` does not belong to requirement `{}`", c.get_ref(), r.get_ref()), "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a");
+            } else if let Some(c) = c
+                .as_ref()
+                .filter(|c| test_case_requirement(c.get_ref(), known) != Some(r.get_ref().as_str()))
+            {
+                ctx.error(
+                    c.span(),
+                    format!(
+                        "test case `{}` does not belong to requirement `{}`",
+                        c.get_ref(),
+                        r.get_ref()
+                    ),
+                    "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a",
+                );
                 None
             } else {
                 Some(r.get_ref().clone())
@@ -435,7 +551,11 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         (None, Some(c)) => match test_case_requirement(c.get_ref(), known) {
             Some(r) => Some(r.to_string()),
             None => {
-                ctx.error(c.span(), format!("test case `{}` names no known requirement", c.get_ref()), "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a");
+                ctx.error(
+                    c.span(),
+                    format!("test case `{}` names no known requirement", c.get_ref()),
+                    "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a",
+                );
                 None
             }
         },

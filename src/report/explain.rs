@@ -12,7 +12,13 @@ use crate::time::{add_period, format_ts};
 use crate::value::{PropertyType, Value};
 
 /// One sentence (or a few, joined by "; ") on why a requirement got its verdict.
-pub fn detail(req: &Requirement, r: &ReqResult, p: &Profile, vocab: &Vocabulary, at: Timestamp) -> String {
+pub fn detail(
+    req: &Requirement,
+    r: &ReqResult,
+    p: &Profile,
+    vocab: &Vocabulary,
+    at: Timestamp,
+) -> String {
     match r.basis {
         Basis::Condition(i) => req
             .conditions
@@ -101,7 +107,13 @@ pub fn evidence(req: &Requirement, p: &Profile) -> Vec<String> {
     out
 }
 
-fn explain_false(rule: &Rule, p: &Profile, vocab: &Vocabulary, at: Timestamp, out: &mut Vec<String>) {
+fn explain_false(
+    rule: &Rule,
+    p: &Profile,
+    vocab: &Vocabulary,
+    at: Timestamp,
+    out: &mut Vec<String>,
+) {
     match rule {
         Rule::All(rs) => {
             for r in rs {
@@ -118,7 +130,10 @@ fn explain_false(rule: &Rule, p: &Profile, vocab: &Vocabulary, at: Timestamp, ou
             out.push(format!("none of: {}", parts.join(" / ")));
         }
         Rule::Not(r) => out.push(format!("must not hold: {}", describe(r, vocab, at))),
-        Rule::Feature(f) => out.push(format!("feature {} is false", vocab.features[usize::from(*f)].name)),
+        Rule::Feature(f) => out.push(format!(
+            "feature {} is false",
+            vocab.features[usize::from(*f)].name
+        )),
         Rule::Lab => {}
         Rule::Cmp(prop, op) => {
             let pr = vocab.prop(*prop);
@@ -127,15 +142,27 @@ fn explain_false(rule: &Rule, p: &Profile, vocab: &Vocabulary, at: Timestamp, ou
                 .get(usize::from(*prop))
                 .and_then(Option::as_ref)
                 .map_or("not declared".to_string(), |d| d.value.display(&pr.ty));
-            out.push(format!("{} is {actual}; required {}", pr.name, op_words(op, &pr.ty, vocab, at)));
+            out.push(format!(
+                "{} is {actual}; required {}",
+                pr.name,
+                op_words(op, &pr.ty, vocab, at)
+            ));
         }
     }
 }
 
 fn describe(rule: &Rule, vocab: &Vocabulary, at: Timestamp) -> String {
     match rule {
-        Rule::All(rs) => rs.iter().map(|r| describe(r, vocab, at)).collect::<Vec<_>>().join(" and "),
-        Rule::Any(rs) => rs.iter().map(|r| describe(r, vocab, at)).collect::<Vec<_>>().join(" or "),
+        Rule::All(rs) => rs
+            .iter()
+            .map(|r| describe(r, vocab, at))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Rule::Any(rs) => rs
+            .iter()
+            .map(|r| describe(r, vocab, at))
+            .collect::<Vec<_>>()
+            .join(" or "),
         Rule::Not(r) => format!("not ({})", describe(r, vocab, at)),
         Rule::Feature(f) => vocab.features[usize::from(*f)].name.clone(),
         Rule::Lab => "a lab verdict".to_string(),
@@ -148,7 +175,12 @@ fn describe(rule: &Rule, vocab: &Vocabulary, at: Timestamp) -> String {
 
 fn op_words(op: &Op, ty: &PropertyType, vocab: &Vocabulary, at: Timestamp) -> String {
     let v = |x: &Value| x.display(ty);
-    let list = |xs: &[Value]| xs.iter().map(|x| x.display(ty)).collect::<Vec<_>>().join(", ");
+    let list = |xs: &[Value]| {
+        xs.iter()
+            .map(|x| x.display(ty))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match op {
         Op::Eq(x) => format!("= {}", v(x)),
         Op::Ne(x) => format!("≠ {}", v(x)),
@@ -160,7 +192,11 @@ fn op_words(op: &Op, ty: &PropertyType, vocab: &Vocabulary, at: Timestamp) -> St
         Op::NotIn(xs) => format!("none of {}", list(xs)),
         Op::Present => "declared".to_string(),
         Op::AfterEvaluation => format!("after the evaluation time ({})", format_ts(at)),
-        Op::AtLeastAfterEvaluation { years, months, days } => {
+        Op::AtLeastAfterEvaluation {
+            years,
+            months,
+            days,
+        } => {
             let mut parts = Vec::new();
             if *years > 0 {
                 parts.push(format!("{years} year(s)"));
@@ -171,16 +207,24 @@ fn op_words(op: &Op, ty: &PropertyType, vocab: &Vocabulary, at: Timestamp) -> St
             if *days > 0 {
                 parts.push(format!("{days} day(s)"));
             }
-            let limit = add_period(at, *years, *months, *days).map(format_ts).unwrap_or_default();
-            format!("at least {} after the evaluation (on or after {limit})", parts.join(" "))
+            let limit = add_period(at, *years, *months, *days)
+                .map(format_ts)
+                .unwrap_or_default();
+            format!(
+                "at least {} after the evaluation (on or after {limit})",
+                parts.join(" ")
+            )
         }
         Op::SubsetOf(x) => format!("within {}", v(x)),
         Op::SubsetOfProperty(q) => format!("within {}", vocab.prop(*q).name),
-        Op::Contains(x) => format!("to contain {}", match x {
-            Value::Int(n) => n.to_string(),
-            Value::Text(t) => t.clone(),
-            other => other.display(ty),
-        }),
+        Op::Contains(x) => format!(
+            "to contain {}",
+            match x {
+                Value::Int(n) => n.to_string(),
+                Value::Text(t) => t.clone(),
+                other => other.display(ty),
+            }
+        ),
         Op::Empty(true) => "empty".to_string(),
         Op::Empty(false) => "not empty".to_string(),
     }

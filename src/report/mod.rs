@@ -164,7 +164,13 @@ pub struct Report {
 
 fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
     let t = &scheme.tiers[i];
-    TierRef { rank: t.rank, id: t.id.clone(), name: t.name.clone(), label: scheme.tier_label(t), assurance: t.assurance }
+    TierRef {
+        rank: t.rank,
+        id: t.id.clone(),
+        name: t.name.clone(),
+        label: scheme.tier_label(t),
+        assurance: t.assurance,
+    }
 }
 
 impl Report {
@@ -183,7 +189,11 @@ impl Report {
                 outcome: r.outcome,
                 provenance: r.provenance,
                 detail: explain::detail(req, r, profile, vocab, ev.at),
-                evidence: if matches!(r.basis, Basis::Rule) { explain::evidence(req, profile) } else { Vec::new() },
+                evidence: if matches!(r.basis, Basis::Rule) {
+                    explain::evidence(req, profile)
+                } else {
+                    Vec::new()
+                },
                 lab_results: profile
                     .tested
                     .iter()
@@ -209,7 +219,10 @@ impl Report {
                 holds: tr.holds,
                 satisfied: tr.satisfied,
                 required: tr.required,
-                summary: format!("{}: {} of {} requirements satisfied", t.name, tr.satisfied, tr.required),
+                summary: format!(
+                    "{}: {} of {} requirements satisfied",
+                    t.name, tr.satisfied, tr.required
+                ),
             })
             .collect();
         let next = ev.tier.map_or(0, |i| i + 1);
@@ -236,7 +249,12 @@ impl Report {
         });
         let support_period_end = vocab
             .property("support.period_end")
-            .and_then(|p| profile.declared.get(usize::from(p)).and_then(Option::as_ref))
+            .and_then(|p| {
+                profile
+                    .declared
+                    .get(usize::from(p))
+                    .and_then(Option::as_ref)
+            })
             .and_then(|d| match &d.value {
                 crate::value::Value::Date(d) => Some(d.display()),
                 _ => None,
@@ -275,7 +293,9 @@ impl Report {
 
 fn reason_text(reason: BlockReason, needs: Assurance) -> String {
     match reason {
-        BlockReason::OnlyDeclared | BlockReason::OnlyReviewed => format!("{}: the tier needs {}", reason.words(), needs.name()),
+        BlockReason::OnlyDeclared | BlockReason::OnlyReviewed => {
+            format!("{}: the tier needs {}", reason.words(), needs.name())
+        }
         other => other.words().to_string(),
     }
 }

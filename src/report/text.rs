@@ -7,12 +7,43 @@ use super::Report;
 /// Renders one report as text.
 pub fn render_text(r: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Scheme:     {} [{}@{}]", r.scheme.name, r.scheme.id, r.scheme.version);
-    let _ = writeln!(s, "            issued by {}; criteria digest {}", r.scheme.issuing_body, &r.scheme.criteria_digest[..16]);
-    let variants = if r.device.variants.is_empty() { String::new() } else { format!(" (variants: {})", r.device.variants.join(", ")) };
-    let _ = writeln!(s, "Device:     {} {}{variants}", r.device.manufacturer, r.device.model);
-    let _ = writeln!(s, "            hardware {}, firmware {}, category {}", r.device.hardware_version, r.device.firmware.display(), r.device.category);
-    let _ = writeln!(s, "Support:    {}", r.support_period_end.as_deref().map_or("support period end not declared".to_string(), |d| format!("security updates until {d}")));
+    let _ = writeln!(
+        s,
+        "Scheme:     {} [{}@{}]",
+        r.scheme.name, r.scheme.id, r.scheme.version
+    );
+    let _ = writeln!(
+        s,
+        "            issued by {}; criteria digest {}",
+        r.scheme.issuing_body,
+        &r.scheme.criteria_digest[..16]
+    );
+    let variants = if r.device.variants.is_empty() {
+        String::new()
+    } else {
+        format!(" (variants: {})", r.device.variants.join(", "))
+    };
+    let _ = writeln!(
+        s,
+        "Device:     {} {}{variants}",
+        r.device.manufacturer, r.device.model
+    );
+    let _ = writeln!(
+        s,
+        "            hardware {}, firmware {}, category {}",
+        r.device.hardware_version,
+        r.device.firmware.display(),
+        r.device.category
+    );
+    let _ = writeln!(
+        s,
+        "Support:    {}",
+        r.support_period_end
+            .as_deref()
+            .map_or("support period end not declared".to_string(), |d| format!(
+                "security updates until {d}"
+            ))
+    );
     let _ = writeln!(s, "Evaluated:  {}", r.evaluated_at);
     let _ = writeln!(s);
     match &r.tier {
@@ -24,15 +55,38 @@ pub fn render_text(r: &Report) -> String {
         }
     }
     for t in &r.tiers {
-        let _ = writeln!(s, "  {:<3} {:<10} {:<8} {} of {} satisfied", if t.holds { "[x]" } else { "[ ]" }, t.tier.label, if t.holds { "holds" } else { "blocked" }, t.satisfied, t.required);
+        let _ = writeln!(
+            s,
+            "  {:<3} {:<10} {:<8} {} of {} satisfied",
+            if t.holds { "[x]" } else { "[ ]" },
+            t.tier.label,
+            if t.holds { "holds" } else { "blocked" },
+            t.satisfied,
+            t.required
+        );
     }
     let _ = writeln!(s);
     match &r.next_tier {
         Some(g) => {
-            let _ = writeln!(s, "GAP TO {} ({}): {} requirement(s) block it", g.tier.label, g.tier.assurance.name(), g.blockers.len());
+            let _ = writeln!(
+                s,
+                "GAP TO {} ({}): {} requirement(s) block it",
+                g.tier.label,
+                g.tier.assurance.name(),
+                g.blockers.len()
+            );
             for b in &g.blockers {
                 let _ = writeln!(s, "  {:<10} {:<3} {}", b.id, b.status, b.title);
-                let _ = writeln!(s, "             why: {}{}", b.reason_text, if b.detail.is_empty() { String::new() } else { format!(" -- {}", b.detail) });
+                let _ = writeln!(
+                    s,
+                    "             why: {}{}",
+                    b.reason_text,
+                    if b.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" -- {}", b.detail)
+                    }
+                );
                 let _ = writeln!(s, "             fix: {}", b.remediation);
             }
         }
@@ -42,21 +96,37 @@ pub fn render_text(r: &Report) -> String {
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "REQUIREMENTS ({})", r.requirements.len());
-    let _ = writeln!(s, "  {:<10} {:<3} {:<15} {:<13} TITLE / DETAIL", "ID", "ST", "OUTCOME", "PROVENANCE");
+    let _ = writeln!(
+        s,
+        "  {:<10} {:<3} {:<15} {:<13} TITLE / DETAIL",
+        "ID", "ST", "OUTCOME", "PROVENANCE"
+    );
     for q in &r.requirements {
         let prov = q.provenance.map_or("-", |p| match p {
             crate::evaluate::Provenance::Declared => "declared",
             crate::evaluate::Provenance::LabReviewed => "lab-reviewed",
             crate::evaluate::Provenance::LabTested => "lab-tested",
         });
-        let _ = writeln!(s, "  {:<10} {:<3} {:<15} {:<13} {}", q.id, q.status, q.outcome.words(), prov, q.title);
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<3} {:<15} {:<13} {}",
+            q.id,
+            q.status,
+            q.outcome.words(),
+            prov,
+            q.title
+        );
         if !q.detail.is_empty() {
             let _ = writeln!(s, "  {:<44} {}", "", q.detail);
         }
     }
     if !r.unstated_features.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "Unstated features (their conditions were treated as holding): {}", r.unstated_features.join(", "));
+        let _ = writeln!(
+            s,
+            "Unstated features (their conditions were treated as holding): {}",
+            r.unstated_features.join(", ")
+        );
     }
     s
 }
@@ -64,20 +134,49 @@ pub fn render_text(r: &Report) -> String {
 /// A side-by-side summary table of several reports (one row each).
 pub fn render_summary(rows: &[(String, &Report)]) -> String {
     let mut s = String::new();
-    let w = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(7).max(7);
-    let _ = writeln!(s, "{:<w$}  {:<12} {:<10} {:<12} BLOCKING THE NEXT TIER", "PROFILE", "SCHEME", "TIER", "ASSURANCE");
+    let w = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        s,
+        "{:<w$}  {:<12} {:<10} {:<12} BLOCKING THE NEXT TIER",
+        "PROFILE", "SCHEME", "TIER", "ASSURANCE"
+    );
     for (name, r) in rows {
-        let tier = r.tier.as_ref().map_or("none".to_string(), |t| t.label.clone());
+        let tier = r
+            .tier
+            .as_ref()
+            .map_or("none".to_string(), |t| t.label.clone());
         let assurance = r.tier.as_ref().map_or("-", |t| t.assurance.name());
         let gap = match &r.next_tier {
             None => "- (highest tier)".to_string(),
             Some(g) => {
-                let first: Vec<String> = g.blockers.iter().take(3).map(|b| format!("{} {}", b.id, b.reason.words())).collect();
-                let more = if g.blockers.len() > 3 { format!(", +{} more", g.blockers.len() - 3) } else { String::new() };
+                let first: Vec<String> = g
+                    .blockers
+                    .iter()
+                    .take(3)
+                    .map(|b| format!("{} {}", b.id, b.reason.words()))
+                    .collect();
+                let more = if g.blockers.len() > 3 {
+                    format!(", +{} more", g.blockers.len() - 3)
+                } else {
+                    String::new()
+                };
                 format!("{}: {}{more}", g.tier.label, first.join(", "))
             }
         };
-        let _ = writeln!(s, "{:<w$}  {:<12} {:<10} {:<12} {}", name, format!("{}@{}", r.scheme.id, r.scheme.version), tier, assurance, gap);
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:<12} {:<10} {:<12} {}",
+            name,
+            format!("{}@{}", r.scheme.id, r.scheme.version),
+            tier,
+            assurance,
+            gap
+        );
     }
     s
 }
