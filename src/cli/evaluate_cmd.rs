@@ -137,7 +137,8 @@ pub fn run(a: Args) -> u8 {
         .collect();
     match a.format {
         Format::Json => {
-            let doc = serde_json::json!({ "format": "iotlabel-evaluation/1", "reports": reports });
+            let summary: Vec<_> = reports.iter().map(Report::summary_row).collect();
+            let doc = serde_json::json!({ "format": "iotlabel-evaluation/1", "summary": summary, "reports": reports });
             out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()

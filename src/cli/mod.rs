@@ -6,6 +6,7 @@
 mod criteria_cmd;
 mod demo;
 mod evaluate_cmd;
+mod profile_cmd;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -48,9 +49,23 @@ enum Command {
         after_help = "Example:\n  iotlabel evaluate --scheme cls-like@2 --scheme cls-like@1 \\\n      --profile fixtures/profiles/lock-lab-tested.toml --at 2026-12-01 --format json"
     )]
     Evaluate(evaluate_cmd::Args),
+    /// Work with device profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
     /// Evaluate every bundled profile against every bundled scheme and print a table.
     #[command(after_help = "Example:\n  iotlabel demo --at 2026-12-01")]
     Demo(demo::Args),
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// Print a profile skeleton that asks every question the chosen schemes need.
+    #[command(
+        after_help = "Example:\n  iotlabel profile init --scheme cls-like@2 --scheme jc-star-like > device.toml"
+    )]
+    Init(profile_cmd::Args),
 }
 
 #[derive(Subcommand)]
@@ -106,6 +121,9 @@ pub fn run() -> ExitCode {
             command: CriteriaCommand::Check(a),
         } => criteria_cmd::run(a),
         Command::Evaluate(a) => evaluate_cmd::run(a),
+        Command::Profile {
+            command: ProfileCommand::Init(a),
+        } => profile_cmd::run(a),
         Command::Demo(a) => demo::run(a),
     };
     ExitCode::from(code)

@@ -55,6 +55,8 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
             "tier_display": s.tier_display,
             "self_declaration": s.self_declaration,
             "illustrative": s.illustrative,
+            "kind": s.kind,
+            "evidence_max_age": s.evidence_max_age,
             "validity": { "max_years": s.validity.max_years, "cap_at_support_end": s.validity.cap_at_support_end },
         },
         "requirements": requirements,
@@ -66,6 +68,10 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
             "requirements": t.entries.iter().map(|e| json!({ "id": s.requirements[e.req].id, "assurance": e.assurance })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "properties": properties,
+        "recognitions": s.recognitions.iter().map(|r| match &r.grants {
+            super::model::Grants::Tier(t) => json!({ "id": r.id, "from": r.from, "tier": s.tiers[*t].id }),
+            super::model::Grants::Requirements(q) => json!({ "id": r.id, "from": r.from, "requirements": q.iter().map(|i| s.requirements[*i].id.clone()).collect::<Vec<_>>() }),
+        }).collect::<Vec<_>>(),
     })
 }
 

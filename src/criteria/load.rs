@@ -13,8 +13,8 @@ use toml::de::DeValue;
 
 use super::digest::scheme_digest;
 use super::model::{
-    Assurance, Catalogue, Condition, CriteriaSet, Modal, Requirement, Scheme, Tier, TierDisplay,
-    TierEntry, Validity,
+    AssessmentMethod, Assurance, Catalogue, Condition, CriteriaSet, Grants, Modal, Period,
+    Recognition, Requirement, Scheme, SchemeKind, Tier, TierDisplay, TierEntry, Validity,
 };
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
@@ -27,6 +27,7 @@ enum Kind {
     Properties,
     Catalogue,
     Scheme,
+    Recognition,
 }
 
 fn kind_of(doc: &Val<'_>) -> Option<Kind> {
@@ -42,6 +43,8 @@ fn kind_of(doc: &Val<'_>) -> Option<Kind> {
         Some(Kind::Features)
     } else if has("property") {
         Some(Kind::Properties)
+    } else if has("recognition") {
+        Some(Kind::Recognition)
     } else {
         None
     }
@@ -77,6 +80,7 @@ pub fn identity(file: &SourceFile) -> Option<String> {
         Kind::Properties => Some("properties".into()),
         Kind::Catalogue => key("catalogue"),
         Kind::Scheme => key("scheme"),
+        Kind::Recognition => Some("recognition".into()),
     }
 }
 
@@ -90,8 +94,8 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
             match kind_of(&doc) {
                 Some(k) => parsed.push((k, f, doc)),
                 None => diags.push(
-                    Diagnostic::error(f, 0..0, "not a criteria file: it has no [feature], [property], [catalogue] or [scheme] table")
-                        .with_help("see criteria/README.md for the four kinds of criteria file"),
+                    Diagnostic::error(f, 0..0, "not a criteria file: it has no [feature], [property], [catalogue], [scheme] or [[recognition]] table")
+                        .with_help("see criteria/README.md for the kinds of criteria file"),
                 ),
             }
         }
@@ -153,10 +157,143 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
             }
         }
     }
+    for (kind, file, doc) in &parsed {
+        if *kind != Kind::Recognition {
+            continue;
+        }
+        let mut ctx = Ctx {
+            file,
+            diags: &mut diags,
+        };
+        read_recognitions(doc, &mut set, &mut ctx);
+    }
+    // Recognitions change what a scheme's tiers mean, so the digest covers them: computed last.
+    for i in 0..set.schemes.len() {
+        set.schemes[i].digest = scheme_digest(&set.schemes[i], &set.vocab);
+    }
     set.schemes
         .sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     diags.sort();
     (set, diags)
+}
+
+fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
+    let Some(mut top) = Table::new(doc, "the recognition file", ctx) else {
+        return;
+    };
+    let arr = top
+        .get("recognition")
+        .and_then(|v| as_array(v, "recognition", ctx));
+    top.finish(ctx);
+    let Some(arr) = arr else { return };
+    let mut ids: Vec<String> = Vec::new();
+    for v in arr {
+        let Some(mut t) = Table::new(v, "a [[recognition]]", ctx) else {
+            continue;
+        };
+        let id = t.req_str("id", ctx);
+        let from = t.req_str("from", ctx);
+        let name = t.req_str("name", ctx);
+        let scheme = t.req_str("scheme", ctx);
+        let tier = t.opt_str("tier", ctx);
+        let reqs = t.opt_str_array("requirements", ctx);
+        let source = t.req_str("source", ctx);
+        let span = t.span.clone();
+        t.finish(ctx);
+        let (Some(id), Some(from), Some(name), Some(scheme), Some(source)) =
+            (id, from, name, scheme, source)
+        else {
+            continue;
+        };
+        if ids.contains(id.get_ref()) {
+            ctx.error(
+                id.span(),
+                format!("duplicate recognition id `{}`", id.get_ref()),
+                "recognition ids must be unique",
+            );
+            continue;
+        }
+        ids.push(id.get_ref().clone());
+        let Some(si) = set
+            .schemes
+            .iter()
+            .position(|s| s.key() == *scheme.get_ref())
+        else {
+            let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
+            ctx.error(
+                scheme.span(),
+                format!("unknown scheme `{}`", scheme.get_ref()),
+                suggest(
+                    scheme.get_ref(),
+                    "schemes",
+                    known.iter().map(String::as_str),
+                ),
+            );
+            continue;
+        };
+        let target = &set.schemes[si];
+        let grants = match (tier, reqs) {
+            (Some(tier), None) => match target.tiers.iter().position(|t| t.id == *tier.get_ref()) {
+                Some(ti) => Grants::Tier(ti),
+                None => {
+                    ctx.error(
+                        tier.span(),
+                        format!("scheme `{}` has no tier `{}`", target.key(), tier.get_ref()),
+                        suggest(
+                            tier.get_ref(),
+                            "tiers",
+                            target.tiers.iter().map(|t| t.id.as_str()),
+                        ),
+                    );
+                    continue;
+                }
+            },
+            (None, Some(reqs)) if !reqs.is_empty() => {
+                let mut idx = Vec::new();
+                for r in &reqs {
+                    match target
+                        .requirements
+                        .iter()
+                        .position(|q| q.id == *r.get_ref())
+                    {
+                        Some(i) => idx.push(i),
+                        None => ctx.error(
+                            r.span(),
+                            format!(
+                                "scheme `{}` has no requirement `{}`",
+                                target.key(),
+                                r.get_ref()
+                            ),
+                            suggest(
+                                r.get_ref(),
+                                "requirement ids",
+                                target.requirements.iter().map(|q| q.id.as_str()),
+                            ),
+                        ),
+                    }
+                }
+                if idx.len() != reqs.len() {
+                    continue;
+                }
+                Grants::Requirements(idx)
+            }
+            _ => {
+                ctx.error(
+                    span,
+                    "a recognition grants either a `tier` or a non-empty `requirements` list",
+                    "write `tier = \"level-2\"` or `requirements = [\"S1.1-02\"]`, not both",
+                );
+                continue;
+            }
+        };
+        set.schemes[si].recognitions.push(Recognition {
+            id: id.into_inner(),
+            from: from.into_inner(),
+            name: name.into_inner(),
+            grants,
+            source: source.into_inner(),
+        });
+    }
 }
 
 fn read_conditions(
@@ -215,6 +352,19 @@ fn read_requirements(
         let status = t.req_str("status", ctx);
         let conds = t.opt_str_array("conditions", ctx).unwrap_or_default();
         let remediation = t.req_str("remediation", ctx).map(|s| s.into_inner());
+        let confirmed = t.opt_bool("confirmed", ctx).is_none_or(|b| *b.get_ref());
+        let mut assessment = Vec::new();
+        for a in t.opt_str_array("assessment", ctx).unwrap_or_default() {
+            match a.get_ref().as_str() {
+                "document-review" => assessment.push(AssessmentMethod::DocumentReview),
+                "device-test" => assessment.push(AssessmentMethod::DeviceTest),
+                other => ctx.error(
+                    a.span(),
+                    format!("unknown assessment method `{other}`"),
+                    "use \"document-review\" and/or \"device-test\"",
+                ),
+            }
+        }
         let rule = t
             .required("rule", ctx)
             .and_then(|r| parse_rule(r, vocab, RuleContext::RequirementTop, ctx));
@@ -277,6 +427,8 @@ fn read_requirements(
                 conditions: resolved,
                 remediation,
                 rule,
+                confirmed,
+                assessment,
             }),
         ));
     }
@@ -474,6 +626,46 @@ fn read_scheme(
     let illustrative = head
         .opt_bool("illustrative", ctx)
         .is_some_and(|b| *b.get_ref());
+    let kind = match head.opt_str("kind", ctx) {
+        None => Some(SchemeKind::Label),
+        Some(k) => {
+            match k.get_ref().as_str() {
+                "label" => Some(SchemeKind::Label),
+                "compliance" => Some(SchemeKind::Compliance),
+                other => {
+                    ctx.error(k.span(), format!("unknown scheme kind `{other}`"), "use \"label\" (can be issued) or \"compliance\" (a statement, never issued)");
+                    None
+                }
+            }
+        }
+    };
+    let evidence_max_age = head.get("evidence_max_age").and_then(|v| {
+        let mut p = Table::new(v, "evidence_max_age", ctx)?;
+        let years = p.opt_int("years", ctx).map_or(0, |x| *x.get_ref());
+        let months = p.opt_int("months", ctx).map_or(0, |x| *x.get_ref());
+        let days = p.opt_int("days", ctx).map_or(0, |x| *x.get_ref());
+        p.finish(ctx);
+        if years < 0
+            || months < 0
+            || days < 0
+            || years > 20
+            || months > 240
+            || days > 7300
+            || years + months + days == 0
+        {
+            ctx.error(
+                v.span(),
+                "evidence_max_age must be a positive period of at most 20 years",
+                "write e.g. `evidence_max_age = { months = 24 }`",
+            );
+            return None;
+        }
+        Some(Period {
+            years,
+            months,
+            days,
+        })
+    });
     let cat_names = head.opt_str_array("catalogues", ctx).unwrap_or_default();
     let validity = head
         .required("validity", ctx)
@@ -669,7 +861,7 @@ fn read_scheme(
     if !ok || catalogues.len() != cat_names.len() {
         return None;
     }
-    let mut scheme = Scheme {
+    let scheme = Scheme {
         id: id.into_inner(),
         version: version_u,
         name: name.into_inner(),
@@ -677,14 +869,16 @@ fn read_scheme(
         tier_display,
         self_declaration,
         illustrative,
+        kind: kind?,
+        evidence_max_age,
         validity,
         catalogues: catalogues.iter().map(|c| c.key()).collect(),
         requirements: order,
         tiers,
+        recognitions: Vec::new(),
         digest: [0; 32],
         path: path.to_string(),
     };
-    scheme.digest = scheme_digest(&scheme, vocab);
     Some((scheme, head_span))
 }
 

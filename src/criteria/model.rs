@@ -44,6 +44,30 @@ pub struct Requirement {
     pub remediation: String,
     /// The rule that decides it from declarations.
     pub rule: Rule,
+    /// False when the requirement's text is not confirmed from the official source.
+    pub confirmed: bool,
+    /// How the scheme assesses it (document review, device test), as the scheme states.
+    pub assessment: Vec<AssessmentMethod>,
+}
+
+/// How a scheme says a requirement is assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssessmentMethod {
+    /// Review of documents and declarations.
+    DocumentReview,
+    /// Test of the device.
+    DeviceTest,
+}
+
+impl AssessmentMethod {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssessmentMethod::DocumentReview => "document-review",
+            AssessmentMethod::DeviceTest => "device-test",
+        }
+    }
 }
 
 impl Requirement {
@@ -160,6 +184,71 @@ pub struct Tier {
     pub entries: Vec<TierEntry>,
 }
 
+/// What a scheme produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchemeKind {
+    /// A label that can be issued and signed.
+    Label,
+    /// A statement of compliance with a legal duty (e.g. UK PSTI): evaluated, never issued.
+    Compliance,
+}
+
+/// A calendar period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Period {
+    /// Years.
+    pub years: i64,
+    /// Months.
+    pub months: i64,
+    /// Days.
+    pub days: i64,
+}
+
+/// What a recognised label of another scheme stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grants {
+    /// Every requirement of this tier (index) and the tiers below.
+    Tier(usize),
+    /// These requirements (indices into the scheme's requirements).
+    Requirements(Vec<usize>),
+}
+
+/// A mutual-recognition arrangement: a label of another scheme counts in this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognition {
+    /// Stable id.
+    pub id: String,
+    /// The other scheme, as profiles name it.
+    pub from: String,
+    /// Its name, for reports.
+    pub name: String,
+    /// What it grants.
+    pub grants: Grants,
+    /// Where the arrangement is published.
+    pub source: String,
+}
+
+impl Scheme {
+    /// The requirement indices a recognition grants.
+    pub fn granted(&self, g: &Grants) -> Vec<usize> {
+        match g {
+            Grants::Tier(t) => {
+                let mut v: Vec<usize> = self
+                    .tiers
+                    .iter()
+                    .take(t + 1)
+                    .flat_map(|t| t.entries.iter().map(|e| e.req))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            Grants::Requirements(r) => r.clone(),
+        }
+    }
+}
+
 /// Label validity rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
@@ -186,6 +275,10 @@ pub struct Scheme {
     pub self_declaration: bool,
     /// Parts of the scheme are not confirmed from its official text: labels are illustrative.
     pub illustrative: bool,
+    /// Label or compliance statement.
+    pub kind: SchemeKind,
+    /// Lab verdicts older than this (before the evaluation time) count as NOT ASSESSED.
+    pub evidence_max_age: Option<Period>,
     /// Validity rules.
     pub validity: Validity,
     /// `id@version` of each catalogue it builds on.
@@ -194,6 +287,8 @@ pub struct Scheme {
     pub requirements: Vec<Arc<Requirement>>,
     /// Tiers, by rank.
     pub tiers: Vec<Tier>,
+    /// Labels of other schemes this scheme recognises.
+    pub recognitions: Vec<Recognition>,
     /// SHA-256 of the canonical encoding (see `criteria/README.md`).
     pub digest: [u8; 32],
     /// The file it was loaded from.

@@ -64,6 +64,8 @@ pub enum Provenance {
     LabReviewed,
     /// A lab's functional test.
     LabTested,
+    /// Another scheme's label, under a mutual-recognition arrangement.
+    Recognised,
 }
 
 impl Provenance {
@@ -72,7 +74,8 @@ impl Provenance {
         match self {
             Provenance::Declared => Assurance::SelfDeclared,
             Provenance::LabReviewed => Assurance::LabReviewed,
-            Provenance::LabTested => Assurance::LabTested,
+            // The partner scheme's assessment stands in for whatever the tier demands.
+            Provenance::LabTested | Provenance::Recognised => Assurance::LabTested,
         }
     }
 }
@@ -96,6 +99,11 @@ pub enum Basis {
     Missing,
     /// NOT ASSESSED: only a lab verdict can decide it and there is none.
     LabOnly,
+    /// NOT ASSESSED: the only lab verdicts are older than the scheme accepts.
+    StaleLab,
+    /// MET by recognition: (index into the scheme's recognitions, index into the profile's
+    /// recognised labels).
+    Recognised(usize, usize),
 }
 
 /// The result for one requirement.
@@ -188,11 +196,13 @@ pub struct Evaluation {
 
 /// Evaluates a profile against a scheme at a given time.
 pub fn evaluate(scheme: &Scheme, profile: &Profile, at: Timestamp) -> Evaluation {
+    let cutoff = evidence_cutoff(scheme, at);
     let results: Vec<ReqResult> = scheme
         .requirements
         .iter()
-        .map(|r| decide(r, profile, at))
+        .map(|r| decide(r, profile, at, cutoff))
         .collect();
+    let results = apply_recognitions(scheme, profile, at, results);
     let (tiers, tier) = compute_tiers(scheme, &results);
     Evaluation {
         at,
@@ -202,10 +212,60 @@ pub fn evaluate(scheme: &Scheme, profile: &Profile, at: Timestamp) -> Evaluation
     }
 }
 
+/// Mutual recognition: a requirement granted by a label the device holds becomes MET with
+/// provenance `recognised`, unless it does not apply, is already lab-tested, or a lab found it
+/// failing (explicit contrary evidence stands).
+fn apply_recognitions(
+    scheme: &Scheme,
+    profile: &Profile,
+    at: Timestamp,
+    mut results: Vec<ReqResult>,
+) -> Vec<ReqResult> {
+    if scheme.recognitions.is_empty() || profile.recognised.is_empty() {
+        return results;
+    }
+    for (ri, rec) in scheme.recognitions.iter().enumerate() {
+        let Some(hi) = profile
+            .recognised
+            .iter()
+            .position(|h| h.scheme == rec.from && h.valid_until.is_none_or(|v| v.at > at))
+        else {
+            continue;
+        };
+        for i in scheme.granted(&rec.grants) {
+            let Some(r) = results.get_mut(i) else {
+                continue;
+            };
+            let keep = match (r.outcome, r.basis, r.provenance) {
+                (Outcome::NotApplicable, _, _) => true,
+                (Outcome::NotMet | Outcome::Contradicted, Basis::Lab, _) => true,
+                (Outcome::Met, _, Some(Provenance::LabTested | Provenance::Recognised)) => true,
+                _ => false,
+            };
+            if !keep {
+                *r = ReqResult {
+                    outcome: Outcome::Met,
+                    provenance: Some(Provenance::Recognised),
+                    basis: Basis::Recognised(ri, hi),
+                };
+            }
+        }
+    }
+    results
+}
+
+/// The oldest lab verdict date a scheme accepts at `at`, if it caps evidence age.
+pub fn evidence_cutoff(scheme: &Scheme, at: Timestamp) -> Option<Timestamp> {
+    let p = scheme.evidence_max_age?;
+    // An out-of-range period accepts nothing rather than everything: fail closed.
+    Some(crate::time::add_period(at, -p.years, -p.months, -p.days).unwrap_or(Timestamp::MAX))
+}
+
 fn decide(
     req: &crate::criteria::model::Requirement,
     profile: &Profile,
     at: Timestamp,
+    cutoff: Option<Timestamp>,
 ) -> ReqResult {
     let result = |outcome, provenance, basis| ReqResult {
         outcome,
@@ -244,7 +304,12 @@ fn decide(
     let mut verdict: Option<Verdict> = None;
     let mut functional_pass = false;
     let mut functional_other = false;
+    let mut stale = false;
     for t in profile.tested.iter().filter(|t| t.requirement == req.id) {
+        if cutoff.is_some_and(|c| t.date.at < c) {
+            stale = true;
+            continue;
+        }
         verdict = Some(verdict.map_or(t.verdict, |v| v.min(t.verdict)));
         match (t.verdict, t.method) {
             (Verdict::Pass, Method::Functional) => functional_pass = true,
@@ -279,6 +344,7 @@ fn decide(
         None => match declared {
             Some(Tri::True) => result(Outcome::Met, Some(Provenance::Declared), Basis::Rule),
             Some(Tri::False) => result(Outcome::NotMet, Some(Provenance::Declared), Basis::Rule),
+            _ if stale => result(Outcome::NotAssessed, None, Basis::StaleLab),
             Some(Tri::Unknown) => result(Outcome::NotAssessed, None, Basis::Missing),
             None => result(Outcome::NotAssessed, None, Basis::LabOnly),
         },

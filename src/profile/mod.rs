@@ -9,6 +9,8 @@ use toml::Spanned;
 use toml::de::DeValue;
 use unicode_normalization::UnicodeNormalization;
 
+pub mod skeleton;
+
 use crate::criteria::CriteriaSet;
 use crate::criteria::vocab::Vocabulary;
 use crate::diag::{Diagnostics, SourceFile, suggest};
@@ -136,6 +138,17 @@ pub struct TestResult {
     pub note: Option<String>,
 }
 
+/// A label or statement the device holds under another scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    /// The other scheme (as `recognition.toml` names it in `from`).
+    pub scheme: String,
+    /// Its certificate or registration reference.
+    pub reference: String,
+    /// Until when it is valid, if it expires.
+    pub valid_until: Option<DateValue>,
+}
+
 /// A validated device profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -151,6 +164,8 @@ pub struct Profile {
     pub not_applicable: BTreeMap<String, NaClaim>,
     /// Lab results, in file order.
     pub tested: Vec<TestResult>,
+    /// Labels held under other schemes.
+    pub recognised: Vec<Recognised>,
     /// The `# expected:` comment line, if any (fixtures).
     pub expected: Option<String>,
 }
@@ -165,6 +180,7 @@ impl Profile {
             declared: vec![None; vocab.properties.len()],
             not_applicable: BTreeMap::new(),
             tested: Vec::new(),
+            recognised: Vec::new(),
             expected: None,
         }
     }
@@ -222,6 +238,9 @@ fn parse_inner(
             let Some(id) = vocab.resolve_feature(k.get_ref(), k.span(), &mut ctx) else {
                 continue;
             };
+            if is_placeholder(v, &mut ctx) {
+                continue;
+            }
             if let Some(b) = as_bool(v, k.get_ref(), &mut ctx) {
                 features[usize::from(id)] = Some(*b.get_ref());
             }
@@ -241,15 +260,21 @@ fn parse_inner(
                 continue;
             };
             let prop = vocab.prop(id);
-            let value = t.required("value", &mut ctx).and_then(|val| {
-                crate::criteria::vocab::read_value(
-                    val,
-                    &prop.ty,
-                    &format!("`{}` ({})", prop.name, prop.ty.name()),
-                    &mut ctx,
-                )
-            });
+            let value = t
+                .required("value", &mut ctx)
+                .filter(|val| !is_placeholder(val, &mut ctx))
+                .and_then(|val| {
+                    crate::criteria::vocab::read_value(
+                        val,
+                        &prop.ty,
+                        &format!("`{}` ({})", prop.name, prop.ty.name()),
+                        &mut ctx,
+                    )
+                });
             let evidence = t.opt_str("evidence", &mut ctx).map(|s| s.into_inner());
+            if let Some(e) = t.get("evidence") {
+                is_placeholder(e, &mut ctx);
+            }
             t.finish(&mut ctx);
             if let Some(value) = value {
                 declared[usize::from(id)] = Some(Declared { value, evidence });
@@ -299,6 +324,58 @@ fn parse_inner(
             }
         }
     }
+    let mut recognised = Vec::new();
+    if let Some(rs) = top.get("recognised")
+        && let Some(arr) = as_array(rs, "recognised", &mut ctx)
+    {
+        let known: Vec<&str> = {
+            let mut k: Vec<&str> = criteria
+                .schemes
+                .iter()
+                .flat_map(|s| s.recognitions.iter().map(|r| r.from.as_str()))
+                .collect();
+            k.sort_unstable();
+            k.dedup();
+            k
+        };
+        for v in arr {
+            let Some(mut t) = Table::new(v, "a [[recognised]] label", &mut ctx) else {
+                continue;
+            };
+            let scheme = t.req_str("scheme", &mut ctx);
+            let reference = t.req_str("reference", &mut ctx);
+            let valid_until = t.get("valid_until").and_then(|d| read_date(d, &mut ctx));
+            t.finish(&mut ctx);
+            let (Some(scheme), Some(reference)) = (scheme, reference) else {
+                continue;
+            };
+            if !known.contains(&scheme.get_ref().as_str()) {
+                ctx.error(
+                    scheme.span(),
+                    format!("no bundled scheme recognises `{}`", scheme.get_ref()),
+                    suggest(
+                        scheme.get_ref(),
+                        "recognised schemes",
+                        known.iter().copied(),
+                    ),
+                );
+                continue;
+            }
+            if reference.get_ref().trim().is_empty() {
+                ctx.error(
+                    reference.span(),
+                    "the recognised label's `reference` is empty",
+                    "give the certificate or registration number",
+                );
+                continue;
+            }
+            recognised.push(Recognised {
+                scheme: scheme.into_inner(),
+                reference: reference.into_inner(),
+                valid_until,
+            });
+        }
+    }
     top.finish(&mut ctx);
 
     Some(Profile {
@@ -308,6 +385,7 @@ fn parse_inner(
         declared,
         not_applicable,
         tested,
+        recognised,
         expected: expected_line(&file.text),
     })
 }
@@ -324,6 +402,25 @@ fn expected_line(text: &str) -> Option<String> {
         })
 }
 
+/// Reports a `profile init` placeholder that was never filled in.
+fn is_placeholder(v: &Val<'_>, ctx: &mut Ctx<'_>) -> bool {
+    match v.get_ref() {
+        DeValue::String(s) if s.starts_with(skeleton::PLACEHOLDER) => {
+            let what = s
+                .trim_start_matches(skeleton::PLACEHOLDER)
+                .trim_start_matches(':')
+                .trim();
+            ctx.error(
+                v.span(),
+                "not filled in yet",
+                format!("replace the placeholder with {what}"),
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
 fn text_field(
     t: &mut Table<'_, '_>,
     key: &'static str,
@@ -331,6 +428,11 @@ fn text_field(
     required: bool,
     ctx: &mut Ctx<'_>,
 ) -> Option<String> {
+    if let Some(v) = t.get(key)
+        && is_placeholder(v, ctx)
+    {
+        return None;
+    }
     let s = if required {
         t.req_str(key, ctx)?
     } else {
@@ -392,7 +494,10 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
     let hardware_version = text_field(&mut t, "hardware_version", MAX_VERSION, true, ctx);
     let exact = text_field(&mut t, "firmware_version", MAX_VERSION, false, ctx);
     let minimum = text_field(&mut t, "min_firmware_version", MAX_VERSION, false, ctx);
-    let category = t.req_str("category", ctx);
+    let category = match t.get("category") {
+        Some(v) if is_placeholder(v, ctx) => None,
+        _ => t.req_str("category", ctx),
+    };
     let span = t.span.clone();
     t.finish(ctx);
     let firmware = match (exact, minimum) {
@@ -440,6 +545,21 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
     })
 }
 
+fn read_date(d: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<DateValue> {
+    let s = match d.get_ref() {
+        DeValue::Datetime(dt) => dt.to_string(),
+        DeValue::String(s) => s.to_string(),
+        _ => String::new(),
+    };
+    match DateValue::parse(&s) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            ctx.error(d.span(), e, "write the date as 2026-03-02");
+            None
+        }
+    }
+}
+
 /// The requirement a TS 103 701 test case id belongs to: `5.1-1-2a` -> `5.1-1`.
 pub fn test_case_requirement<'a>(case: &str, known: &[&'a str]) -> Option<&'a str> {
     let (prefix, unit) = case.rsplit_once('-')?;
@@ -478,20 +598,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         }
     });
     let lab = t.req_str("lab", ctx).map(|s| s.into_inner());
-    let date = t.required("date", ctx).and_then(|d| {
-        let s = match d.get_ref() {
-            DeValue::Datetime(dt) => dt.to_string(),
-            DeValue::String(s) => s.to_string(),
-            _ => String::new(),
-        };
-        match DateValue::parse(&s) {
-            Ok(x) => Some(x),
-            Err(e) => {
-                ctx.error(d.span(), e, "write the test date as 2026-03-02");
-                None
-            }
-        }
-    });
+    let date = t.required("date", ctx).and_then(|d| read_date(d, ctx));
     let evidence_digest = t.opt_str("evidence_digest", ctx).and_then(|s| {
         let ok = s.get_ref().strip_prefix("sha256:").is_some_and(|h| {
             h.len() == 64

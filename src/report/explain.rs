@@ -18,6 +18,53 @@ pub fn detail(
     p: &Profile,
     vocab: &Vocabulary,
     at: Timestamp,
+    cutoff: Option<Timestamp>,
+) -> String {
+    let base = detail_inner(req, r, p, vocab, at, cutoff);
+    // Lab verdicts older than the scheme accepts were ignored: say so, with their dates.
+    let stale: Vec<String> = p
+        .tested
+        .iter()
+        .filter(|t| t.requirement == req.id && cutoff.is_some_and(|c| t.date.at < c))
+        .map(|t| {
+            format!(
+                "lab {} {} of {}",
+                t.lab,
+                verdict_word(t.verdict),
+                t.date.display()
+            )
+        })
+        .collect();
+    if stale.is_empty() {
+        return base;
+    }
+    let note = format!(
+        "ignored as older than the scheme accepts (before {}): {}",
+        cutoff.map(format_ts).unwrap_or_default(),
+        stale.join(", ")
+    );
+    if base.is_empty() {
+        note
+    } else {
+        format!("{base}; {note}")
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "INCONCLUSIVE",
+    }
+}
+
+fn detail_inner(
+    req: &Requirement,
+    r: &ReqResult,
+    p: &Profile,
+    vocab: &Vocabulary,
+    at: Timestamp,
+    cutoff: Option<Timestamp>,
 ) -> String {
     match r.basis {
         Basis::Condition(i) => req
@@ -35,7 +82,7 @@ pub fn detail(
             let tests: Vec<String> = p
                 .tested
                 .iter()
-                .filter(|t| t.requirement == req.id)
+                .filter(|t| t.requirement == req.id && cutoff.is_none_or(|c| t.date.at >= c))
                 .map(|t| {
                     let method = match t.method {
                         Method::Conceptual => "conceptual",
@@ -90,6 +137,9 @@ pub fn detail(
             format!("not declared: {}", missing.join(", "))
         }
         Basis::LabOnly => "only a lab verdict decides this; none is recorded".to_string(),
+        Basis::StaleLab => String::new(),
+        // Needs the scheme's arrangement: written by the report itself.
+        Basis::Recognised(..) => String::new(),
     }
 }
 

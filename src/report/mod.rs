@@ -31,6 +31,10 @@ pub struct SchemeRef {
     pub issuing_body: String,
     /// Criteria digest (hex SHA-256).
     pub criteria_digest: String,
+    /// `label` or `compliance` (a statement: evaluated, never issued).
+    pub kind: crate::criteria::model::SchemeKind,
+    /// Parts of the scheme are not confirmed from its official text.
+    pub illustrative: bool,
 }
 
 /// A tier, as a report names it.
@@ -125,6 +129,10 @@ pub struct RequirementLine {
     pub title: String,
     /// M / MC / R / RC.
     pub status: String,
+    /// False when the requirement's text is not confirmed from the official source.
+    pub confirmed: bool,
+    /// How the scheme assesses it.
+    pub assessment: Vec<crate::criteria::model::AssessmentMethod>,
     /// The verdict.
     pub outcome: Outcome,
     /// Its provenance.
@@ -135,6 +143,21 @@ pub struct RequirementLine {
     pub evidence: Vec<String>,
     /// Lab results on it.
     pub lab_results: Vec<LabLine>,
+}
+
+/// One row of a side-by-side summary: a scheme, its outcome, and what blocks the next tier.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SummaryRow {
+    /// `id@version`.
+    pub scheme: String,
+    /// Tier label, `none`, `COMPLIANT` or `NOT COMPLIANT`.
+    pub result: String,
+    /// Assurance of the tier reached.
+    pub assurance: Option<Assurance>,
+    /// The next tier's label (absent at the top).
+    pub next_tier: Option<String>,
+    /// Requirement ids blocking it, in scheme order.
+    pub blocking: Vec<String>,
 }
 
 /// A complete assessment report for one profile against one scheme.
@@ -176,6 +199,7 @@ fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
 impl Report {
     /// Builds the report.
     pub fn new(scheme: &Scheme, vocab: &Vocabulary, profile: &Profile, ev: &Evaluation) -> Report {
+        let cutoff = crate::evaluate::evidence_cutoff(scheme, ev.at);
         let requirements: Vec<RequirementLine> = scheme
             .requirements
             .iter()
@@ -186,9 +210,22 @@ impl Report {
                 clause: req.clause.clone(),
                 title: req.title.clone(),
                 status: req.status().to_string(),
+                confirmed: req.confirmed,
+                assessment: req.assessment.clone(),
                 outcome: r.outcome,
                 provenance: r.provenance,
-                detail: explain::detail(req, r, profile, vocab, ev.at),
+                detail: match r.basis {
+                    Basis::Recognised(ri, hi) => {
+                        match (scheme.recognitions.get(ri), profile.recognised.get(hi)) {
+                            (Some(rec), Some(held)) => format!(
+                                "recognised: {} {} (arrangement {}, {})",
+                                rec.name, held.reference, rec.id, rec.source
+                            ),
+                            _ => String::new(),
+                        }
+                    }
+                    _ => explain::detail(req, r, profile, vocab, ev.at, cutoff),
+                },
                 evidence: if matches!(r.basis, Basis::Rule) {
                     explain::evidence(req, profile)
                 } else {
@@ -268,6 +305,8 @@ impl Report {
                 name: scheme.name.clone(),
                 issuing_body: scheme.issuing_body.clone(),
                 criteria_digest: scheme.digest_hex(),
+                kind: scheme.kind,
+                illustrative: scheme.illustrative,
             },
             device: profile.device.clone(),
             support_period_end,
@@ -282,6 +321,36 @@ impl Report {
                 .filter(|(_, v)| v.is_none())
                 .map(|(f, _)| f.name.clone())
                 .collect(),
+        }
+    }
+
+    /// The report as one summary row.
+    pub fn summary_row(&self) -> SummaryRow {
+        SummaryRow {
+            scheme: format!("{}@{}", self.scheme.id, self.scheme.version),
+            result: self.headline(),
+            assurance: self.tier.as_ref().map(|t| t.assurance),
+            next_tier: self.next_tier.as_ref().map(|g| g.tier.label.clone()),
+            blocking: self
+                .next_tier
+                .as_ref()
+                .map(|g| g.blockers.iter().map(|b| b.id.clone()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// True for a compliance statement (e.g. UK PSTI) rather than a label.
+    pub fn is_compliance(&self) -> bool {
+        self.scheme.kind == crate::criteria::model::SchemeKind::Compliance
+    }
+
+    /// The outcome in a few words: the tier label, "none", or COMPLIANT / NOT COMPLIANT.
+    pub fn headline(&self) -> String {
+        match (&self.tier, self.is_compliance()) {
+            (Some(_), true) => "COMPLIANT".to_string(),
+            (None, true) => "NOT COMPLIANT".to_string(),
+            (Some(t), false) => t.label.clone(),
+            (None, false) => "none".to_string(),
         }
     }
 

@@ -46,12 +46,26 @@ pub fn render_text(r: &Report) -> String {
     );
     let _ = writeln!(s, "Evaluated:  {}", r.evaluated_at);
     let _ = writeln!(s);
-    match &r.tier {
-        Some(t) => {
-            let _ = writeln!(s, "TIER: {} ({})", t.label, t.assurance.words());
-        }
-        None => {
-            let _ = writeln!(s, "TIER: none reached");
+    if r.scheme.illustrative {
+        let _ = writeln!(
+            s,
+            "Note:       illustrative scheme: parts are not confirmed from the official text"
+        );
+    }
+    if r.is_compliance() {
+        let _ = writeln!(
+            s,
+            "COMPLIANCE: {} (a statement of compliance with a legal duty; no label is issued)",
+            r.headline()
+        );
+    } else {
+        match &r.tier {
+            Some(t) => {
+                let _ = writeln!(s, "TIER: {} ({})", t.label, t.assurance.words());
+            }
+            None => {
+                let _ = writeln!(s, "TIER: none reached");
+            }
         }
     }
     for t in &r.tiers {
@@ -106,6 +120,7 @@ pub fn render_text(r: &Report) -> String {
             crate::evaluate::Provenance::Declared => "declared",
             crate::evaluate::Provenance::LabReviewed => "lab-reviewed",
             crate::evaluate::Provenance::LabTested => "lab-tested",
+            crate::evaluate::Provenance::Recognised => "recognised",
         });
         let _ = writeln!(
             s,
@@ -133,25 +148,27 @@ pub fn render_text(r: &Report) -> String {
 
 /// A side-by-side summary table of several reports (one row each).
 pub fn render_summary(rows: &[(String, &Report)]) -> String {
+    let width = |f: &dyn Fn(&Report, &str) -> String, min: usize| {
+        rows.iter()
+            .map(|(n, r)| f(r, n).chars().count())
+            .max()
+            .unwrap_or(min)
+            .max(min)
+    };
+    let scheme = |r: &Report| format!("{}@{}", r.scheme.id, r.scheme.version);
+    let wp = width(&|_, n| n.to_string(), 7);
+    let ws = width(&|r, _| scheme(r), 6);
+    let wt = width(&|r, _| r.headline(), 4);
     let mut s = String::new();
-    let w = rows
-        .iter()
-        .map(|(n, _)| n.chars().count())
-        .max()
-        .unwrap_or(7)
-        .max(7);
     let _ = writeln!(
         s,
-        "{:<w$}  {:<12} {:<10} {:<12} BLOCKING THE NEXT TIER",
+        "{:<wp$}  {:<ws$}  {:<wt$}  {:<13} BLOCKING THE NEXT TIER",
         "PROFILE", "SCHEME", "TIER", "ASSURANCE"
     );
     for (name, r) in rows {
-        let tier = r
-            .tier
-            .as_ref()
-            .map_or("none".to_string(), |t| t.label.clone());
         let assurance = r.tier.as_ref().map_or("-", |t| t.assurance.name());
         let gap = match &r.next_tier {
+            None if r.is_compliance() => "-".to_string(),
             None => "- (highest tier)".to_string(),
             Some(g) => {
                 let first: Vec<String> = g
@@ -170,10 +187,10 @@ pub fn render_summary(rows: &[(String, &Report)]) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<w$}  {:<12} {:<10} {:<12} {}",
+            "{:<wp$}  {:<ws$}  {:<wt$}  {:<13} {}",
             name,
-            format!("{}@{}", r.scheme.id, r.scheme.version),
-            tier,
+            scheme(r),
+            r.headline(),
             assurance,
             gap
         );
