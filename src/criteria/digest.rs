@@ -68,9 +68,12 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
             "requirements": t.entries.iter().map(|e| json!({ "id": s.requirements[e.req].id, "assurance": e.assurance })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "properties": properties,
-        "recognitions": s.recognitions.iter().map(|r| match &r.grants {
-            super::model::Grants::Tier(t) => json!({ "id": r.id, "from": r.from, "tier": s.tiers[*t].id }),
-            super::model::Grants::Requirements(q) => json!({ "id": r.id, "from": r.from, "requirements": q.iter().map(|i| s.requirements[*i].id.clone()).collect::<Vec<_>>() }),
+        "recognitions": s.recognitions.iter().map(|r| {
+            let effective = r.effective_from.map(|d| crate::time::format_ts(d.at));
+            match &r.grants {
+                super::model::Grants::Tier(t) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "tier": s.tiers[*t].id }),
+                super::model::Grants::Requirements(q) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "requirements": q.iter().map(|i| s.requirements[*i].id.clone()).collect::<Vec<_>>() }),
+            }
         }).collect::<Vec<_>>(),
     })
 }

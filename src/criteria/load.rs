@@ -198,6 +198,24 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         let tier = t.opt_str("tier", ctx);
         let reqs = t.opt_str_array("requirements", ctx);
         let source = t.req_str("source", ctx);
+        let effective_from = t.get("effective_from").and_then(|d| {
+            let text = match d.get_ref() {
+                DeValue::Datetime(dt) => dt.to_string(),
+                DeValue::String(s) => s.to_string(),
+                _ => String::new(),
+            };
+            match crate::time::DateValue::parse(&text) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    ctx.error(
+                        d.span(),
+                        e,
+                        "write the date the arrangement takes effect, e.g. 2026-01-01",
+                    );
+                    None
+                }
+            }
+        });
         let span = t.span.clone();
         t.finish(ctx);
         let (Some(id), Some(from), Some(name), Some(scheme), Some(source)) =
@@ -292,6 +310,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             name: name.into_inner(),
             grants,
             source: source.into_inner(),
+            effective_from,
         });
     }
 }
@@ -497,6 +516,7 @@ struct RawTier {
     assurance: Assurance,
     entries: Vec<(Spanned<String>, Option<Assurance>)>,
     all_mandatory: bool,
+    all_requirements: bool,
     span: Range<usize>,
 }
 
@@ -544,6 +564,9 @@ fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
         let all_mandatory = t
             .opt_bool("all_mandatory", ctx)
             .is_some_and(|b| *b.get_ref());
+        let all_requirements = t
+            .opt_bool("all_requirements", ctx)
+            .is_some_and(|b| *b.get_ref());
         let mut entries = Vec::new();
         if let Some(rs) = t.get("requirements")
             && let Some(arr) = as_array(rs, "requirements", ctx)
@@ -582,6 +605,7 @@ fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
                 assurance,
                 entries,
                 all_mandatory,
+                all_requirements,
                 span,
             });
         }
@@ -816,9 +840,13 @@ fn read_scheme(
                 );
             }
         }
-        if t.all_mandatory {
+        if t.all_mandatory || t.all_requirements {
             for cat in &catalogues {
-                for req in cat.requirements.iter().filter(|r| r.modal == Modal::M) {
+                for req in cat
+                    .requirements
+                    .iter()
+                    .filter(|r| t.all_requirements || r.modal == Modal::M)
+                {
                     add(req, t.assurance, &mut order, &mut entries);
                 }
             }

@@ -227,6 +227,8 @@ pub struct Recognition {
     pub grants: Grants,
     /// Where the arrangement is published.
     pub source: String,
+    /// Before this date the arrangement grants nothing.
+    pub effective_from: Option<crate::time::DateValue>,
 }
 
 impl Scheme {
@@ -305,7 +307,8 @@ impl Scheme {
     pub fn tier_label(&self, tier: &Tier) -> String {
         match self.tier_display {
             TierDisplay::Level => tier.name.clone(),
-            TierDisplay::Stars => "★".repeat(tier.rank as usize),
+            // JC-STAR writes its levels as ★1, ★2 ...; artwork may draw the stars themselves.
+            TierDisplay::Stars => format!("★{}", tier.rank),
         }
     }
 

@@ -225,6 +225,9 @@ fn apply_recognitions(
         return results;
     }
     for (ri, rec) in scheme.recognitions.iter().enumerate() {
+        if rec.effective_from.is_some_and(|d| at < d.at) {
+            continue;
+        }
         let Some(hi) = profile
             .recognised
             .iter()

@@ -65,8 +65,9 @@ pub fn eval_rule(rule: &Rule, p: &Profile, at: Timestamp) -> Tri {
                 .get(usize::from(*prop))
                 .and_then(Option::as_ref)
                 .map(|d| &d.value);
+            // Undeclared is unknown for every operator, `present` included: a missing declaration
+            // is missing evidence (NOT ASSESSED), not evidence of absence.
             match (op, value) {
-                (Op::Present, v) => v.is_some().into(),
                 (_, None) => Tri::Unknown,
                 (op, Some(v)) => eval_op(op, v, p, at),
             }

@@ -240,7 +240,7 @@ fn op_words(op: &Op, ty: &PropertyType, vocab: &Vocabulary, at: Timestamp) -> St
         Op::Ge(x) => format!("≥ {}", v(x)),
         Op::In(xs) => format!("one of {}", list(xs)),
         Op::NotIn(xs) => format!("none of {}", list(xs)),
-        Op::Present => "declared".to_string(),
+        Op::Present => "to be declared".to_string(),
         Op::AfterEvaluation => format!("after the evaluation time ({})", format_ts(at)),
         Op::AtLeastAfterEvaluation {
             years,
