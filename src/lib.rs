@@ -27,6 +27,8 @@
 pub mod criteria;
 pub mod diag;
 pub mod evaluate;
+pub mod keys;
+pub mod label;
 pub mod profile;
 pub mod report;
 pub mod time;

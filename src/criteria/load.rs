@@ -372,6 +372,12 @@ fn read_requirements(
         let conds = t.opt_str_array("conditions", ctx).unwrap_or_default();
         let remediation = t.req_str("remediation", ctx).map(|s| s.into_inner());
         let confirmed = t.opt_bool("confirmed", ctx).is_none_or(|b| *b.get_ref());
+        let aliases: Vec<String> = t
+            .opt_str_array("aliases", ctx)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.into_inner())
+            .collect();
         let mut assessment = Vec::new();
         for a in t.opt_str_array("assessment", ctx).unwrap_or_default() {
             match a.get_ref().as_str() {
@@ -448,6 +454,7 @@ fn read_requirements(
                 rule,
                 confirmed,
                 assessment,
+                aliases,
             }),
         ));
     }

@@ -48,6 +48,17 @@ pub struct Requirement {
     pub confirmed: bool,
     /// How the scheme assesses it (document review, device test), as the scheme states.
     pub assessment: Vec<AssessmentMethod>,
+    /// Other requirement ids whose lab results and not-applicable claims count for this one
+    /// (e.g. V3.1.3 `5.0-1` for a result recorded against V2.1.1 `4-1`), so one assessment
+    /// serves every scheme.
+    pub aliases: Vec<String>,
+}
+
+impl Requirement {
+    /// True if a profile entry recorded against `id` is about this requirement.
+    pub fn answers_to(&self, id: &str) -> bool {
+        self.id == id || self.aliases.iter().any(|a| a == id)
+    }
 }
 
 /// How a scheme says a requirement is assessed.

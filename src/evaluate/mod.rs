@@ -133,6 +133,8 @@ pub enum BlockReason {
     MissingJustification,
     /// A not-applicable claim on a mandatory provision.
     NotApplicableRefused,
+    /// A justified not-applicable claim that no lab has accepted, where the tier needs one.
+    NotApplicableUnverified,
     /// The lab result is inconclusive.
     Inconclusive,
     /// Declared met, a lab found otherwise.
@@ -149,6 +151,7 @@ impl BlockReason {
             BlockReason::OnlyReviewed => "only lab-reviewed",
             BlockReason::MissingJustification => "missing justification",
             BlockReason::NotApplicableRefused => "not-applicable claim refused",
+            BlockReason::NotApplicableUnverified => "not-applicable claim only declared",
             BlockReason::Inconclusive => "inconclusive",
             BlockReason::Contradicted => "contradicted",
         }
@@ -282,7 +285,11 @@ fn decide(
     {
         return result(Outcome::NotApplicable, None, Basis::Condition(i));
     }
-    if let Some(claim) = profile.not_applicable.get(&req.id) {
+    if let Some(claim) = profile.not_applicable.get(&req.id).or_else(|| {
+        req.aliases
+            .iter()
+            .find_map(|a| profile.not_applicable.get(a))
+    }) {
         return if req.modal == Modal::M {
             result(
                 Outcome::NotMet,
@@ -296,9 +303,24 @@ fn decide(
                 Basis::Unjustified,
             )
         } else {
+            // A lab that accepted the justification (a PASS on the requirement) lifts the claim
+            // to the lab's assurance; otherwise it is only declared.
+            let lab = profile
+                .tested
+                .iter()
+                .filter(|t| {
+                    req.answers_to(&t.requirement)
+                        && t.verdict == Verdict::Pass
+                        && cutoff.is_none_or(|c| t.date.at >= c)
+                })
+                .map(|t| match t.method {
+                    Method::Functional => Provenance::LabTested,
+                    Method::Conceptual => Provenance::LabReviewed,
+                })
+                .max();
             result(
                 Outcome::NotApplicable,
-                Some(Provenance::Declared),
+                Some(lab.unwrap_or(Provenance::Declared)),
                 Basis::Justified,
             )
         };
@@ -308,7 +330,11 @@ fn decide(
     let mut functional_pass = false;
     let mut functional_other = false;
     let mut stale = false;
-    for t in profile.tested.iter().filter(|t| t.requirement == req.id) {
+    for t in profile
+        .tested
+        .iter()
+        .filter(|t| req.answers_to(&t.requirement))
+    {
         if cutoff.is_some_and(|c| t.date.at < c) {
             stale = true;
             continue;
@@ -357,6 +383,14 @@ fn decide(
 /// Whether a result satisfies a tier's demand, and if not, why.
 pub fn block_reason(r: &ReqResult, needs: Assurance) -> Option<BlockReason> {
     match r.outcome {
+        // By a claim: the claim needs the tier's assurance like any verdict. By the catalogue's
+        // conditions: the standard itself removes the requirement.
+        Outcome::NotApplicable if r.basis == Basis::Justified => {
+            let have = r
+                .provenance
+                .map_or(Assurance::SelfDeclared, Provenance::assurance);
+            (have < needs).then_some(BlockReason::NotApplicableUnverified)
+        }
         Outcome::NotApplicable => None,
         Outcome::Met => {
             let have = r

@@ -25,7 +25,7 @@ pub fn detail(
     let stale: Vec<String> = p
         .tested
         .iter()
-        .filter(|t| t.requirement == req.id && cutoff.is_some_and(|c| t.date.at < c))
+        .filter(|t| req.answers_to(&t.requirement) && cutoff.is_some_and(|c| t.date.at < c))
         .map(|t| {
             format!(
                 "lab {} {} of {}",
@@ -70,11 +70,11 @@ fn detail_inner(
         Basis::Condition(i) => req
             .conditions
             .get(i)
-            .map(|c| format!("condition {} does not hold ({})", c.id, c.text))
+            .map(|c| format!("not applicable: condition {} (\"{}\") is false for this device", c.id, c.text))
             .unwrap_or_default(),
         Basis::Justified => format!(
             "claimed not applicable: {}",
-            p.not_applicable.get(&req.id).map_or("", |c| c.justification.as_str())
+            p.not_applicable.get(&req.id).or_else(|| req.aliases.iter().find_map(|a| p.not_applicable.get(a))).map_or("", |c| c.justification.as_str())
         ),
         Basis::Unjustified => "claimed not applicable without a justification".to_string(),
         Basis::NaOnMandatory => "claimed not applicable, but a mandatory provision applies unless its conditions rule it out".to_string(),
@@ -82,7 +82,7 @@ fn detail_inner(
             let tests: Vec<String> = p
                 .tested
                 .iter()
-                .filter(|t| t.requirement == req.id && cutoff.is_none_or(|c| t.date.at >= c))
+                .filter(|t| req.answers_to(&t.requirement) && cutoff.is_none_or(|c| t.date.at >= c))
                 .map(|t| {
                     let method = match t.method {
                         Method::Conceptual => "conceptual",
@@ -117,7 +117,22 @@ fn detail_inner(
                         Some(format!("{} = {}", prop.name, d.value.display(&prop.ty)))
                     })
                     .collect();
-                format!("declared: {}", parts.join(", "))
+                let mut features = Vec::new();
+                rule_features(&req.rule, &mut features);
+                features.sort_unstable();
+                features.dedup();
+                let fparts: Vec<String> = features
+                    .iter()
+                    .filter_map(|f| {
+                        let v = p.features.get(usize::from(*f)).copied().flatten()?;
+                        Some(format!("{} = {v}", vocab.features[usize::from(*f)].name))
+                    })
+                    .collect();
+                match (parts.is_empty(), fparts.is_empty()) {
+                    (false, true) => format!("declared: {}", parts.join(", ")),
+                    (true, false) => format!("holds by the stated features: {}", fparts.join(", ")),
+                    _ => format!("declared: {}; features: {}", parts.join(", "), fparts.join(", ")),
+                }
             } else {
                 let mut out = Vec::new();
                 explain_false(&req.rule, p, vocab, at, &mut out);
@@ -140,6 +155,15 @@ fn detail_inner(
         Basis::StaleLab => String::new(),
         // Needs the scheme's arrangement: written by the report itself.
         Basis::Recognised(..) => String::new(),
+    }
+}
+
+fn rule_features(rule: &Rule, out: &mut Vec<crate::criteria::vocab::FeatureId>) {
+    match rule {
+        Rule::All(rs) | Rule::Any(rs) => rs.iter().for_each(|r| rule_features(r, out)),
+        Rule::Not(r) => rule_features(r, out),
+        Rule::Feature(f) => out.push(*f),
+        Rule::Cmp(..) | Rule::Lab => {}
     }
 }
 

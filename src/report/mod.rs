@@ -234,7 +234,7 @@ impl Report {
                 lab_results: profile
                     .tested
                     .iter()
-                    .filter(|t| t.requirement == req.id)
+                    .filter(|t| req.answers_to(&t.requirement))
                     .map(|t| LabLine {
                         test_case: t.test_case.clone(),
                         verdict: t.verdict,
@@ -375,6 +375,10 @@ fn remediation(reason: BlockReason, needs: Assurance, text: &str) -> String {
             Assurance::LabTested => "Have an accredited lab test it (functional assessment) and record the result.".to_string(),
             _ => "Have an accredited lab review the declaration (conceptual assessment) and record the result.".to_string(),
         },
+        BlockReason::NotApplicableUnverified => format!(
+            "Have an accredited lab review the not-applicable justification ({}) and record a PASS.",
+            needs.name()
+        ),
         BlockReason::MissingJustification => "Give a justification for the not-applicable claim, or meet the provision.".to_string(),
         BlockReason::NotApplicableRefused => format!("Mandatory provisions cannot be waived. {text}"),
         BlockReason::Inconclusive => format!("Resolve the inconclusive lab result and re-test. {text}"),

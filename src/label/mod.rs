@@ -1,0 +1,57 @@
+//! The signed-label envelope: claims -> COSE_Sign1 -> QR text, and back.
+//!
+//! ```text
+//!  LabelClaims ──encode──► claims CBOR ──cose::sign──► COSE_Sign1 ──qr_text──► "HTTPS://…#BASE32"
+//!  LabelClaims ◄─decode─── claims CBOR ◄─verify_signature── parse ◄─parse_qr_text──┘
+//! ```
+//!
+//! - [`claims`]: the CWT claims set of a label and its one deterministic CBOR encoding.
+//! - [`cose`]: the COSE_Sign1 envelope: one strict form, Ed25519 with `verify_strict`.
+//! - [`qr`]: the QR text form (verify URL, `#`, base32 of the COSE bytes).
+//!
+//! This layer proves only that the holder of a key signed these exact claims. Which keys to
+//! trust (the kid -> key -> issuer binding of the trust list), comparing the QR URL with the
+//! trust list, time and status checks are the verification policy's job, built on these
+//! pieces. Every decoder here fails closed: unknown keys, other tags, other algorithms,
+//! non-canonical encodings and trailing data are refused rather than ignored.
+
+mod cbor;
+pub mod claims;
+pub mod cose;
+pub mod qr;
+
+pub use claims::{ClaimsError, LabelBody, LabelClaims, ResultCode, pack_results, unpack_results};
+pub use cose::{EnvelopeError, ParsedSign1};
+pub use qr::{QrError, QrInput, parse_qr_text, qr_text};
+
+use crate::keys::Signer;
+
+/// Any failure of the label envelope.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelError {
+    /// The claims.
+    #[error(transparent)]
+    Claims(#[from] ClaimsError),
+    /// The COSE_Sign1 envelope or its signature.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The QR text.
+    #[error(transparent)]
+    Qr(#[from] QrError),
+}
+
+/// Encodes `claims` and signs them: the tagged COSE_Sign1 bytes.
+pub fn sign_label(claims: &LabelClaims, signer: &dyn Signer) -> Result<Vec<u8>, LabelError> {
+    let payload = claims.encode()?;
+    Ok(cose::sign(&payload, signer)?)
+}
+
+/// Parses a COSE_Sign1, verifies it under `public_key` and decodes its claims. The caller
+/// chose `public_key` (from the trust list, by [`ParsedSign1::kid`] via [`cose::parse`] when
+/// it needs the kid first).
+pub fn open_label(cose_bytes: &[u8], public_key: &[u8; 32]) -> Result<LabelClaims, LabelError> {
+    let parsed = cose::parse(cose_bytes)?;
+    cose::verify_signature(&parsed, public_key)?;
+    Ok(LabelClaims::decode(&parsed.payload)?)
+}

@@ -1,0 +1,224 @@
+//! The text a label's QR code holds: `VERIFY-URL#BASE32(COSE)`.
+//!
+//! The URL is upper-cased and the COSE bytes are RFC 4648 base32, upper case, without
+//! padding, so both are in the QR alphanumeric set (`0-9 A-Z space $ % * + - . / :`) and any
+//! phone camera opens the URL; the fragment keeps the signed payload off the server. The `#`
+//! itself is not in that set: a QR encoder puts it in a one-byte byte-mode segment between two
+//! alphanumeric segments (about 40 bits of overhead, measured in the size test). The same
+//! text is the offline input of a verifier: [`parse_qr_text`] also takes bare base32.
+
+use data_encoding::{BASE32_NOPAD, DecodeKind};
+
+use super::cose::MAX_COSE;
+
+/// The longest QR text accepted, in bytes (characters, for the ASCII a QR text must be).
+pub const MAX_QR_TEXT: usize = 2048;
+
+/// A QR text split into its parts. The URL is returned as found: the caller compares it byte
+/// for byte with the verify URL in the trust list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrInput {
+    /// The text before the `#`, if there was one.
+    pub url: Option<String>,
+    /// The decoded COSE_Sign1 bytes.
+    pub cose: Vec<u8>,
+}
+
+/// Why a QR text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QrError {
+    /// Too long to be a label.
+    #[error("QR text is {len} bytes, over the limit of {max}")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// [`MAX_QR_TEXT`].
+        max: usize,
+    },
+    /// No payload after the `#` (or empty text).
+    #[error("QR text has no base32 payload")]
+    EmptyPayload,
+    /// Lower-case base32: we emit upper case only, and accept only what we emit.
+    #[error(
+        "lower-case letter {character:?} at position {position}: the base32 payload must be upper case"
+    )]
+    LowerCase {
+        /// Byte offset in the text.
+        position: usize,
+        /// The letter.
+        character: char,
+    },
+    /// A character outside the base32 alphabet (`A-Z 2-7`; no `=` padding).
+    #[error("invalid character {character:?} at position {position} in the base32 payload")]
+    InvalidCharacter {
+        /// Byte offset in the text.
+        position: usize,
+        /// The character.
+        character: char,
+    },
+    /// A payload length no base32 encoding has (1, 3 or 6 modulo 8).
+    #[error("base32 payload of {len} characters has an impossible length")]
+    InvalidLength {
+        /// Payload length.
+        len: usize,
+    },
+    /// The last character carries bits past the data: not the canonical encoding.
+    #[error("non-zero trailing bits in the last base32 character (position {position})")]
+    NonZeroTrailingBits {
+        /// Byte offset in the text.
+        position: usize,
+    },
+    /// The payload decodes to more than a COSE_Sign1 may hold.
+    #[error("base32 payload decodes to {len} bytes, over the limit of {max}")]
+    TooLarge {
+        /// Decoded length.
+        len: usize,
+        /// [`MAX_COSE`].
+        max: usize,
+    },
+}
+
+/// `VERIFY-URL#PAYLOAD`: the URL upper-cased (ASCII letters only), `#`, and the COSE bytes
+/// as RFC 4648 base32, upper case, no padding.
+pub fn qr_text(verify_url: &str, cose: &[u8]) -> String {
+    let mut out = verify_url.to_ascii_uppercase();
+    out.push('#');
+    out.push_str(&BASE32_NOPAD.encode(cose));
+    out
+}
+
+/// True when every character of `text` is in the QR alphanumeric set, so a QR encoder can
+/// use the dense alphanumeric mode for all of it.
+pub fn is_qr_alphanumeric(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b" $%*+-./:".contains(&b))
+}
+
+/// Splits and decodes a QR text: `URL#BASE32` (url returned) or bare `BASE32` (url None).
+/// The payload must be upper-case RFC 4648 base32 without padding and with zero trailing
+/// bits, decoding to at most [`MAX_COSE`] bytes.
+pub fn parse_qr_text(text: &str) -> Result<QrInput, QrError> {
+    if text.len() > MAX_QR_TEXT {
+        return Err(QrError::TooLong {
+            len: text.len(),
+            max: MAX_QR_TEXT,
+        });
+    }
+    let (url, payload, offset) = match text.split_once('#') {
+        Some((url, payload)) => (Some(url.to_string()), payload, url.len() + 1),
+        None => (None, text, 0),
+    };
+    if payload.is_empty() {
+        return Err(QrError::EmptyPayload);
+    }
+    for (i, c) in payload.char_indices() {
+        if c.is_ascii_lowercase() {
+            return Err(QrError::LowerCase {
+                position: offset + i,
+                character: c,
+            });
+        }
+        if !(c.is_ascii_uppercase() || ('2'..='7').contains(&c)) {
+            return Err(QrError::InvalidCharacter {
+                position: offset + i,
+                character: c,
+            });
+        }
+    }
+    // All ASCII from here: one byte per character.
+    let decoded_len = payload.len() * 5 / 8;
+    if decoded_len > MAX_COSE {
+        return Err(QrError::TooLarge {
+            len: decoded_len,
+            max: MAX_COSE,
+        });
+    }
+    let cose = BASE32_NOPAD
+        .decode(payload.as_bytes())
+        .map_err(|e| match e.kind {
+            DecodeKind::Length => QrError::InvalidLength { len: payload.len() },
+            DecodeKind::Trailing => QrError::NonZeroTrailingBits {
+                position: offset + e.position,
+            },
+            DecodeKind::Symbol | DecodeKind::Padding => {
+                let position = offset + e.position;
+                QrError::InvalidCharacter {
+                    position,
+                    character: text[position..].chars().next().unwrap_or('?'),
+                }
+            }
+        })?;
+    Ok(QrInput { url, cose })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc4648_vectors() {
+        for (plain, enc) in [
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
+            assert_eq!(qr_text("x", plain.as_bytes()), format!("X#{enc}"));
+            let back = parse_qr_text(enc).unwrap();
+            assert_eq!(back.cose, plain.as_bytes());
+            assert_eq!(back.url, None);
+        }
+    }
+
+    #[test]
+    fn url_is_split_and_upper_cased() {
+        let text = qr_text("https://verify.example.org/l", b"foo");
+        assert_eq!(text, "HTTPS://VERIFY.EXAMPLE.ORG/L#MZXW6");
+        let (url, payload) = text.split_once('#').unwrap();
+        assert!(is_qr_alphanumeric(url) && is_qr_alphanumeric(payload));
+        assert!(!is_qr_alphanumeric("#") && !is_qr_alphanumeric("a"));
+        let back = parse_qr_text(&text).unwrap();
+        assert_eq!(back.url.as_deref(), Some("HTTPS://VERIFY.EXAMPLE.ORG/L"));
+    }
+
+    #[test]
+    fn rejections() {
+        assert!(matches!(
+            parse_qr_text("U#mzxw6"),
+            Err(QrError::LowerCase { position: 2, .. })
+        ));
+        assert!(matches!(
+            parse_qr_text("MZXW1"),
+            Err(QrError::InvalidCharacter {
+                position: 4,
+                character: '1'
+            })
+        ));
+        assert!(matches!(
+            parse_qr_text("MY======"),
+            Err(QrError::InvalidCharacter { character: '=', .. })
+        ));
+        // "MZ": the second character's low two bits must be zero ("MY" is canonical).
+        assert!(matches!(
+            parse_qr_text("MZ"),
+            Err(QrError::NonZeroTrailingBits { .. })
+        ));
+        assert!(matches!(
+            parse_qr_text("MZX"),
+            Err(QrError::InvalidLength { len: 3 })
+        ));
+        assert!(matches!(parse_qr_text("U#"), Err(QrError::EmptyPayload)));
+        assert!(matches!(parse_qr_text(""), Err(QrError::EmptyPayload)));
+        let long = "A".repeat(MAX_QR_TEXT + 1);
+        assert!(matches!(parse_qr_text(&long), Err(QrError::TooLong { .. })));
+        let big = "A".repeat(1640);
+        assert!(matches!(
+            parse_qr_text(&big),
+            Err(QrError::TooLarge { len: 1025, .. })
+        ));
+    }
+}
