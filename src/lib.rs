@@ -27,10 +27,14 @@
 pub mod criteria;
 pub mod diag;
 pub mod evaluate;
+mod fsutil;
+pub mod issue;
 pub mod keys;
 pub mod label;
 pub mod profile;
 pub mod report;
+pub mod status;
 pub mod time;
 mod toml_read;
+pub mod trust;
 pub mod value;

@@ -106,6 +106,16 @@ pub fn format_ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Unix seconds as RFC 3339 UTC; out-of-range values are shown as the raw number.
+pub fn format_unix(t: i64) -> String {
+    Timestamp::from_second(t).map_or_else(|_| format!("{t} (unix seconds)"), format_ts)
+}
+
+/// Unix seconds of a timestamp.
+pub fn unix(t: Timestamp) -> i64 {
+    t.as_second()
+}
+
 /// `at` plus a calendar period, in UTC. `None` if the result is out of range.
 pub fn add_period(at: Timestamp, years: i64, months: i64, days: i64) -> Option<Timestamp> {
     let span = Span::new()

@@ -242,12 +242,16 @@ fn apply_recognitions(
             let Some(r) = results.get_mut(i) else {
                 continue;
             };
-            let keep = match (r.outcome, r.basis, r.provenance) {
-                (Outcome::NotApplicable, _, _) => true,
-                (Outcome::NotMet | Outcome::Contradicted, Basis::Lab, _) => true,
-                (Outcome::Met, _, Some(Provenance::LabTested | Provenance::Recognised)) => true,
-                _ => false,
-            };
+            let keep = matches!(
+                (r.outcome, r.basis, r.provenance),
+                (Outcome::NotApplicable, _, _)
+                    | (Outcome::NotMet | Outcome::Contradicted, Basis::Lab, _)
+                    | (
+                        Outcome::Met,
+                        _,
+                        Some(Provenance::LabTested | Provenance::Recognised)
+                    )
+            );
             if !keep {
                 *r = ReqResult {
                     outcome: Outcome::Met,

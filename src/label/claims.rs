@@ -322,7 +322,7 @@ pub fn unpack_results(packed: &[u8], count: u32) -> Result<Vec<ResultCode>, Clai
             expected,
         });
     }
-    if n % 4 != 0
+    if !n.is_multiple_of(4)
         && let Some(last) = packed.last()
         && last >> (2 * (n % 4)) != 0
     {

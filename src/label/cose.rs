@@ -187,6 +187,15 @@ pub enum EnvelopeError {
 /// against the signer's own public key (catching a faulty hardware or remote signer), and the
 /// output is run through [`parse`], so what this emits always parses.
 pub fn sign(claims_bytes: &[u8], signer: &dyn Signer) -> Result<Vec<u8>, EnvelopeError> {
+    sign_limited(claims_bytes, signer, MAX_COSE)
+}
+
+/// [`sign`] for documents with another size limit (see [`parse_limited`]).
+pub fn sign_limited(
+    claims_bytes: &[u8],
+    signer: &dyn Signer,
+    max: usize,
+) -> Result<Vec<u8>, EnvelopeError> {
     let kid = signer.kid();
     let protected = HeaderBuilder::new()
         .algorithm(iana::Algorithm::EdDSA)
@@ -205,7 +214,7 @@ pub fn sign(claims_bytes: &[u8], signer: &dyn Signer) -> Result<Vec<u8>, Envelop
     let bytes = sign1.to_tagged_vec().map_err(|e| EnvelopeError::Encode {
         detail: e.to_string(),
     })?;
-    let parsed = parse(&bytes)?;
+    let parsed = parse_limited(&bytes, max)?;
     verify_signature(&parsed, &signer.public_key()).map_err(|e| EnvelopeError::Signer {
         kid: hex::encode(kid),
         detail: format!("its signature fails its own public key: {e}"),
@@ -249,10 +258,16 @@ fn read_err(e: ReadError) -> EnvelopeError {
 
 /// Parses a COSE_Sign1 and checks its structure (see the module doc); does not verify.
 pub fn parse(bytes: &[u8]) -> Result<ParsedSign1, EnvelopeError> {
-    if bytes.len() > MAX_COSE {
+    parse_limited(bytes, MAX_COSE)
+}
+
+/// [`parse`] with another size limit: trust lists, status lists and revocation statements use
+/// the same strict envelope but are not printed in a QR code, so they may be larger.
+pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeError> {
+    if bytes.len() > max {
         return Err(EnvelopeError::TooLarge {
             len: bytes.len(),
-            max: MAX_COSE,
+            max,
         });
     }
     let inner = match cbor::read_one(bytes).map_err(read_err)? {

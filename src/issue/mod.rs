@@ -1,0 +1,344 @@
+//! Issuing: an evaluation that reached a tier becomes signed label claims, under a key whose
+//! role and accreditation in the trust list allow that tier.
+//!
+//! Everything here is pure given its inputs (time, key, trust list, status index): the same
+//! inputs give the same bytes. The ledger of what was issued ([`ledger`]) lives at the edge.
+
+pub mod ledger;
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::criteria::digest::canonical_json;
+use crate::criteria::model::{Assurance, Scheme, SchemeKind};
+use crate::criteria::vocab::Vocabulary;
+use crate::evaluate::{Evaluation, Outcome, Provenance, evaluate};
+use crate::keys::Signer;
+use crate::label::claims::assurance_code;
+use crate::label::{LabelBody, LabelClaims, ResultCode, pack_results, qr_text, sign_label};
+use crate::profile::{Firmware, Profile};
+use crate::report::Report;
+use crate::time::{add_period, format_unix, unix};
+use crate::trust::{KeyEntry, KeyState, Role, VerifiedTrustList};
+
+/// A label, signed, with everything written beside it.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Its claims.
+    pub claims: LabelClaims,
+    /// The COSE_Sign1 bytes.
+    pub cose: Vec<u8>,
+    /// The QR text.
+    pub qr_text: String,
+    /// The assessment report the evidence digest covers.
+    pub report: Report,
+    /// The report's canonical JSON (its SHA-256 prefix is the evidence digest).
+    pub report_json: String,
+}
+
+/// Why a label was not issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The device reaches no tier; the gap report says why.
+    #[error("{model}: no tier of {scheme} is reached; nothing to issue (see the gap below)")]
+    NoTier {
+        /// Scheme `id@version`.
+        scheme: String,
+        /// Model.
+        model: String,
+    },
+    /// A compliance statement is not a label.
+    #[error("{scheme} is a statement of compliance, not a label: nothing can be issued for it")]
+    NotALabel {
+        /// Scheme.
+        scheme: String,
+    },
+    /// The signing key is not in the trust list.
+    #[error("the signing key {kid} is not in trust list `{owner}`")]
+    UnknownKey {
+        /// Kid.
+        kid: String,
+        /// Trust list owner.
+        owner: String,
+    },
+    /// The key's role or accreditation does not cover this label.
+    #[error("key {kid} ({issuer}, role {role}) may not sign this label: {why}")]
+    RoleNotAllowed {
+        /// Kid.
+        kid: String,
+        /// Issuer id.
+        issuer: String,
+        /// Role.
+        role: &'static str,
+        /// Why not.
+        why: String,
+    },
+    /// The trust list does not accept this scheme version and criteria digest.
+    #[error(
+        "trust list `{owner}` does not accept {scheme} with criteria digest {digest}: labels under these criteria would verify as WRONG SCHEME"
+    )]
+    SchemeNotAccepted {
+        /// Owner.
+        owner: String,
+        /// Scheme `id@version`.
+        scheme: String,
+        /// Digest prefix, hex.
+        digest: String,
+    },
+    /// The label would be expired on issue.
+    #[error(
+        "the label would expire at {expires}, not after its issue time {issued_at} (support period end, scheme validity or key validity)"
+    )]
+    NoValidity {
+        /// iat.
+        issued_at: String,
+        /// exp.
+        expires: String,
+    },
+    /// The envelope refused the claims (e.g. text over its cap).
+    #[error("cannot encode the label: {0}")]
+    Envelope(String),
+}
+
+/// The label id: the first 8 bytes of SHA-256(kid, scheme id, criteria digest, profile digest,
+/// iat), so the same inputs give the same id.
+pub fn label_id(kid: &[u8; 8], scheme: &Scheme, profile_digest: &[u8; 32], iat: i64) -> [u8; 8] {
+    let mut h = Sha256::new();
+    h.update(kid);
+    h.update(scheme.id.as_bytes());
+    h.update([0]);
+    h.update(scheme.digest);
+    h.update(profile_digest);
+    h.update(iat.to_be_bytes());
+    let d = h.finalize();
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&d[..8]);
+    out
+}
+
+/// SHA-256 of a profile file's bytes.
+pub fn profile_digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Checks that a key entry may sign a label of this tier and assurance under this scheme.
+pub fn may_sign(
+    entry: &KeyEntry,
+    scheme_id: &str,
+    tier_rank: u32,
+    assurance: Assurance,
+    self_declaration: bool,
+) -> Result<(), String> {
+    if !entry.schemes.iter().any(|s| s == scheme_id) {
+        return Err(format!(
+            "it is not accredited for scheme `{scheme_id}` (only {})",
+            entry.schemes.join(", ")
+        ));
+    }
+    match entry.role {
+        Role::SchemeOwner => Err("a scheme-owner root signs trust lists only".into()),
+        Role::Status => Err("a status key signs status lists only".into()),
+        Role::IssuingBody => Ok(()),
+        Role::Lab => match entry.max_tier {
+            Some(m) if tier_rank <= m => Ok(()),
+            Some(m) => Err(format!(
+                "the lab is accredited up to tier {m}, not tier {tier_rank}"
+            )),
+            None => Err("the lab entry has no accredited tier".into()),
+        },
+        Role::Manufacturer if !self_declaration => {
+            Err("this scheme does not allow manufacturers to self-declare".into())
+        }
+        Role::Manufacturer if assurance != Assurance::SelfDeclared => Err(format!(
+            "a manufacturer signs self-declared tiers only; this tier needs {}",
+            assurance.name()
+        )),
+        Role::Manufacturer => Ok(()),
+    }
+}
+
+/// Per-requirement result codes for the label, in the scheme's order.
+pub fn result_codes(ev: &Evaluation) -> Vec<ResultCode> {
+    ev.results
+        .iter()
+        .map(|r| match (r.outcome, r.provenance) {
+            (Outcome::NotApplicable, _) => ResultCode::NotApplicable,
+            (Outcome::Met, Some(Provenance::Declared) | None) => ResultCode::MetDeclared,
+            (Outcome::Met, Some(_)) => ResultCode::MetLab,
+            _ => ResultCode::NotMet,
+        })
+        .collect()
+}
+
+/// Everything `issue` needs for one label.
+pub struct IssueRequest<'a> {
+    /// The scheme.
+    pub scheme: &'a Scheme,
+    /// The vocabulary.
+    pub vocab: &'a Vocabulary,
+    /// The profile.
+    pub profile: &'a Profile,
+    /// SHA-256 of the profile file.
+    pub profile_digest: [u8; 32],
+    /// Issue time.
+    pub at: Timestamp,
+    /// The signing key.
+    pub key: &'a dyn Signer,
+    /// The verified trust list naming the key.
+    pub trust: &'a VerifiedTrustList,
+    /// The label's index in the key's status list.
+    pub status_index: u32,
+}
+
+/// Evaluates and, if a tier is reached and the key may sign it, issues the label.
+pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<Report>>)> {
+    let scheme = req.scheme;
+    let ev = evaluate(scheme, req.profile, req.at);
+    let report = Report::new(scheme, req.vocab, req.profile, &ev);
+    let fail = |e: IssueError| Err((e, Some(Box::new(report.clone()))));
+    if scheme.kind == SchemeKind::Compliance {
+        return fail(IssueError::NotALabel {
+            scheme: scheme.key(),
+        });
+    }
+    let Some(ti) = ev.tier else {
+        return fail(IssueError::NoTier {
+            scheme: scheme.key(),
+            model: req.profile.device.model.clone(),
+        });
+    };
+    let tier = &scheme.tiers[ti];
+    let kid = req.key.kid();
+    let list = &req.trust.list;
+    let public = req.key.public_key();
+    let Some(entry) = list
+        .keys_with_kid(&kid)
+        .find(|k| k.public_key_bytes() == Some(public))
+    else {
+        return fail(IssueError::UnknownKey {
+            kid: hex::encode(kid),
+            owner: list.owner.clone(),
+        });
+    };
+    let iat = unix(req.at);
+    let refuse = |why: String| IssueError::RoleNotAllowed {
+        kid: entry.kid.clone(),
+        issuer: entry.issuer.clone(),
+        role: entry.role.name(),
+        why,
+    };
+    if let Err(why) = may_sign(
+        entry,
+        &scheme.id,
+        tier.rank,
+        tier.assurance,
+        scheme.self_declaration,
+    ) {
+        return fail(refuse(why));
+    }
+    if entry.state == KeyState::Compromised {
+        return fail(refuse("the key is marked compromised".into()));
+    }
+    if iat < entry.not_before || iat >= entry.sign_until {
+        return fail(refuse(format!(
+            "it may sign from {} until {}, not at {}",
+            format_unix(entry.not_before),
+            format_unix(entry.sign_until),
+            format_unix(iat)
+        )));
+    }
+    let digest16: [u8; 16] = scheme.digest[..16].try_into().unwrap_or([0; 16]);
+    let accepted = list.scheme(&scheme.id).is_some_and(|s| {
+        s.accepted
+            .iter()
+            .any(|a| a.version == scheme.version && a.digest == hex::encode(digest16))
+    });
+    if !accepted {
+        return fail(IssueError::SchemeNotAccepted {
+            owner: list.owner.clone(),
+            scheme: scheme.key(),
+            digest: hex::encode(digest16),
+        });
+    }
+    let Some(verify_url) = list.scheme(&scheme.id).map(|s| s.verify_url.clone()) else {
+        return fail(IssueError::SchemeNotAccepted {
+            owner: list.owner.clone(),
+            scheme: scheme.key(),
+            digest: hex::encode(digest16),
+        });
+    };
+
+    // Expiry: the earliest of the scheme's validity, the support end and the key's validity.
+    let support_end = support_end(req.vocab, req.profile);
+    let mut exp =
+        add_period(req.at, i64::from(scheme.validity.max_years), 0, 0).map_or(i64::MAX, unix);
+    if scheme.validity.cap_at_support_end
+        && let Some(s) = support_end
+    {
+        exp = exp.min(s);
+    }
+    exp = exp.min(entry.valid_until);
+    if exp <= iat {
+        return fail(IssueError::NoValidity {
+            issued_at: format_unix(iat),
+            expires: format_unix(exp),
+        });
+    }
+
+    let report_json = canonical_json(&serde_json::to_value(&report).unwrap_or_default());
+    let evidence: [u8; 32] = Sha256::digest(report_json.as_bytes()).into();
+    let mut evidence16 = [0u8; 16];
+    evidence16.copy_from_slice(&evidence[..16]);
+    let codes = result_codes(&ev);
+    let (firmware, firmware_is_minimum) = match &req.profile.device.firmware {
+        Firmware::Exact(v) => (v.clone(), false),
+        Firmware::Minimum(v) => (v.clone(), true),
+    };
+    let cti = label_id(&kid, scheme, &req.profile_digest, iat);
+    let claims = LabelClaims {
+        issuer: entry.issuer.clone(),
+        issued_at: iat,
+        expires: exp,
+        label_id: cti,
+        status_index: req.status_index,
+        label: LabelBody {
+            scheme_id: scheme.id.clone(),
+            scheme_version: scheme.version,
+            criteria_digest: digest16,
+            manufacturer: req.profile.device.manufacturer.clone(),
+            model: req.profile.device.model.clone(),
+            hardware_version: req.profile.device.hardware_version.clone(),
+            firmware,
+            firmware_is_minimum,
+            tier: tier.rank,
+            assurance: assurance_code(tier.assurance),
+            support_end,
+            results: pack_results(&codes),
+            result_count: u32::try_from(codes.len()).unwrap_or(u32::MAX),
+            evidence_digest: evidence16,
+            variants: req.profile.device.variants.clone(),
+        },
+    };
+    let cose = match sign_label(&claims, req.key) {
+        Ok(c) => c,
+        Err(e) => return fail(IssueError::Envelope(e.to_string())),
+    };
+    let text = qr_text(&verify_url, &cose);
+    Ok(Issued {
+        claims,
+        cose,
+        qr_text: text,
+        report,
+        report_json,
+    })
+}
+
+/// The declared support-period end, unix seconds.
+pub fn support_end(vocab: &Vocabulary, profile: &Profile) -> Option<i64> {
+    let p = vocab.property("support.period_end")?;
+    match &profile.declared.get(usize::from(p))?.as_ref()?.value {
+        crate::value::Value::Date(d) => Some(unix(d.at)),
+        _ => None,
+    }
+}

@@ -1,0 +1,240 @@
+//! Editing a trust list before it is signed. The draft is the same [`TrustList`] kept as JSON
+//! next to the signed edition; `iotlabel trust add|retire|compromise` change it and
+//! `iotlabel trust sign` signs it with the root.
+
+use super::{Accepted, KeyEntry, KeyState, Role, SchemeEntry, TRUST_FORMAT, TrustList};
+use crate::criteria::Scheme;
+use crate::keys::kid_of;
+
+/// Why a draft edit was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustDraftError {
+    /// The key is already in the list.
+    #[error("key {kid} is already in the trust list (issuer `{issuer}`)")]
+    DuplicateKey {
+        /// Its kid.
+        kid: String,
+        /// Its issuer.
+        issuer: String,
+    },
+    /// No such key.
+    #[error("no key {kid} in the trust list")]
+    UnknownKey {
+        /// The kid asked for.
+        kid: String,
+    },
+    /// A key entry that makes no sense.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A new, empty draft for an owner.
+pub fn new_draft(owner: &str, owner_name: &str, issued_at: i64, next_update: i64) -> TrustList {
+    TrustList {
+        format: TRUST_FORMAT.to_string(),
+        owner: owner.to_string(),
+        owner_name: owner_name.to_string(),
+        sequence: 0,
+        issued_at,
+        next_update,
+        schemes: Vec::new(),
+        keys: Vec::new(),
+    }
+}
+
+impl TrustList {
+    /// Adds (or extends) a governed scheme with a validated scheme's version and digest.
+    pub fn govern(&mut self, scheme: &Scheme, verify_url: &str) -> Result<(), TrustDraftError> {
+        let url = verify_url.to_ascii_uppercase();
+        if !url.starts_with("HTTPS://")
+            || url.contains('#')
+            || url
+                .chars()
+                .any(|c| !crate::label::qr::is_qr_alphanumeric(&c.to_string()))
+        {
+            return Err(TrustDraftError::Invalid(format!(
+                "verify URL `{verify_url}` must be an https URL without `#`, in the QR alphanumeric set (upper case, digits, $%*+-./:)"
+            )));
+        }
+        let accepted = Accepted {
+            version: scheme.version,
+            digest: hex::encode(&scheme.digest[..16]),
+            tiers: scheme.tiers.iter().map(|t| scheme.tier_label(t)).collect(),
+        };
+        match self.schemes.iter_mut().find(|s| s.id == scheme.id) {
+            Some(entry) => {
+                if entry.verify_url != url {
+                    return Err(TrustDraftError::Invalid(format!(
+                        "scheme `{}` already has verify URL {}; one URL per scheme",
+                        scheme.id, entry.verify_url
+                    )));
+                }
+                entry.accepted.retain(|a| a.version != scheme.version);
+                entry.accepted.push(accepted);
+                entry.accepted.sort_by_key(|a| a.version);
+            }
+            None => {
+                self.schemes.push(SchemeEntry {
+                    id: scheme.id.clone(),
+                    name: scheme.name.clone(),
+                    verify_url: url,
+                    accepted: vec![accepted],
+                });
+                self.schemes.sort_by(|a, b| a.id.cmp(&b.id));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to record about a new key.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// Its public key.
+    pub public_key: [u8; 32],
+    /// Short issuer id (goes into labels as `iss`).
+    pub issuer: String,
+    /// Issuer name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Schemes it may sign for.
+    pub schemes: Vec<String>,
+    /// Highest tier (labs).
+    pub max_tier: Option<u32>,
+    /// Issuers whose status lists it signs (status role).
+    pub status_for: Vec<String>,
+    /// Validity window (unix seconds).
+    pub not_before: i64,
+    /// Signs nothing from this time.
+    pub sign_until: i64,
+    /// Verifies until this time.
+    pub valid_until: i64,
+}
+
+/// Adds a key to a draft.
+pub fn add_key(list: &mut TrustList, k: NewKey) -> Result<(), TrustDraftError> {
+    let kid = hex::encode(kid_of(&k.public_key));
+    if let Some(e) = list.keys.iter().find(|e| e.kid == kid) {
+        return Err(TrustDraftError::DuplicateKey {
+            kid,
+            issuer: e.issuer.clone(),
+        });
+    }
+    if k.issuer.is_empty()
+        || k.issuer.len() > 32
+        || !k
+            .issuer
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(TrustDraftError::Invalid(format!(
+            "issuer id `{}` must be 1-32 characters of A-Z, a-z, 0-9, - and _",
+            k.issuer
+        )));
+    }
+    if !(k.not_before < k.sign_until && k.sign_until <= k.valid_until) {
+        return Err(TrustDraftError::Invalid(
+            "need not-before < sign-until <= valid-until".into(),
+        ));
+    }
+    match k.role {
+        Role::SchemeOwner => {
+            return Err(TrustDraftError::Invalid(
+                "a scheme-owner key is a root: pass its .pub with --root, do not list it".into(),
+            ));
+        }
+        Role::Status if k.status_for.is_empty() => {
+            return Err(TrustDraftError::Invalid(
+                "a status key needs --status-for ISSUER (the issuers whose lists it signs)".into(),
+            ));
+        }
+        Role::Lab if k.max_tier.is_none() => {
+            return Err(TrustDraftError::Invalid(
+                "a lab key needs --max-tier N (the highest tier it is accredited for)".into(),
+            ));
+        }
+        Role::IssuingBody | Role::Lab | Role::Manufacturer if k.schemes.is_empty() => {
+            return Err(TrustDraftError::Invalid(
+                "a signing key needs --scheme ID for every scheme it may sign".into(),
+            ));
+        }
+        _ => {}
+    }
+    for s in &k.schemes {
+        if list.scheme(s).is_none() {
+            return Err(TrustDraftError::Invalid(format!(
+                "scheme `{s}` is not governed by this trust list; add it with `trust init --scheme`"
+            )));
+        }
+    }
+    list.keys.push(KeyEntry {
+        kid,
+        public_key: hex::encode(k.public_key),
+        issuer: k.issuer,
+        name: k.name,
+        role: k.role,
+        schemes: k.schemes,
+        max_tier: k.max_tier,
+        status_for: k.status_for,
+        not_before: k.not_before,
+        sign_until: k.sign_until,
+        valid_until: k.valid_until,
+        state: KeyState::Active,
+        compromised_since: None,
+        allowed_labels: Vec::new(),
+    });
+    list.keys.sort_by(|a, b| {
+        (a.issuer.as_str(), a.kid.as_str()).cmp(&(b.issuer.as_str(), b.kid.as_str()))
+    });
+    Ok(())
+}
+
+fn entry<'a>(list: &'a mut TrustList, kid: &str) -> Result<&'a mut KeyEntry, TrustDraftError> {
+    let kid = kid.to_ascii_lowercase();
+    list.keys
+        .iter_mut()
+        .find(|k| k.kid == kid)
+        .ok_or(TrustDraftError::UnknownKey { kid })
+}
+
+/// Retires a key: it signs nothing from `at`; what it signed stays valid to its expiry.
+pub fn retire_key(list: &mut TrustList, kid: &str, at: i64) -> Result<(), TrustDraftError> {
+    let e = entry(list, kid)?;
+    if e.state == KeyState::Compromised {
+        return Err(TrustDraftError::Invalid(format!(
+            "key {} is compromised; it cannot be retired",
+            e.kid
+        )));
+    }
+    e.state = KeyState::Retired;
+    e.sign_until = e.sign_until.min(at);
+    Ok(())
+}
+
+/// Marks a key compromised since `since`; `allowed` lists label ids (hex) still vouched for.
+pub fn compromise_key(
+    list: &mut TrustList,
+    kid: &str,
+    since: i64,
+    allowed: Vec<String>,
+) -> Result<(), TrustDraftError> {
+    let e = entry(list, kid)?;
+    for a in &allowed {
+        if a.len() != 16 || !a.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(TrustDraftError::Invalid(format!(
+                "label id `{a}` must be 16 hex digits"
+            )));
+        }
+    }
+    e.state = KeyState::Compromised;
+    e.compromised_since = Some(since);
+    e.sign_until = e.sign_until.min(since);
+    e.allowed_labels = allowed
+        .into_iter()
+        .map(|a| a.to_ascii_lowercase())
+        .collect();
+    e.allowed_labels.sort();
+    Ok(())
+}
