@@ -11,6 +11,7 @@ use super::{
     CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics, resolve_at,
 };
 
+/// Output format.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
     Text,

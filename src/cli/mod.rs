@@ -3,10 +3,16 @@
 //! Exit codes: 0 success; 1 invalid input (criteria, profile) with diagnostics on stderr;
 //! 2 usage error; 3 a file could not be read.
 
+mod common;
 mod criteria_cmd;
 mod demo;
 mod evaluate_cmd;
+mod issue_cmd;
+mod key_cmd;
 mod profile_cmd;
+mod status_cmd;
+mod trust_cmd;
+mod verify_cmd;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -54,9 +60,48 @@ enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+    /// Generate signing keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Manage a scheme owner's trust list.
+    Trust {
+        #[command(subcommand)]
+        command: trust_cmd::TrustCommand,
+    },
+    /// Evaluate profiles and sign labels under an accredited key.
+    #[command(
+        after_help = "Example:\n  iotlabel issue --scheme cls-like@1 --profile fixtures/profiles/*.toml --key lab.key \\\n      --trust trust.cose --root root.pub --state issuer/ --out labels/\n\nExit codes: 0 all issued or already issued, 4 some refused (the gap report is printed), 1 invalid input, 3 I/O."
+    )]
+    Issue(issue_cmd::Args),
+    /// Write a signed statement that changes a label's status.
+    #[command(
+        after_help = "Example:\n  iotlabel revoke --label 0123456789abcdef --to revoked --reason \"default password found\" \\\n      --key lab.key --state issuer/ --out revoke-1.cose"
+    )]
+    Revoke(status_cmd::RevokeArgs),
+    /// Apply revocation statements and sign status lists.
+    Status {
+        #[command(subcommand)]
+        command: status_cmd::StatusCommand,
+    },
+    /// Verify a label offline: signature, trust list, role, scheme, URL, status and time.
+    #[command(
+        after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE."
+    )]
+    Verify(verify_cmd::Args),
     /// Evaluate every bundled profile against every bundled scheme and print a table.
     #[command(after_help = "Example:\n  iotlabel demo --at 2026-12-01")]
     Demo(demo::Args),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, 0600) and PREFIX.pub.
+    #[command(
+        after_help = "Example:\n  iotlabel key generate --role lab --name \"Example Lab\" --out keys/lab"
+    )]
+    Generate(key_cmd::GenerateArgs),
 }
 
 #[derive(Subcommand)]
@@ -124,6 +169,14 @@ pub fn run() -> ExitCode {
         Command::Profile {
             command: ProfileCommand::Init(a),
         } => profile_cmd::run(a),
+        Command::Key {
+            command: KeyCommand::Generate(a),
+        } => key_cmd::generate(a),
+        Command::Trust { command } => trust_cmd::run(command),
+        Command::Issue(a) => issue_cmd::run(a),
+        Command::Revoke(a) => status_cmd::revoke(a),
+        Command::Status { command } => status_cmd::run(command),
+        Command::Verify(a) => verify_cmd::run(a),
         Command::Demo(a) => demo::run(a),
     };
     ExitCode::from(code)

@@ -244,7 +244,14 @@ fn apply_recognitions(
             };
             let keep = matches!(
                 (r.outcome, r.basis, r.provenance),
-                (Outcome::NotApplicable, _, _)
+                // Not applicable by the standard's conditions, or by a claim a lab accepted:
+                // keep. A claim only declared is weaker than the recognised label: replace.
+                (Outcome::NotApplicable, Basis::Condition(_), _)
+                    | (
+                        Outcome::NotApplicable,
+                        _,
+                        Some(Provenance::LabReviewed | Provenance::LabTested)
+                    )
                     | (Outcome::NotMet | Outcome::Contradicted, Basis::Lab, _)
                     | (
                         Outcome::Met,

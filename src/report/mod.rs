@@ -181,8 +181,21 @@ pub struct Report {
     pub next_tier: Option<Gap>,
     /// Every requirement, in scheme order.
     pub requirements: Vec<RequirementLine>,
+    /// Labels the device holds under other schemes, and what each did here.
+    pub recognised: Vec<HeldLabel>,
     /// Features the profile does not state (their conditions were treated as holding).
     pub unstated_features: Vec<String>,
+}
+
+/// A label held under another scheme, as the report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeldLabel {
+    /// The other scheme.
+    pub scheme: String,
+    /// Its reference.
+    pub reference: String,
+    /// What it did in this evaluation, in words.
+    pub effect: String,
 }
 
 fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
@@ -314,6 +327,49 @@ impl Report {
             tiers,
             next_tier,
             requirements,
+            recognised: profile
+                .recognised
+                .iter()
+                .enumerate()
+                .map(|(hi, h)| {
+                    let recs: Vec<&crate::criteria::model::Recognition> = scheme
+                        .recognitions
+                        .iter()
+                        .filter(|r| r.from == h.scheme)
+                        .collect();
+                    let used = ev
+                        .results
+                        .iter()
+                        .filter(|r| matches!(r.basis, Basis::Recognised(_, x) if x == hi))
+                        .count();
+                    let effect = if recs.is_empty() {
+                        "not recognised by this scheme".to_string()
+                    } else if h.valid_until.is_some_and(|v| v.at <= ev.at) {
+                        format!(
+                            "expired {}: grants nothing",
+                            h.valid_until.map(|v| v.display()).unwrap_or_default()
+                        )
+                    } else if recs
+                        .iter()
+                        .all(|r| r.effective_from.is_some_and(|d| ev.at < d.at))
+                    {
+                        "the recognition arrangement is not yet in effect".to_string()
+                    } else {
+                        format!(
+                            "recognised ({}); {used} requirement(s) met by it",
+                            recs.iter()
+                                .map(|r| r.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    HeldLabel {
+                        scheme: h.scheme.clone(),
+                        reference: h.reference.clone(),
+                        effect,
+                    }
+                })
+                .collect(),
             unstated_features: vocab
                 .features
                 .iter()

@@ -61,7 +61,12 @@ pub fn render_text(r: &Report) -> String {
     } else {
         match &r.tier {
             Some(t) => {
-                let _ = writeln!(s, "TIER: {} ({})", t.label, t.assurance.words());
+                let _ = writeln!(
+                    s,
+                    "TIER: {} (the tier requires: {})",
+                    t.label,
+                    t.assurance.words()
+                );
             }
             None => {
                 let _ = writeln!(s, "TIER: none reached");
@@ -124,15 +129,27 @@ pub fn render_text(r: &Report) -> String {
         });
         let _ = writeln!(
             s,
-            "  {:<10} {:<3} {:<15} {:<13} {}",
+            "  {:<10} {:<3} {:<15} {:<13} {}{}",
             q.id,
             q.status,
             q.outcome.words(),
             prov,
-            q.title
+            q.title,
+            if q.confirmed {
+                ""
+            } else {
+                " (text unconfirmed)"
+            }
         );
         if !q.detail.is_empty() {
             let _ = writeln!(s, "  {:<44} {}", "", q.detail);
+        }
+    }
+    if !r.recognised.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Labels held under other schemes:");
+        for h in &r.recognised {
+            let _ = writeln!(s, "  {} {}: {}", h.scheme, h.reference, h.effect);
         }
     }
     if !r.unstated_features.is_empty() {

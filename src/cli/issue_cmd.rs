@@ -1,0 +1,338 @@
+//! `iotlabel issue`: evaluate profiles and sign labels under an accredited key.
+
+use std::path::{Path, PathBuf};
+
+use iotlabel::criteria::CriteriaSet;
+use iotlabel::issue::ledger::{Ledger, LedgerEntry};
+use iotlabel::issue::{IssueError, IssueRequest, Issued, issue, profile_digest};
+use iotlabel::keys::Signer;
+use iotlabel::profile::Profile;
+use iotlabel::report::render_text;
+use iotlabel::trust::VerifiedTrustList;
+use sha2::{Digest, Sha256};
+
+use super::common::{KeyArgs, load_roots, load_trust, unix_at, write_file};
+use super::evaluate_cmd::load_with_scheme_files;
+use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+
+/// Exit code: at least one profile was refused (no tier, role not allowed ...).
+pub const EXIT_REFUSED: u8 = 4;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scheme (`id@version` or `id`).
+    #[arg(long)]
+    scheme: String,
+    /// Device profiles. Many at once: a manufacturer's whole range in one run.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    profile: Vec<PathBuf>,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The signed trust list that names the key.
+    #[arg(long)]
+    trust: PathBuf,
+    /// The scheme owner's root public key.
+    #[arg(long)]
+    root: PathBuf,
+    /// Issuer state: the ledger of labels issued and status indices.
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+    /// Where labels are written: <label-id>.cose, .txt (QR text), .json (claims), .report.json.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Issue time (default: now). UTC.
+    #[arg(long)]
+    at: Option<String>,
+    #[command(flatten)]
+    source: CriteriaSource,
+}
+
+enum Outcome {
+    Issued(Box<Issued>),
+    Skipped(String),
+    Refused(String),
+}
+
+/// Readable claims written beside each label.
+pub fn claims_json(i: &Issued, set: &CriteriaSet) -> serde_json::Value {
+    let c = &i.claims;
+    let b = &c.label;
+    let scheme = set
+        .schemes
+        .iter()
+        .find(|s| s.id == b.scheme_id && s.version == b.scheme_version);
+    let results: Vec<serde_json::Value> = match (scheme, b.result_codes()) {
+        (Some(s), Ok(codes)) => s
+            .requirements
+            .iter()
+            .zip(codes)
+            .map(|(r, code)| serde_json::json!({ "id": r.id, "result": format!("{code:?}") }))
+            .collect(),
+        _ => Vec::new(),
+    };
+    serde_json::json!({
+        "label_id": hex::encode(c.label_id),
+        "issuer": c.issuer,
+        "issued_at": iotlabel::time::format_unix(c.issued_at),
+        "expires": iotlabel::time::format_unix(c.expires),
+        "status_index": c.status_index,
+        "scheme": b.scheme_id,
+        "scheme_version": b.scheme_version,
+        "criteria_digest": hex::encode(b.criteria_digest),
+        "manufacturer": b.manufacturer,
+        "model": b.model,
+        "variants": b.variants,
+        "hardware_version": b.hardware_version,
+        "firmware": b.firmware,
+        "firmware_is_minimum": b.firmware_is_minimum,
+        "tier": b.tier,
+        "tier_label": i.report.tier.as_ref().map(|t| t.label.clone()),
+        "assurance": i.report.tier.as_ref().map(|t| t.assurance.name()),
+        "support_end": b.support_end.map(iotlabel::time::format_unix),
+        "evidence_digest": hex::encode(b.evidence_digest),
+        "results": results,
+        "qr_text": i.qr_text,
+    })
+}
+
+/// Writes one label's files.
+pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), u8> {
+    let id = hex::encode(i.claims.label_id);
+    write_file(&dir.join(format!("{id}.cose")), &i.cose)?;
+    write_file(
+        &dir.join(format!("{id}.txt")),
+        format!("{}\n", i.qr_text).as_bytes(),
+    )?;
+    let claims = serde_json::to_string_pretty(&claims_json(i, set)).unwrap_or_default() + "\n";
+    write_file(&dir.join(format!("{id}.json")), claims.as_bytes())?;
+    write_file(
+        &dir.join(format!("{id}.report.json")),
+        i.report_json.as_bytes(),
+    )
+}
+
+/// The ledger's input digest: SHA-256 of (kid, scheme, criteria digest, profile digest).
+pub fn input_digest(
+    kid: &[u8; 8],
+    scheme_key: &str,
+    criteria: &[u8; 32],
+    profile: &[u8; 32],
+) -> String {
+    let mut h = Sha256::new();
+    h.update(kid);
+    h.update(scheme_key.as_bytes());
+    h.update([0]);
+    h.update(criteria);
+    h.update(profile);
+    hex::encode(h.finalize())
+}
+
+pub fn run(a: Args) -> u8 {
+    let (at, at_unix) = match unix_at(a.at.as_deref()) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let (set, keys) = match load_with_scheme_files(&a.source, std::slice::from_ref(&a.scheme)) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let Some(scheme) = keys.first().and_then(|k| set.scheme(k)) else {
+        return EXIT_USAGE;
+    };
+    let key = match a.key.load() {
+        Ok(k) => k,
+        Err(c) => return c,
+    };
+    let roots = match load_roots(std::slice::from_ref(&a.root)) {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
+    let trust: Vec<VerifiedTrustList> =
+        match load_trust(std::slice::from_ref(&a.trust), &roots, at_unix) {
+            Ok(t) => t,
+            Err(c) => return c,
+        };
+    let Some(trust) = trust.into_iter().next() else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = std::fs::create_dir_all(&a.state) {
+        eprintln!("error: cannot create {}: {e}", a.state.display());
+        return EXIT_IO;
+    }
+    let mut ledger = match Ledger::load(&a.state) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let kid = key.kid();
+    let kid_hex = hex::encode(kid);
+
+    // Parse every profile first: bad input stops the run before anything is signed.
+    let mut jobs = Vec::new();
+    for p in &a.profile {
+        let bytes = match std::fs::read(p) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", p.display());
+                return EXIT_IO;
+            }
+        };
+        let profile = match Profile::parse(
+            &iotlabel::diag::SourceFile::new(
+                p.display().to_string(),
+                String::from_utf8_lossy(&bytes),
+            ),
+            &set,
+        ) {
+            Ok(pr) => pr,
+            Err(d) => {
+                super::print_diagnostics(&d);
+                return EXIT_INVALID;
+            }
+        };
+        let pd = profile_digest(&bytes);
+        let input = input_digest(&kid, &scheme.key(), &scheme.digest, &pd);
+        let done = ledger.find_input(&input).map(|e| e.label.clone());
+        jobs.push((p.clone(), profile, pd, input, done));
+    }
+    // Status indices are allocated in input order, before the parallel part, so the result
+    // does not depend on thread timing.
+    let mut indexed = Vec::new();
+    for (path, profile, pd, input, done) in jobs {
+        match done {
+            Some(label) => indexed.push((path, profile, pd, input, None, Some(label))),
+            None => match ledger.allocate(&kid_hex) {
+                Ok(i) => indexed.push((path, profile, pd, input, Some(i), None)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_INVALID;
+                }
+            },
+        }
+    }
+    let bar = indicatif::ProgressBar::new(indexed.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(indexed.len().max(1));
+    let chunk = indexed.len().div_ceil(threads).max(1);
+    let results: Vec<Outcome> = std::thread::scope(|s| {
+        let handles: Vec<_> = indexed
+            .chunks(chunk)
+            .map(|part| {
+                let (set, trust, key, bar) = (&set, &trust, &key, &bar);
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(_, profile, pd, _, index, done)| {
+                            let r = match (index, done) {
+                                (_, Some(label)) => {
+                                    Outcome::Skipped(format!("already issued as {label}"))
+                                }
+                                (Some(index), None) => {
+                                    let req = IssueRequest {
+                                        scheme,
+                                        vocab: &set.vocab,
+                                        profile,
+                                        profile_digest: *pd,
+                                        at,
+                                        key,
+                                        trust,
+                                        status_index: *index,
+                                    };
+                                    match issue(&req) {
+                                        Ok(i) => Outcome::Issued(Box::new(i)),
+                                        Err((e @ IssueError::NoTier { .. }, Some(report))) => {
+                                            Outcome::Refused(format!(
+                                                "{e}\n\n{}",
+                                                render_text(&report)
+                                            ))
+                                        }
+                                        Err((e, _)) => Outcome::Refused(e.to_string()),
+                                    }
+                                }
+                                (None, None) => Outcome::Refused("no status index".into()),
+                            };
+                            bar.inc(1);
+                            r
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut summary = String::from("PROFILE                            RESULT\n");
+    let mut refused = 0;
+    let mut issued = 0;
+    for ((path, profile, _, input, index, _), outcome) in indexed.iter().zip(&results) {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        match outcome {
+            Outcome::Issued(i) => {
+                if let Err(c) = write_label(&a.out, i, &set) {
+                    return c;
+                }
+                ledger.labels.push(LedgerEntry {
+                    label: hex::encode(i.claims.label_id),
+                    kid: kid_hex.clone(),
+                    index: index.unwrap_or_default(),
+                    input: input.clone(),
+                    scheme: scheme.key(),
+                    model: profile.device.model.clone(),
+                    issued_at: i.claims.issued_at,
+                    expires: i.claims.expires,
+                });
+                issued += 1;
+                summary.push_str(&format!(
+                    "{name:<34} issued {} {} ({}), expires {}\n",
+                    hex::encode(i.claims.label_id),
+                    i.report
+                        .tier
+                        .as_ref()
+                        .map_or(String::new(), |t| t.label.clone()),
+                    i.report.tier.as_ref().map_or("", |t| t.assurance.name()),
+                    iotlabel::time::format_unix(i.claims.expires)
+                ));
+            }
+            Outcome::Skipped(why) => summary.push_str(&format!("{name:<34} skipped: {why}\n")),
+            Outcome::Refused(why) => {
+                refused += 1;
+                let first = why.lines().next().unwrap_or_default();
+                summary.push_str(&format!("{name:<34} REFUSED: {first}\n"));
+                eprintln!("{}: refused: {why}\n", path.display());
+            }
+        }
+    }
+    // Indices reserved for refused profiles are released: only issued labels keep theirs.
+    let used: u32 = ledger
+        .labels
+        .iter()
+        .filter(|e| e.kid == kid_hex)
+        .map(|e| e.index + 1)
+        .max()
+        .unwrap_or(0);
+    ledger.next_index.insert(kid_hex.clone(), used);
+    if let Err(e) = ledger.save(&a.state) {
+        eprintln!("error: {e}");
+        return EXIT_IO;
+    }
+    summary.push_str(&format!(
+        "\n{issued} issued, {refused} refused, {} skipped; labels in {}\n",
+        indexed.len() - issued - refused,
+        a.out.display()
+    ));
+    out(&summary);
+    if refused > 0 { EXIT_REFUSED } else { 0 }
+}

@@ -1,0 +1,458 @@
+//! `iotlabel trust init|add|retire|compromise|sign|show`: a scheme owner's trust list. The
+//! draft is JSON (readable, reviewable in version control); `sign` produces the COSE edition
+//! that verifiers take with `--trust`.
+
+use std::path::{Path, PathBuf};
+
+use iotlabel::keys::read_public_key;
+use iotlabel::trust::{
+    NewKey, Role, TrustList, add_key, compromise_key, new_draft, open_trust_list, peek_trust_list,
+    retire_key,
+};
+
+use super::common::{KeyArgs, date_arg, days, load_roots, unix_at, write_file};
+use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+
+#[derive(clap::Subcommand)]
+pub enum TrustCommand {
+    /// Start a draft trust list for a scheme owner.
+    #[command(
+        after_help = "Example:\n  iotlabel trust init --owner example-agency --name \"Example Agency\" \\\n      --scheme cls-like@2=HTTPS://VERIFY.EXAMPLE.ORG/L --out trust.json"
+    )]
+    Init(InitArgs),
+    /// Add a key (issuing body, lab, manufacturer or status) to a draft.
+    #[command(
+        after_help = "Example:\n  iotlabel trust add --draft trust.json --public-key lab.pub --role lab --issuer LAB1 \\\n      --name \"Example Lab\" --scheme cls-like --max-tier 3"
+    )]
+    Add(AddArgs),
+    /// Retire a key: it signs nothing from now on; its labels stay valid to their expiry.
+    Retire(RetireArgs),
+    /// Mark a key compromised: every label it signed becomes invalid, except those allowed.
+    Compromise(CompromiseArgs),
+    /// Sign the draft with the owner's root key into the edition verifiers use.
+    #[command(
+        after_help = "Example:\n  iotlabel trust sign --draft trust.json --key root.key --out trust.cose --valid-days 30"
+    )]
+    Sign(SignArgs),
+    /// Show a draft or a signed trust list (verified when --root is given).
+    Show(ShowArgs),
+}
+
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// Owner id.
+    #[arg(long)]
+    owner: String,
+    /// Owner name.
+    #[arg(long)]
+    name: String,
+    /// A governed scheme and its verify URL: `ID@VERSION=URL`. Repeatable.
+    #[arg(long, value_name = "ID@V=URL")]
+    scheme: Vec<String>,
+    /// The draft to write (refuses to overwrite).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    source: CriteriaSource,
+}
+
+#[derive(clap::Args)]
+pub struct AddArgs {
+    /// The draft.
+    #[arg(long)]
+    draft: PathBuf,
+    /// The key's public half (PEM).
+    #[arg(long, value_name = "PUB")]
+    public_key: PathBuf,
+    /// issuing-body, lab, manufacturer or status.
+    #[arg(long)]
+    role: String,
+    /// Short issuer id carried in labels (A-Z, a-z, 0-9, -, _; at most 32).
+    #[arg(long)]
+    issuer: String,
+    /// Issuer name shown to people.
+    #[arg(long)]
+    name: String,
+    /// A scheme id it may sign for. Repeatable.
+    #[arg(long)]
+    scheme: Vec<String>,
+    /// Highest tier rank (labs).
+    #[arg(long)]
+    max_tier: Option<u32>,
+    /// Issuer ids whose status lists it signs (status keys). Repeatable.
+    #[arg(long)]
+    status_for: Vec<String>,
+    /// Valid from (default: now).
+    #[arg(long, value_name = "DATE")]
+    not_before: Option<String>,
+    /// Signs nothing from this date (default: one year after not-before).
+    #[arg(long, value_name = "DATE")]
+    sign_until: Option<String>,
+    /// Its signatures verify until (default: four years after not-before).
+    #[arg(long, value_name = "DATE")]
+    valid_until: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct RetireArgs {
+    /// The draft.
+    #[arg(long)]
+    draft: PathBuf,
+    /// Key id (hex).
+    #[arg(long)]
+    kid: String,
+    /// Retire as of (default: now).
+    #[arg(long)]
+    at: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct CompromiseArgs {
+    /// The draft.
+    #[arg(long)]
+    draft: PathBuf,
+    /// Key id (hex).
+    #[arg(long)]
+    kid: String,
+    /// Compromised since.
+    #[arg(long, value_name = "DATE")]
+    since: String,
+    /// Label ids (hex) the owner still vouches for. Repeatable.
+    #[arg(long, value_name = "LABEL-ID")]
+    allow: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// The draft.
+    #[arg(long)]
+    draft: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The signed trust list to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Issue time (default: now).
+    #[arg(long)]
+    at: Option<String>,
+    /// Days until verifiers need a new edition.
+    #[arg(long, default_value_t = 30)]
+    valid_days: i64,
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// A draft (.json) or a signed list (.cose).
+    file: PathBuf,
+    /// Verify against this root.
+    #[arg(long)]
+    root: Vec<PathBuf>,
+    /// Verification time (default: now).
+    #[arg(long)]
+    at: Option<String>,
+}
+
+fn read_draft(p: &Path) -> Result<TrustList, u8> {
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", p.display());
+        EXIT_IO
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        eprintln!("error: {} is not a trust-list draft: {e}", p.display());
+        EXIT_INVALID
+    })
+}
+
+fn write_draft(p: &Path, t: &TrustList) -> Result<(), u8> {
+    let text = serde_json::to_string_pretty(t).unwrap_or_default() + "\n";
+    write_file(p, text.as_bytes())
+}
+
+pub fn run(c: TrustCommand) -> u8 {
+    match c {
+        TrustCommand::Init(a) => init(a),
+        TrustCommand::Add(a) => add(a),
+        TrustCommand::Retire(a) => edit(&a.draft, |t| {
+            let (_, at) = unix_at(a.at.as_deref())?;
+            retire_key(t, &a.kid, at).map_err(|e| {
+                eprintln!("error: {e}");
+                EXIT_INVALID
+            })
+        }),
+        TrustCommand::Compromise(a) => edit(&a.draft, |t| {
+            let since = date_arg(&a.since, "--since")?;
+            compromise_key(t, &a.kid, since, a.allow.clone()).map_err(|e| {
+                eprintln!("error: {e}");
+                EXIT_INVALID
+            })
+        }),
+        TrustCommand::Sign(a) => sign(a),
+        TrustCommand::Show(a) => show(a),
+    }
+}
+
+fn edit(p: &Path, f: impl FnOnce(&mut TrustList) -> Result<(), u8>) -> u8 {
+    let mut t = match read_draft(p) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    if let Err(c) = f(&mut t) {
+        return c;
+    }
+    match write_draft(p, &t) {
+        Ok(()) => {
+            out(&format!("updated {}\n", p.display()));
+            0
+        }
+        Err(c) => c,
+    }
+}
+
+fn init(a: InitArgs) -> u8 {
+    if a.out.exists() {
+        eprintln!("error: {} exists; pass another --out", a.out.display());
+        return EXIT_INVALID;
+    }
+    let set = match a.source.load() {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let mut t = new_draft(&a.owner, &a.name, 0, 0);
+    for s in &a.scheme {
+        let Some((key, url)) = s.split_once('=') else {
+            eprintln!("error: --scheme `{s}` must be ID@VERSION=URL");
+            return EXIT_USAGE;
+        };
+        let Some(scheme) = set.scheme(key) else {
+            eprintln!("error: unknown scheme `{key}`");
+            return EXIT_USAGE;
+        };
+        if scheme.kind != iotlabel::criteria::SchemeKind::Label {
+            eprintln!("error: {key} is a compliance statement, not a label scheme");
+            return EXIT_USAGE;
+        }
+        if let Err(e) = t.govern(scheme, url) {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    match write_draft(&a.out, &t) {
+        Ok(()) => {
+            out(&format!(
+                "wrote draft trust list {} for {}\n",
+                a.out.display(),
+                a.owner
+            ));
+            0
+        }
+        Err(c) => c,
+    }
+}
+
+fn add(a: AddArgs) -> u8 {
+    let Some(role) = Role::parse(&a.role) else {
+        eprintln!("error: unknown role `{}`", a.role);
+        return EXIT_USAGE;
+    };
+    let public_key = match read_public_key(&a.public_key) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let nb = match a
+        .not_before
+        .as_deref()
+        .map(|d| date_arg(d, "--not-before"))
+        .transpose()
+    {
+        Ok(Some(v)) => v,
+        Ok(None) => match unix_at(None) {
+            Ok((_, v)) => v,
+            Err(c) => return c,
+        },
+        Err(c) => return c,
+    };
+    let su = match a
+        .sign_until
+        .as_deref()
+        .map(|d| date_arg(d, "--sign-until"))
+        .transpose()
+    {
+        Ok(v) => v.unwrap_or(nb + days(365)),
+        Err(c) => return c,
+    };
+    let vu = match a
+        .valid_until
+        .as_deref()
+        .map(|d| date_arg(d, "--valid-until"))
+        .transpose()
+    {
+        Ok(v) => v.unwrap_or(nb + days(4 * 365 + 1)),
+        Err(c) => return c,
+    };
+    edit(&a.draft, |t| {
+        add_key(
+            t,
+            NewKey {
+                public_key,
+                issuer: a.issuer.clone(),
+                name: a.name.clone(),
+                role,
+                schemes: a.scheme.clone(),
+                max_tier: a.max_tier,
+                status_for: a.status_for.clone(),
+                not_before: nb,
+                sign_until: su,
+                valid_until: vu,
+            },
+        )
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        })
+    })
+}
+
+fn sign(a: SignArgs) -> u8 {
+    let mut t = match read_draft(&a.draft) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let (_, at) = match unix_at(a.at.as_deref()) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let root = match a.key.load() {
+        Ok(k) => k,
+        Err(c) => return c,
+    };
+    if !(1..=366).contains(&a.valid_days) {
+        eprintln!("error: --valid-days must be 1 to 366");
+        return EXIT_USAGE;
+    }
+    t.sequence += 1;
+    t.issued_at = at;
+    t.next_update = at + days(a.valid_days);
+    let bytes = match t.sign(&root) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    if let Err(c) = write_file(&a.out, &bytes).and_then(|()| write_draft(&a.draft, &t)) {
+        return c;
+    }
+    out(&format!(
+        "signed trust list #{} of {} ({} schemes, {} keys), next update {}: {}\n",
+        t.sequence,
+        t.owner,
+        t.schemes.len(),
+        t.keys.len(),
+        iotlabel::time::format_unix(t.next_update),
+        a.out.display()
+    ));
+    0
+}
+
+fn show(a: ShowArgs) -> u8 {
+    let bytes = match std::fs::read(&a.file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", a.file.display());
+            return EXIT_IO;
+        }
+    };
+    let (list, note) = if a.file.extension().is_some_and(|e| e == "json") {
+        match serde_json::from_slice::<TrustList>(&bytes) {
+            Ok(t) => (t, "draft (unsigned)".to_string()),
+            Err(e) => {
+                eprintln!("error: not a trust-list draft: {e}");
+                return EXIT_INVALID;
+            }
+        }
+    } else if a.root.is_empty() {
+        match peek_trust_list(&bytes) {
+            Ok((t, kid)) => (
+                t,
+                format!(
+                    "signed by {}; NOT verified (pass --root to verify)",
+                    hex::encode(kid)
+                ),
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_INVALID;
+            }
+        }
+    } else {
+        let roots = match load_roots(&a.root) {
+            Ok(r) => r,
+            Err(c) => return c,
+        };
+        let (_, at) = match unix_at(a.at.as_deref()) {
+            Ok(x) => x,
+            Err(c) => return c,
+        };
+        match open_trust_list(&bytes, &roots, at) {
+            Ok(v) => (
+                v.list,
+                format!("verified: signed by root {}", hex::encode(v.root_kid)),
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_INVALID;
+            }
+        }
+    };
+    let f = iotlabel::time::format_unix;
+    let mut s = format!(
+        "trust list #{} of {} ({}) -- {note}\n  issued {}, next update {}\n\nSCHEMES\n",
+        list.sequence,
+        list.owner_name,
+        list.owner,
+        f(list.issued_at),
+        f(list.next_update)
+    );
+    for sc in &list.schemes {
+        s.push_str(&format!("  {:<22} {}  {}\n", sc.id, sc.verify_url, sc.name));
+        for acc in &sc.accepted {
+            s.push_str(&format!(
+                "      version {} digest {} tiers: {}\n",
+                acc.version,
+                acc.digest,
+                acc.tiers.join(", ")
+            ));
+        }
+    }
+    s.push_str("\nKEYS\n");
+    for k in &list.keys {
+        let state = match k.state {
+            iotlabel::trust::KeyState::Active => "active".to_string(),
+            iotlabel::trust::KeyState::Retired => "retired".to_string(),
+            iotlabel::trust::KeyState::Compromised => format!(
+                "COMPROMISED since {}",
+                k.compromised_since.map_or("?".into(), f)
+            ),
+        };
+        s.push_str(&format!(
+            "  {} {:<14} {:<10} {} [{}] schemes {}{} signs {}..{} valid to {} {state}\n",
+            k.kid,
+            k.role.name(),
+            k.issuer,
+            k.name,
+            k.public_key.get(..8).unwrap_or(""),
+            k.schemes.join(","),
+            k.max_tier
+                .map(|m| format!(" up to tier {m}"))
+                .unwrap_or_default(),
+            f(k.not_before),
+            f(k.sign_until),
+            f(k.valid_until)
+        ));
+    }
+    out(&s);
+    0
+}

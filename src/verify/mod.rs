@@ -1,0 +1,692 @@
+//! Verification: is this label genuine, current, and for which device?
+//!
+//! Order of work (each step needs the one before): decode the QR text and the COSE envelope;
+//! verify the trust lists against the given roots (a list that does not verify, or is past its
+//! next-update, vouches for nothing: fail closed); find the label's key by kid (protected
+//! header only) in a verified list; `verify_strict` the signature; decode the claims; then
+//! check the issuer claim, role and accreditation, scheme and criteria digest, verify URL, key
+//! state, status list and time. Every problem found is a [`Finding`]; the verdict is the first
+//! in this precedence:
+//!
+//! MALFORMED > TRUST LIST INVALID OR EXPIRED > UNTRUSTED ISSUER > BAD SIGNATURE >
+//! ROLE NOT ALLOWED > WRONG SCHEME > WRONG URL > KEY COMPROMISED > REVOKED > EXPIRED >
+//! SUSPENDED > STATUS UNKNOWN > STATUS STALE > VALID
+//!
+//! What the report shows about the issuer and the scheme comes from the trust list, never from
+//! the label.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::issue::may_sign;
+use crate::keys::kid_of;
+use crate::label::claims::assurance_from_code;
+use crate::label::{LabelClaims, cose, parse_qr_text};
+use crate::status::{LabelStatus, open_status_list};
+use crate::time::{format_unix, unix};
+use crate::trust::{
+    KeyEntry, KeyState, SKEW_SECONDS, VerifiedTrustList, open_trust_list, peek_trust_list,
+};
+
+/// A verification outcome, in precedence order (earlier wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// The input is not a well-formed label.
+    Malformed,
+    /// No valid, current trust list vouches for the label's key.
+    TrustListInvalidOrExpired,
+    /// The key (or the issuer it claims) is not vouched for.
+    UntrustedIssuer,
+    /// The signature does not verify.
+    BadSignature,
+    /// The key's role or accreditation does not cover this label.
+    RoleNotAllowed,
+    /// The trust list does not accept the label's scheme version and criteria.
+    WrongScheme,
+    /// The QR's URL is not the scheme's verify URL (a genuine label behind another site).
+    WrongUrl,
+    /// The signing key is compromised.
+    KeyCompromised,
+    /// Revoked or superseded.
+    Revoked,
+    /// Past its expiry.
+    Expired,
+    /// Suspended.
+    Suspended,
+    /// No status data for it: never VALID.
+    StatusUnknown,
+    /// Status data past its next update.
+    StatusStale,
+    /// Genuine, current, not revoked.
+    Valid,
+}
+
+impl Verdict {
+    /// Upper-case words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Malformed => "MALFORMED",
+            Verdict::TrustListInvalidOrExpired => "TRUST LIST INVALID OR EXPIRED",
+            Verdict::UntrustedIssuer => "UNTRUSTED ISSUER",
+            Verdict::BadSignature => "BAD SIGNATURE",
+            Verdict::RoleNotAllowed => "ROLE NOT ALLOWED",
+            Verdict::WrongScheme => "WRONG SCHEME",
+            Verdict::WrongUrl => "WRONG URL",
+            Verdict::KeyCompromised => "KEY COMPROMISED",
+            Verdict::Revoked => "REVOKED",
+            Verdict::Expired => "EXPIRED",
+            Verdict::Suspended => "SUSPENDED",
+            Verdict::StatusUnknown => "STATUS UNKNOWN",
+            Verdict::StatusStale => "STATUS STALE",
+            Verdict::Valid => "VALID",
+        }
+    }
+
+    /// The CLI exit code: 0 for VALID, 10 and up in precedence order.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            other => 10 + other as u8,
+        }
+    }
+
+    /// Every verdict, in precedence order.
+    pub const ALL: [Verdict; 14] = [
+        Verdict::Malformed,
+        Verdict::TrustListInvalidOrExpired,
+        Verdict::UntrustedIssuer,
+        Verdict::BadSignature,
+        Verdict::RoleNotAllowed,
+        Verdict::WrongScheme,
+        Verdict::WrongUrl,
+        Verdict::KeyCompromised,
+        Verdict::Revoked,
+        Verdict::Expired,
+        Verdict::Suspended,
+        Verdict::StatusUnknown,
+        Verdict::StatusStale,
+        Verdict::Valid,
+    ];
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The verdict it leads to.
+    pub verdict: Verdict,
+    /// What exactly.
+    pub detail: String,
+}
+
+/// The device, as the label states it (signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceView {
+    /// Manufacturer.
+    pub manufacturer: String,
+    /// Model.
+    pub model: String,
+    /// Variants covered.
+    pub variants: Vec<String>,
+    /// Hardware version.
+    pub hardware_version: String,
+    /// Firmware ("4.2.17" or "4.2 or later").
+    pub firmware: String,
+}
+
+/// The issuer, as the trust list names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuerView {
+    /// Name.
+    pub name: String,
+    /// Short id.
+    pub id: String,
+    /// Role.
+    pub role: &'static str,
+    /// Key id, hex.
+    pub kid: String,
+    /// Who vouches for it (trust list owner).
+    pub vouched_by: String,
+}
+
+/// The label's scheme and tier, named by the trust list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemeView {
+    /// Scheme id.
+    pub id: String,
+    /// Version.
+    pub version: u32,
+    /// Name (from the trust list).
+    pub name: String,
+    /// Tier rank.
+    pub tier_rank: u32,
+    /// Tier as the scheme shows it (from the trust list).
+    pub tier: String,
+    /// Assurance in plain words.
+    pub assurance: String,
+}
+
+/// How old the data used is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataAge {
+    /// What (trust list owner, or "status list <kid>").
+    pub what: String,
+    /// Issued at (RFC 3339).
+    pub issued_at: String,
+    /// Next update (RFC 3339).
+    pub next_update: String,
+    /// Age in whole hours at verification time.
+    pub age_hours: i64,
+}
+
+/// Everything verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Verification time (RFC 3339).
+    pub verified_at: String,
+    /// Every finding, in precedence order.
+    pub findings: Vec<Finding>,
+    /// The device (present once the signature verified).
+    pub device: Option<DeviceView>,
+    /// The issuer (present once the key was found).
+    pub issuer: Option<IssuerView>,
+    /// Scheme and tier.
+    pub scheme: Option<SchemeView>,
+    /// Label id, hex.
+    pub label_id: Option<String>,
+    /// Issued at.
+    pub issued_at: Option<String>,
+    /// Expires.
+    pub expires: Option<String>,
+    /// Support period end.
+    pub support_end: Option<String>,
+    /// Status from the status list.
+    pub status: Option<LabelStatus>,
+    /// Whether the URL before `#` was compared with the trust list (false for bare base32).
+    pub url_checked: bool,
+    /// Age of the trust and status data used.
+    pub data_age: Vec<DataAge>,
+    /// Trust or status inputs that were ignored, and why.
+    pub notes: Vec<String>,
+}
+
+/// What to verify, and against what.
+pub struct VerifyInput<'a> {
+    /// QR text (URL#BASE32) or bare base32.
+    pub text: Option<&'a str>,
+    /// Or the raw COSE bytes.
+    pub cose: Option<&'a [u8]>,
+    /// Root public keys of scheme owners.
+    pub roots: &'a [[u8; 32]],
+    /// Signed trust lists.
+    pub trust_lists: &'a [Vec<u8>],
+    /// Signed status lists.
+    pub status_lists: &'a [Vec<u8>],
+    /// Verification time.
+    pub at: Timestamp,
+}
+
+fn age(what: String, issued_at: i64, next_update: i64, at: i64) -> DataAge {
+    DataAge {
+        what,
+        issued_at: format_unix(issued_at),
+        next_update: format_unix(next_update),
+        age_hours: (at - issued_at).max(0) / 3600,
+    }
+}
+
+/// Verifies a label. Total: every input gives a report, never a panic.
+pub fn verify(input: &VerifyInput<'_>) -> VerifyReport {
+    let at = unix(input.at);
+    let mut r = VerifyReport {
+        verdict: Verdict::Valid,
+        verified_at: format_unix(at),
+        findings: Vec::new(),
+        device: None,
+        issuer: None,
+        scheme: None,
+        label_id: None,
+        issued_at: None,
+        expires: None,
+        support_end: None,
+        status: None,
+        url_checked: false,
+        data_age: Vec::new(),
+        notes: Vec::new(),
+    };
+    run(input, at, &mut r);
+    r.findings.sort_by_key(|f| f.verdict);
+    r.verdict = r.findings.first().map_or(Verdict::Valid, |f| f.verdict);
+    r
+}
+
+fn find(r: &mut VerifyReport, verdict: Verdict, detail: impl Into<String>) {
+    r.findings.push(Finding {
+        verdict,
+        detail: detail.into(),
+    });
+}
+
+fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
+    // 1. The envelope.
+    let (url, cose_bytes) = match (input.text, input.cose) {
+        (Some(text), _) => match parse_qr_text(text.trim()) {
+            Ok(q) => (q.url, q.cose),
+            Err(e) => return find(r, Verdict::Malformed, e.to_string()),
+        },
+        (None, Some(b)) => (None, b.to_vec()),
+        (None, None) => return find(r, Verdict::Malformed, "no label given"),
+    };
+    let parsed = match cose::parse(&cose_bytes) {
+        Ok(p) => p,
+        Err(e) => return find(r, Verdict::Malformed, e.to_string()),
+    };
+
+    // 2. Trust lists: only verified, current lists count.
+    let mut trusted: Vec<VerifiedTrustList> = Vec::new();
+    let mut kid_in_bad_list = None;
+    for bytes in input.trust_lists {
+        match open_trust_list(bytes, input.roots, at) {
+            Ok(t) => {
+                r.data_age.push(age(
+                    format!("trust list {} (#{})", t.list.owner, t.list.sequence),
+                    t.list.issued_at,
+                    t.list.next_update,
+                    at,
+                ));
+                trusted.push(t);
+            }
+            Err(e) => {
+                if let Ok((list, _)) = peek_trust_list(bytes)
+                    && list.keys_with_kid(&parsed.kid).next().is_some()
+                {
+                    kid_in_bad_list = Some(format!(
+                        "the trust list naming key {} is not usable: {e}",
+                        hex::encode(parsed.kid)
+                    ));
+                }
+                r.notes.push(format!("trust list ignored: {e}"));
+            }
+        }
+    }
+    if trusted.is_empty() {
+        let why = kid_in_bad_list.unwrap_or_else(|| {
+            "no valid, current trust list was given; without one nothing can be trusted".into()
+        });
+        return find(r, Verdict::TrustListInvalidOrExpired, why);
+    }
+
+    // 3. The key, by kid from the protected header; then the signature.
+    let candidates: Vec<(&VerifiedTrustList, &KeyEntry)> = trusted
+        .iter()
+        .flat_map(|t| t.list.keys_with_kid(&parsed.kid).map(move |k| (t, k)))
+        .filter(|(_, k)| {
+            k.public_key_bytes()
+                .is_some_and(|pk| kid_of(&pk) == parsed.kid)
+        })
+        .collect();
+    if candidates.is_empty() {
+        return match kid_in_bad_list {
+            Some(why) => find(r, Verdict::TrustListInvalidOrExpired, why),
+            None => find(
+                r,
+                Verdict::UntrustedIssuer,
+                format!("no trusted list names key {}", hex::encode(parsed.kid)),
+            ),
+        };
+    }
+    let Some((tl, entry)) = candidates
+        .iter()
+        .find(|(_, k)| {
+            k.public_key_bytes()
+                .is_some_and(|pk| cose::verify_signature(&parsed, &pk).is_ok())
+        })
+        .copied()
+    else {
+        return find(
+            r,
+            Verdict::BadSignature,
+            format!(
+                "the signature does not verify under key {}",
+                hex::encode(parsed.kid)
+            ),
+        );
+    };
+    r.issuer = Some(IssuerView {
+        name: entry.name.clone(),
+        id: entry.issuer.clone(),
+        role: entry.role.name(),
+        kid: entry.kid.clone(),
+        vouched_by: tl.list.owner_name.clone(),
+    });
+    let claims = match LabelClaims::decode(&parsed.payload) {
+        Ok(c) => c,
+        Err(e) => {
+            return find(
+                r,
+                Verdict::Malformed,
+                format!("signed, but the claims are not a label: {e}"),
+            );
+        }
+    };
+    let b = &claims.label;
+    r.device = Some(DeviceView {
+        manufacturer: b.manufacturer.clone(),
+        model: b.model.clone(),
+        variants: b.variants.clone(),
+        hardware_version: b.hardware_version.clone(),
+        firmware: if b.firmware_is_minimum {
+            format!("{} or later", b.firmware)
+        } else {
+            b.firmware.clone()
+        },
+    });
+    r.label_id = Some(hex::encode(claims.label_id));
+    r.issued_at = Some(format_unix(claims.issued_at));
+    r.expires = Some(format_unix(claims.expires));
+    r.support_end = b.support_end.map(format_unix);
+    let assurance = assurance_from_code(b.assurance);
+
+    // 4. Who signed it, for what.
+    if claims.issuer != entry.issuer {
+        find(
+            r,
+            Verdict::UntrustedIssuer,
+            format!(
+                "the label claims issuer `{}`, but key {} belongs to `{}`",
+                claims.issuer, entry.kid, entry.issuer
+            ),
+        );
+    }
+    let scheme_entry = tl.list.scheme(&b.scheme_id);
+    match scheme_entry {
+        None => find(
+            r,
+            Verdict::UntrustedIssuer,
+            format!(
+                "trust list `{}` vouches for key {} but does not govern scheme `{}`",
+                tl.list.owner, entry.kid, b.scheme_id
+            ),
+        ),
+        Some(se) => {
+            let accepted = se.accepted.iter().find(|a| {
+                a.version == b.scheme_version && a.digest == hex::encode(b.criteria_digest)
+            });
+            let tier_name = accepted
+                .and_then(|a| {
+                    a.tiers
+                        .get(usize::try_from(b.tier).unwrap_or(0).wrapping_sub(1))
+                })
+                .cloned();
+            r.scheme = Some(SchemeView {
+                id: b.scheme_id.clone(),
+                version: b.scheme_version,
+                name: se.name.clone(),
+                tier_rank: b.tier,
+                tier: tier_name
+                    .clone()
+                    .unwrap_or_else(|| format!("tier {}", b.tier)),
+                assurance: assurance.map_or("unknown".into(), |a| a.words().to_string()),
+            });
+            if accepted.is_none() {
+                find(
+                    r,
+                    Verdict::WrongScheme,
+                    format!(
+                        "{}@{} with criteria digest {} is not accepted by `{}`",
+                        b.scheme_id,
+                        b.scheme_version,
+                        hex::encode(b.criteria_digest),
+                        tl.list.owner
+                    ),
+                );
+            } else if tier_name.is_none() {
+                find(
+                    r,
+                    Verdict::WrongScheme,
+                    format!(
+                        "{}@{} has no tier {}",
+                        b.scheme_id, b.scheme_version, b.tier
+                    ),
+                );
+            }
+            match &url {
+                Some(u) => {
+                    r.url_checked = true;
+                    if *u != se.verify_url {
+                        find(
+                            r,
+                            Verdict::WrongUrl,
+                            format!(
+                                "the QR points to {u}, but {} labels are verified at {}",
+                                b.scheme_id, se.verify_url
+                            ),
+                        );
+                    }
+                }
+                None => r
+                    .notes
+                    .push("bare label text: the verify URL was not checked".into()),
+            }
+        }
+    }
+    match assurance {
+        None => find(
+            r,
+            Verdict::Malformed,
+            format!("unknown assurance code {}", b.assurance),
+        ),
+        Some(a) => {
+            if let Err(why) = may_sign(entry, &b.scheme_id, b.tier, a, true) {
+                find(
+                    r,
+                    Verdict::RoleNotAllowed,
+                    format!(
+                        "{} ({}) may not sign this label: {why}",
+                        entry.name,
+                        entry.role.name()
+                    ),
+                );
+            }
+        }
+    }
+    if claims.issued_at < entry.not_before || claims.issued_at >= entry.sign_until {
+        find(
+            r,
+            Verdict::RoleNotAllowed,
+            format!(
+                "key {} signs from {} until {}, but the label says it was issued {}",
+                entry.kid,
+                format_unix(entry.not_before),
+                format_unix(entry.sign_until),
+                format_unix(claims.issued_at)
+            ),
+        );
+    }
+    if entry.state == KeyState::Compromised
+        && !entry.allowed_labels.contains(&hex::encode(claims.label_id))
+    {
+        find(
+            r,
+            Verdict::KeyCompromised,
+            format!(
+                "key {} is compromised since {}: every label it signed is invalid (issue dates can be forged)",
+                entry.kid,
+                entry
+                    .compromised_since
+                    .map_or("an unknown date".into(), format_unix)
+            ),
+        );
+    }
+
+    // 5. Time.
+    if claims.issued_at > at + SKEW_SECONDS {
+        find(
+            r,
+            Verdict::Malformed,
+            format!(
+                "issued {} is in the future (verification time {})",
+                format_unix(claims.issued_at),
+                format_unix(at)
+            ),
+        );
+    }
+    if at >= claims.expires {
+        find(
+            r,
+            Verdict::Expired,
+            format!("expired {}", format_unix(claims.expires)),
+        );
+    } else if at >= entry.valid_until {
+        find(
+            r,
+            Verdict::Expired,
+            format!(
+                "the signing key's validity ended {}",
+                format_unix(entry.valid_until)
+            ),
+        );
+    }
+
+    // 6. Status.
+    let mut best: Option<crate::status::StatusList> = None;
+    for bytes in input.status_lists {
+        match open_status_list(bytes, &trusted) {
+            Ok(l) if l.issuer_kid == parsed.kid => {
+                if best.as_ref().is_none_or(|b| l.issued_at > b.issued_at) {
+                    best = Some(l);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => r.notes.push(format!("status list ignored: {e}")),
+        }
+    }
+    match best {
+        None => find(
+            r,
+            Verdict::StatusUnknown,
+            format!(
+                "no valid status list for key {} was given",
+                hex::encode(parsed.kid)
+            ),
+        ),
+        Some(l) => {
+            r.data_age.push(age(
+                format!("status list {}", hex::encode(l.issuer_kid)),
+                l.issued_at,
+                l.expires,
+                at,
+            ));
+            if at >= l.expires {
+                find(
+                    r,
+                    Verdict::StatusStale,
+                    format!(
+                        "the status list expired {}; its data may be out of date",
+                        format_unix(l.expires)
+                    ),
+                );
+            }
+            match l.get(claims.status_index) {
+                None => find(
+                    r,
+                    Verdict::StatusUnknown,
+                    format!("status index {} is outside the list", claims.status_index),
+                ),
+                Some(s) => {
+                    r.status = Some(s);
+                    match s {
+                        LabelStatus::Valid => {}
+                        LabelStatus::Revoked => find(
+                            r,
+                            Verdict::Revoked,
+                            "revoked by its issuer or the scheme owner",
+                        ),
+                        LabelStatus::Superseded => find(
+                            r,
+                            Verdict::Revoked,
+                            "superseded by a newer label for this product (see the registry)",
+                        ),
+                        LabelStatus::Suspended => {
+                            find(r, Verdict::Suspended, "suspended until further notice")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl VerifyReport {
+    /// Plain text: the verdict, then the device and the issuer (a genuine QR copied onto
+    /// another product is the likeliest fraud, so what it is for comes first), then the rest.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(s, "VERDICT: {}", self.verdict.words());
+        if let Some(d) = &self.device {
+            let _ = writeln!(s, "Device:     {} {}", d.manufacturer, d.model);
+            if !d.variants.is_empty() {
+                let _ = writeln!(s, "            also covers: {}", d.variants.join(", "));
+            }
+            let _ = writeln!(
+                s,
+                "            hardware {}, firmware {}",
+                d.hardware_version, d.firmware
+            );
+        }
+        if let Some(i) = &self.issuer {
+            let _ = writeln!(
+                s,
+                "Issuer:     {} ({}, key {}), vouched for by {}",
+                i.name, i.role, i.kid, i.vouched_by
+            );
+        }
+        if let Some(sc) = &self.scheme {
+            let _ = writeln!(s, "Scheme:     {} [{}@{}]", sc.name, sc.id, sc.version);
+            let _ = writeln!(s, "Tier:       {} ({})", sc.tier, sc.assurance);
+        }
+        if let Some(e) = &self.expires {
+            let _ = writeln!(s, "Expires:    {e}");
+        }
+        if let Some(e) = &self.support_end {
+            let _ = writeln!(s, "Support:    security updates until {e}");
+        }
+        if let Some(l) = &self.label_id {
+            let _ = writeln!(
+                s,
+                "Label id:   {l} (issued {})",
+                self.issued_at.as_deref().unwrap_or("?")
+            );
+        }
+        if let Some(st) = self.status {
+            let _ = writeln!(s, "Status:     {}", st.name());
+        }
+        for a in &self.data_age {
+            let _ = writeln!(
+                s,
+                "Data:       {} issued {} ({} h old), next update {}",
+                a.what, a.issued_at, a.age_hours, a.next_update
+            );
+        }
+        let _ = writeln!(s, "Verified:   {}", self.verified_at);
+        if !self.url_checked {
+            let _ = writeln!(
+                s,
+                "Note:       the verify URL was not checked (bare label text or no URL)"
+            );
+        }
+        if !self.findings.is_empty() {
+            let _ = writeln!(s, "\nFindings:");
+            for f in &self.findings {
+                let _ = writeln!(s, "  {:<30} {}", f.verdict.words(), f.detail);
+            }
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "Note: {n}");
+        }
+        s
+    }
+}
