@@ -33,6 +33,7 @@ pub mod keys;
 pub mod label;
 pub mod profile;
 pub mod report;
+pub mod scenario;
 pub mod status;
 pub mod time;
 mod toml_read;

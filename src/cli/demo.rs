@@ -1,21 +1,47 @@
-//! `iotlabel demo`: every bundled profile against every bundled scheme.
+//! `iotlabel demo`: the whole pipeline on the bundled fixtures.
+//!
+//! 1. every profile against every scheme, as a table of tiers and gaps;
+//! 2. throwaway keys (one scheme owner for the bundled schemes, an issuing body, a lab, a
+//!    manufacturer, a status key) and their signed trust list;
+//! 3. a label for every profile and label scheme where a tier is reached, signed by the key
+//!    whose role fits the tier;
+//! 4. one label revoked by a signed statement, and a status list per issuer key;
+//! 5. every label verified offline, plus a swapped-URL and a tampered QR, as a table.
+//!
+//! The folder it leaves (`--out DIR`, else a temporary one) is documented in README.md.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use iotlabel::criteria::SchemeKind;
 use iotlabel::evaluate::evaluate;
+use iotlabel::issue::ledger::{Ledger, LedgerEntry};
+use iotlabel::issue::{IssueRequest, issue, profile_digest};
+use iotlabel::keys::{Signer, SoftwareKey, public_key_pem};
 use iotlabel::report::{Report, render_summary};
+use iotlabel::scenario::Scenario;
+use iotlabel::status::{LabelStatus, RevocationStatement, open_statement};
+use iotlabel::verify::{VerifyInput, verify};
 
+use super::common::write_file;
 use super::evaluate_cmd::load_profile;
-use super::{CriteriaSource, EXIT_IO, out, resolve_at};
+use super::issue_cmd::{input_digest, write_label};
+use super::status_cmd::{load_state, save_state};
+use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Directory of device profiles.
     #[arg(long, value_name = "DIR", default_value = "fixtures/profiles")]
     fixtures: PathBuf,
-    /// Evaluation time: YYYY-MM-DD or RFC 3339 (default: now). UTC.
+    /// Evaluation and issue time: YYYY-MM-DD or RFC 3339 (default: now). UTC.
     #[arg(long, value_name = "DATE")]
     at: Option<String>,
+    /// Leave the keys, trust list, labels and status lists here (default: a temporary folder).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Derive the throwaway keys from this seed (hex) so a run can be reproduced; default random.
+    #[arg(long, value_name = "HEX")]
+    seed: Option<String>,
     #[command(flatten)]
     source: CriteriaSource,
 }
@@ -44,6 +70,7 @@ pub fn run(a: Args) -> u8 {
         }
     };
     paths.sort();
+    let mut profiles = Vec::new();
     let mut reports = Vec::new();
     for p in &paths {
         let profile = match load_profile(p, &set) {
@@ -60,16 +87,298 @@ pub fn run(a: Args) -> u8 {
                 Report::new(s, &set.vocab, &profile, &evaluate(s, &profile, at)),
             ));
         }
+        profiles.push((p.clone(), name, profile));
     }
     let rows: Vec<(String, &Report)> = reports.iter().map(|(n, r)| (n.clone(), r)).collect();
     let mut s = format!(
-        "iotlabel demo: {} profile(s) x {} scheme(s), evaluated at {}\n\n",
+        "iotlabel demo: {} profile(s) x {} scheme(s), evaluated at {}\n\n1. EVALUATION\n\n",
         paths.len(),
         set.schemes.len(),
         iotlabel::time::format_ts(at)
     );
     s.push_str(&render_summary(&rows));
-    s.push_str("\nFull report for one pair: iotlabel evaluate --scheme <SCHEME> --profile fixtures/profiles/<PROFILE>.toml\n");
     out(&s);
-    0
+
+    // A folder for the rest: --out, or a temporary one that lives until the end of the run.
+    let tmp;
+    let dir: PathBuf = match &a.out {
+        Some(d) => d.clone(),
+        None => match tempfile::tempdir() {
+            Ok(t) => {
+                tmp = t;
+                tmp.path().to_path_buf()
+            }
+            Err(e) => {
+                eprintln!("error: cannot create a temporary folder: {e}");
+                return EXIT_IO;
+            }
+        },
+    };
+    let seed = match &a.seed {
+        Some(h) => match hex::decode(h) {
+            Ok(b) => b,
+            Err(_) => {
+                eprintln!("error: --seed must be hex");
+                return EXIT_USAGE;
+            }
+        },
+        None => {
+            use rand::RngCore;
+            let mut b = vec![0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut b);
+            b
+        }
+    };
+    match pipeline(&set, &profiles, &dir, &seed, at) {
+        Ok(text) => {
+            out(&text);
+            if a.out.is_none() {
+                out(
+                    "\n(The folder was temporary; pass --out DIR to keep keys, trust list, labels and status lists.)\n",
+                );
+            }
+            0
+        }
+        Err(c) => c,
+    }
+}
+
+fn write_key(dir: &Path, name: &str, k: &SoftwareKey) -> Result<(), u8> {
+    let pem = public_key_pem(&k.public_key()).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })?;
+    write_file(&dir.join(format!("{name}.pub")), pem.as_bytes())?;
+    let kp = dir.join(format!("{name}.key"));
+    if kp.exists() {
+        let _ = std::fs::remove_file(&kp);
+    }
+    iotlabel::keys::write_private_key(&kp, k, None).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_IO
+    })
+}
+
+fn pipeline(
+    set: &iotlabel::criteria::CriteriaSet,
+    profiles: &[(PathBuf, String, iotlabel::profile::Profile)],
+    dir: &Path,
+    seed: &[u8],
+    at: jiff::Timestamp,
+) -> Result<String, u8> {
+    let sc = Scenario::new(set, seed, at, 30).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })?;
+    let keys = dir.join("keys");
+    for (n, k) in [
+        ("issuing-body", &sc.issuing_body),
+        ("lab", &sc.lab),
+        ("manufacturer", &sc.manufacturer),
+        ("status", &sc.status),
+    ] {
+        write_key(&keys, n, k)?;
+    }
+    write_key(&dir.join("trust"), "scheme-owner", &sc.root)?;
+    // The root's private half stays out of trust/: verifiers get only the .pub.
+    let _ = std::fs::rename(
+        dir.join("trust/scheme-owner.key"),
+        keys.join("scheme-owner.key"),
+    );
+    write_file(&dir.join("trust/example-agency.cose"), &sc.trust_bytes)?;
+    let trusted = sc.verified(at).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })?;
+
+    // Issue.
+    let state = dir.join("state");
+    let mut ledger = Ledger::load(&state).unwrap_or_default();
+    let labels_dir = dir.join("labels");
+    let mut issued = Vec::new();
+    for (path, name, profile) in profiles {
+        let bytes = std::fs::read(path).map_err(|_| EXIT_IO)?;
+        let pd = profile_digest(&bytes);
+        for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+            let ev = evaluate(scheme, profile, at);
+            let Some(ti) = ev.tier else { continue };
+            let tier = &scheme.tiers[ti];
+            let key = sc.signer_for(scheme, tier.rank, tier.assurance);
+            let kid_hex = hex::encode(key.kid());
+            let input = input_digest(&key.kid(), &scheme.key(), &scheme.digest, &pd);
+            if ledger.find_input(&input).is_some() {
+                continue;
+            }
+            let index = ledger.allocate(&kid_hex).map_err(|e| {
+                eprintln!("error: {e}");
+                EXIT_INVALID
+            })?;
+            let req = IssueRequest {
+                scheme,
+                vocab: &set.vocab,
+                profile,
+                profile_digest: pd,
+                at,
+                key,
+                trust: &trusted,
+                status_index: index,
+            };
+            match issue(&req) {
+                Ok(i) => {
+                    write_label(&labels_dir, &i, set)?;
+                    ledger.labels.push(LedgerEntry {
+                        label: hex::encode(i.claims.label_id),
+                        kid: kid_hex,
+                        index,
+                        input,
+                        scheme: scheme.key(),
+                        model: profile.device.model.clone(),
+                        issued_at: i.claims.issued_at,
+                        expires: i.claims.expires,
+                    });
+                    let signer = sc
+                        .entry(key)
+                        .map_or(String::new(), |e| e.role.name().to_string());
+                    issued.push((name.clone(), scheme.key(), i, signer));
+                }
+                Err((e, _)) => {
+                    eprintln!("{name} / {}: not issued: {e}", scheme.key());
+                }
+            }
+        }
+    }
+    ledger.save(&state).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_IO
+    })?;
+
+    // Revoke one label: the baby monitor whose declaration a lab contradicted, if issued.
+    let revoked = issued
+        .iter()
+        .position(|(n, ..)| n.contains("contradicted"))
+        .or(if issued.is_empty() { None } else { Some(0) });
+    if let Some(ri) = revoked {
+        let i = &issued[ri].2;
+        let kid = iotlabel::label::cose::parse(&i.cose)
+            .map(|p| p.kid)
+            .map_err(|_| EXIT_INVALID)?;
+        let key = sc
+            .issuers()
+            .into_iter()
+            .find(|k| k.kid() == kid)
+            .ok_or(EXIT_INVALID)?;
+        let stmt = RevocationStatement {
+            format: "iotlabel-revocation/1".into(),
+            label: hex::encode(i.claims.label_id),
+            issuer_kid: hex::encode(kid),
+            index: i.claims.status_index,
+            status: LabelStatus::Revoked,
+            reason: "a lab test contradicted the manufacturer's declaration".into(),
+            at: at.as_second(),
+            sequence: 1,
+            successor: None,
+        };
+        let bytes = stmt.sign(key).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        })?;
+        write_file(&dir.join("revocations/revoke-1.cose"), &bytes)?;
+        let opened =
+            open_statement(&bytes, std::slice::from_ref(&trusted), &sc.roots()).map_err(|e| {
+                eprintln!("error: {e}");
+                EXIT_INVALID
+            })?;
+        let mut st = load_state(&state, &kid)?;
+        if let Err(e) = st.apply(&opened) {
+            // Already applied in an earlier run into the same --out folder.
+            eprintln!("note: {e}");
+        }
+        save_state(&state, &st)?;
+    }
+    // A status list per issuer key, valid for 7 days.
+    let mut status_lists = Vec::new();
+    for k in sc.issuers() {
+        let st = load_state(&state, &k.kid())?;
+        let list = st
+            .to_list(at.as_second(), at.as_second() + 7 * 86_400)
+            .map_err(|_| EXIT_INVALID)?;
+        let bytes = list.sign(&sc.status).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        })?;
+        write_file(
+            &dir.join(format!("status/{}.cose", hex::encode(k.kid()))),
+            &bytes,
+        )?;
+        status_lists.push(bytes);
+    }
+
+    // Verify everything, the next day.
+    let when = at
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap_or(at);
+    let roots = sc.roots();
+    let trust_lists = vec![sc.trust_bytes.clone()];
+    let check = |text: &str| {
+        verify(&VerifyInput {
+            text: Some(text),
+            cose: None,
+            roots: &roots,
+            trust_lists: &trust_lists,
+            status_lists: &status_lists,
+            at: when,
+        })
+    };
+    let mut s = format!(
+        "\n2. LABELS: {} issued into {}\n\n3. VERIFICATION at {} (offline: roots, trust list, status lists)\n\n",
+        issued.len(),
+        labels_dir.display(),
+        iotlabel::time::format_ts(when)
+    );
+    let w = issued
+        .iter()
+        .map(|(n, ..)| n.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    s.push_str(&format!(
+        "{:<16}  {:<w$}  {:<22} {:<22} {:<13} VERDICT\n",
+        "LABEL", "PROFILE", "SCHEME", "TIER", "SIGNED BY"
+    ));
+    for (name, scheme, i, signer) in &issued {
+        let r = check(&i.qr_text);
+        let tier = r.scheme.as_ref().map_or(String::new(), |x| x.tier.clone());
+        s.push_str(&format!(
+            "{:<16}  {name:<w$}  {scheme:<22} {tier:<22} {signer:<13} {}\n",
+            hex::encode(i.claims.label_id),
+            r.verdict.words()
+        ));
+    }
+    if let Some((name, _, i, _)) = issued.iter().find(|(n, ..)| !n.contains("contradicted")) {
+        let swapped = i.qr_text.replacen("LBL.EXAMPLE.ORG", "LBL.EXAMPLE.COM", 1);
+        let r = check(&swapped);
+        s.push_str(&format!(
+            "\nSwapped URL ({name}'s genuine label behind another site):\n  {}...\n  -> {}\n",
+            &swapped[..40.min(swapped.len())],
+            r.verdict.words()
+        ));
+        let mut tampered: Vec<char> = i.qr_text.chars().collect();
+        let pos = tampered.len() - 30;
+        tampered[pos] = if tampered[pos] == 'A' { 'B' } else { 'A' };
+        let tampered: String = tampered.into_iter().collect();
+        let r = check(&tampered);
+        s.push_str(&format!(
+            "Tampered QR (one character changed): -> {}\n",
+            r.verdict.words()
+        ));
+    }
+    s.push_str(&format!(
+        "\nFolder {}:\n  keys/*.pub, keys/*.key    throwaway keys (private keys mode 0600)\n  trust/scheme-owner.pub   the root verifiers pass with --root\n  trust/example-agency.cose the signed trust list (--trust)\n  status/<kid>.cose        a status list per issuer key (--status)\n  labels/<id>.{{cose,txt,json,report.json}}\n  revocations/, state/     the revocation statement and the issuer's ledger\n\nTry: iotlabel verify --file {}/labels/<id>.txt --trust {}/trust/example-agency.cose --root {}/trust/scheme-owner.pub --status {}/status/*.cose\n",
+        dir.display(),
+        dir.display(),
+        dir.display(),
+        dir.display(),
+        dir.display()
+    ));
+    Ok(s)
 }

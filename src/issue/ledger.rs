@@ -89,6 +89,10 @@ impl Ledger {
 
     /// Writes `DIR/ledger.json` atomically (temp file, then rename).
     pub fn save(&self, dir: &Path) -> Result<(), LedgerError> {
+        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
         let text = serde_json::to_string_pretty(self).map_err(|e| LedgerError::Corrupt {
             path: dir.display().to_string(),
             detail: e.to_string(),
