@@ -338,7 +338,9 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
 pub fn support_end(vocab: &Vocabulary, profile: &Profile) -> Option<i64> {
     let p = vocab.property("support.period_end")?;
     match &profile.declared.get(usize::from(p))?.as_ref()?.value {
-        crate::value::Value::Date(d) => Some(unix(d.at)),
+        // Whole days: the label carries the support end as a day number (rounded down: never
+        // later than declared).
+        crate::value::Value::Date(d) => Some(unix(d.at).div_euclid(86_400) * 86_400),
         _ => None,
     }
 }

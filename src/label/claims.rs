@@ -9,10 +9,10 @@
 //!   -65537: {                         the label body (private-use claim)
 //!     1: scheme_id  2: scheme_version  3: criteria_digest (16)  4: manufacturer  5: model
 //!     6: hardware_version  7: firmware  8: firmware_is_minimum (only when true)  9: tier
-//!     10: assurance  11: support_end (when set)  12: results  13: result_count
-//!     14: evidence_digest (16)  15: variants (when any)
+//!     10: assurance  11: support_end in days since 1970-01-01 (when set)  12: results
+//!     13: result_count  14: evidence_digest (16)  15: variants (when any)
+//!     16: status_index: index into the status list of the key that signed the label
 //!   }
-//!   -65538: status_index uint         index into the issuer key's status list
 //! }
 //! ```
 //!
@@ -39,7 +39,9 @@ pub const CLAIM_CTI: i64 = 7;
 /// The label body: the first private-use CWT claim key.
 pub const CLAIM_LABEL: i64 = -65537;
 /// The status-list index: the second private-use CWT claim key.
-pub const CLAIM_STATUS_INDEX: i64 = -65538;
+pub const LABEL_STATUS_INDEX: i64 = 16;
+/// Seconds in a day: the support-period end is carried in whole days.
+pub const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Byte cap on `iss`.
 pub const MAX_ISSUER: usize = 32;
@@ -74,7 +76,7 @@ pub struct LabelClaims {
     pub expires: i64,
     /// CWT `cti` (7): the 8-byte label id, the registry key and revocation handle.
     pub label_id: [u8; 8],
-    /// Private claim -65538: this label's index into the status list of the key that signed
+    /// Label map key 16: this label's index into the status list of the key that signed
     /// it. The list's URI is not carried: it is implied by the signing key's `kid` (the trust
     /// list names one status list per issuer key), which saves bytes in the QR code.
     pub status_index: u32,
@@ -376,6 +378,15 @@ impl LabelBody {
     }
 
     fn validate(&self) -> Result<(), ClaimsError> {
+        if let Some(end) = self.support_end
+            && end.rem_euclid(SECONDS_PER_DAY) != 0
+        {
+            return Err(ClaimsError::OutOfRange {
+                field: "support_end",
+                value: i128::from(end),
+                allowed: "whole days (00:00:00Z)",
+            });
+        }
         check_text("scheme_id", &self.scheme_id, MAX_SCHEME_ID)?;
         check_text("manufacturer", &self.manufacturer, MAX_MANUFACTURER)?;
         check_text("model", &self.model, MAX_MODEL)?;
@@ -429,7 +440,8 @@ impl LabelBody {
         m.push((int(9), int(i64::from(self.tier))));
         m.push((int(10), int(i64::from(self.assurance))));
         if let Some(end) = self.support_end {
-            m.push((int(11), int(end)));
+            // Whole days (validated): 3 bytes instead of 5 in the QR code.
+            m.push((int(11), int(end.div_euclid(SECONDS_PER_DAY))));
         }
         m.push((int(12), Value::Bytes(self.results.clone())));
         m.push((int(13), int(i64::from(self.result_count))));
@@ -443,8 +455,10 @@ impl LabelBody {
         Value::Map(m)
     }
 
-    fn from_value(v: Value) -> Result<Self, ClaimsError> {
-        let mut m = Fields::new(v, "label", 15)?;
+    /// The body and the status index (key 16) it carries.
+    fn from_value(v: Value) -> Result<(Self, u32), ClaimsError> {
+        let mut m = Fields::new(v, "label", 16)?;
+        let status_index = uint32("status_index", &m.take(LABEL_STATUS_INDEX, "status_index")?)?;
         let firmware_is_minimum = match m.take_opt(8) {
             None => false,
             Some(Value::Bool(true)) => true,
@@ -500,7 +514,11 @@ impl LabelBody {
             },
             support_end: match m.take_opt(11) {
                 None => None,
-                Some(v) => Some(int64("support_end", &v)?),
+                Some(v) => Some(
+                    int64("support_end", &v)?
+                        .checked_mul(SECONDS_PER_DAY)
+                        .ok_or(ClaimsError::NotCanonical)?,
+                ),
             },
             results: bytes("results", m.take(12, "results")?)?,
             result_count: uint32("result_count", &m.take(13, "result_count")?)?,
@@ -508,7 +526,7 @@ impl LabelBody {
             variants,
         };
         body.validate()?;
-        Ok(body)
+        Ok((body, status_index))
     }
 }
 
@@ -543,27 +561,31 @@ impl LabelClaims {
     }
 
     fn to_value(&self) -> Value {
-        // Non-negative keys ascending (1, 4, 6, 7), then negative keys by encoded bytes:
-        // -65537 (3a 00 01 00 00) before -65538 (3a 00 01 00 01).
+        // Non-negative keys ascending (1, 4, 6, 7), then the private claim -65537. The status
+        // index sits inside the label map (key 16, last): one byte of key instead of five.
+        let mut label = self.label.to_value();
+        if let Value::Map(m) = &mut label {
+            m.push((int(LABEL_STATUS_INDEX), int(i64::from(self.status_index))));
+        }
         Value::Map(vec![
             (int(CLAIM_ISS), Value::Text(self.issuer.clone())),
             (int(CLAIM_EXP), int(self.expires)),
             (int(CLAIM_IAT), int(self.issued_at)),
             (int(CLAIM_CTI), Value::Bytes(self.label_id.to_vec())),
-            (int(CLAIM_LABEL), self.label.to_value()),
-            (int(CLAIM_STATUS_INDEX), int(i64::from(self.status_index))),
+            (int(CLAIM_LABEL), label),
         ])
     }
 
     fn from_value(v: Value) -> Result<Self, ClaimsError> {
         let mut m = Fields::new(v, "claims", 0)?;
+        let (label, status_index) = LabelBody::from_value(m.take(CLAIM_LABEL, "label")?)?;
         let claims = LabelClaims {
             issuer: text("issuer", m.take(CLAIM_ISS, "issuer")?, MAX_ISSUER)?,
             expires: int64("expires", &m.take(CLAIM_EXP, "expires")?)?,
             issued_at: int64("issued_at", &m.take(CLAIM_IAT, "issued_at")?)?,
             label_id: fixed_bytes("label_id", m.take(CLAIM_CTI, "label_id")?)?,
-            label: LabelBody::from_value(m.take(CLAIM_LABEL, "label")?)?,
-            status_index: uint32("status_index", &m.take(CLAIM_STATUS_INDEX, "status_index")?)?,
+            label,
+            status_index,
         };
         Ok(claims)
     }
@@ -587,15 +609,7 @@ impl Fields {
         };
         let known = |k: i64| {
             if known_max == 0 {
-                [
-                    CLAIM_ISS,
-                    CLAIM_EXP,
-                    CLAIM_IAT,
-                    CLAIM_CTI,
-                    CLAIM_LABEL,
-                    CLAIM_STATUS_INDEX,
-                ]
-                .contains(&k)
+                [CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL].contains(&k)
             } else {
                 (1..=known_max).contains(&k)
             }
