@@ -20,7 +20,7 @@ use iotlabel::keys::{Signer, SoftwareKey, public_key_pem};
 use iotlabel::report::{Report, render_summary};
 use iotlabel::scenario::Scenario;
 use iotlabel::status::{LabelStatus, RevocationStatement, open_statement};
-use iotlabel::verify::{VerifyInput, verify};
+use iotlabel::verify::TrustStore;
 
 use super::common::write_file;
 use super::evaluate_cmd::load_profile;
@@ -319,16 +319,8 @@ fn pipeline(
         .unwrap_or(at);
     let roots = sc.roots();
     let trust_lists = vec![sc.trust_bytes.clone()];
-    let check = |text: &str| {
-        verify(&VerifyInput {
-            text: Some(text),
-            cose: None,
-            roots: &roots,
-            trust_lists: &trust_lists,
-            status_lists: &status_lists,
-            at: when,
-        })
-    };
+    let store = TrustStore::new(&roots, &trust_lists, &status_lists, when);
+    let check = |text: &str| store.verify(Some(text), None, when);
     let mut s = format!(
         "\n2. LABELS: {} issued into {}\n\n3. VERIFICATION at {} (offline: roots, trust list, status lists)\n\n",
         issued.len(),

@@ -120,7 +120,9 @@ impl Catalogue {
 }
 
 /// How much assurance a verdict carries, or a tier demands. Ordered weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Assurance {
     /// The manufacturer's own declaration.

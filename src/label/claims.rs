@@ -740,7 +740,7 @@ mod tests {
             firmware_is_minimum: true,
             tier: 2,
             assurance: ASSURANCE_LAB_REVIEWED,
-            support_end: Some(1_900_000_000),
+            support_end: Some(1_900_022_400), // a whole day
             results: Vec::new(),
             result_count: 0,
             evidence_digest: [0x22; 16],
@@ -800,8 +800,8 @@ mod tests {
     #[test]
     fn encoded_prefix_is_as_specified() {
         let bytes = sample().encode().unwrap();
-        // map(6), 1: "EXL"
-        assert_eq!(&bytes[..6], &[0xa6, 0x01, 0x63, b'E', b'X', b'L']);
+        // map(5), 1: "EXL" (the status index lives inside the label map)
+        assert_eq!(&bytes[..6], &[0xa5, 0x01, 0x63, b'E', b'X', b'L']);
     }
 
     #[test]

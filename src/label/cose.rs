@@ -24,9 +24,7 @@
 //! caller's: this module only proves that the holder of a key signed these bytes.
 
 use ciborium::Value;
-use coset::{
-    AsCborValue, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
-};
+use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 
 use super::cbor::{self, ReadError, as_i128, int, key_text, type_name};
 use crate::keys::{KeyError, Signer, public_key_from_bytes};
@@ -333,11 +331,11 @@ pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeEr
     if *protected != protected_bytes(alg, &kid)? {
         return Err(EnvelopeError::NotCanonical);
     }
-    let sign1 = CoseSign1::from_cbor_value(inner.clone()).map_err(|e| malformed(e.to_string()))?;
-    let to_be_signed = sign1.tbs_data(&[]);
-    let again = sign1.to_tagged_vec().map_err(|e| EnvelopeError::Encode {
-        detail: e.to_string(),
-    })?;
+    // Re-encode the decoded item with the same deterministic writer: any other encoding of the
+    // same structure (long-form heads, indefinite lengths) is refused.
+    let to_be_signed = sig_structure(alg, &kid, &payload)?;
+    let again = cbor::write(&Value::Tag(TAG_COSE_SIGN1, Box::new(inner)))
+        .map_err(|detail| EnvelopeError::Encode { detail })?;
     if again != bytes {
         return Err(EnvelopeError::NotCanonical);
     }
@@ -434,6 +432,24 @@ pub fn verify_signature(parsed: &ParsedSign1, public_key: &[u8; 32]) -> Result<(
     key.verify_strict(&tbs, &signature)
         .map_err(|_| EnvelopeError::BadSignature {
             public_key: hex::encode(public_key),
+        })
+}
+
+/// [`verify_signature`] with a key already decoded and checked (not weak) by the caller, as a
+/// verifier that caches its trust list does: decoding the point is a large share of the cost.
+pub fn verify_signature_with(
+    parsed: &ParsedSign1,
+    key: &ed25519_dalek::VerifyingKey,
+) -> Result<(), EnvelopeError> {
+    if parsed.alg != ALG_EDDSA && parsed.alg != ALG_ED25519 {
+        return Err(EnvelopeError::UnknownAlgorithm { alg: parsed.alg });
+    }
+    // `to_be_signed` was built by `parse` from the decoded alg, kid and payload, not sliced
+    // from the input.
+    let signature = ed25519_dalek::Signature::from_bytes(&parsed.signature);
+    key.verify_strict(&parsed.to_be_signed, &signature)
+        .map_err(|_| EnvelopeError::BadSignature {
+            public_key: hex::encode(key.as_bytes()),
         })
 }
 

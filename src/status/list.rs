@@ -223,6 +223,10 @@ pub fn open_status_list(
             k.role == Role::Status
                 && k.state != KeyState::Compromised
                 && k.status_for.iter().any(|i| issuers.contains(&i.as_str()))
+                // A status key signs within its window like any other key: a retired one
+                // signs no new lists (a list dated later is not vouched for).
+                && k.not_before <= list.issued_at
+                && list.issued_at < k.sign_until
         });
     let mut any = false;
     for k in signer_entries {

@@ -61,6 +61,8 @@ impl TrustList {
             version: scheme.version,
             digest: hex::encode(&scheme.digest[..16]),
             tiers: scheme.tiers.iter().map(|t| scheme.tier_label(t)).collect(),
+            assurance: scheme.tiers.iter().map(|t| t.assurance).collect(),
+            self_declaration: scheme.self_declaration,
         };
         match self.schemes.iter_mut().find(|s| s.id == scheme.id) {
             Some(entry) => {

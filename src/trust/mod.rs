@@ -89,6 +89,11 @@ pub struct Accepted {
     pub digest: String,
     /// Tier names by rank (index 0 = rank 1), as verifiers show them.
     pub tiers: Vec<String>,
+    /// The assurance each tier demands, by rank: a label must claim exactly this, and the
+    /// signer's role is checked against it (never against the label's own claim).
+    pub assurance: Vec<crate::criteria::model::Assurance>,
+    /// Whether manufacturers may sign this version's self-declared tiers.
+    pub self_declaration: bool,
 }
 
 /// A scheme the owner governs.

@@ -22,10 +22,10 @@ use crate::issue::may_sign;
 use crate::keys::kid_of;
 use crate::label::claims::assurance_from_code;
 use crate::label::{LabelClaims, cose, parse_qr_text};
-use crate::status::{LabelStatus, open_status_list};
+use crate::status::{LabelStatus, StatusList, open_status_list};
 use crate::time::{format_unix, unix};
 use crate::trust::{
-    KeyEntry, KeyState, SKEW_SECONDS, VerifiedTrustList, open_trust_list, peek_trust_list,
+    KeyState, SKEW_SECONDS, TrustList, VerifiedTrustList, open_trust_list, peek_trust_list,
 };
 
 /// A verification outcome, in precedence order (earlier wins).
@@ -237,29 +237,111 @@ fn age(what: String, issued_at: i64, next_update: i64, at: i64) -> DataAge {
     }
 }
 
-/// Verifies a label. Total: every input gives a report, never a panic.
+/// Verifies a label. Total: every input gives a report, never a panic. To verify many labels
+/// against the same trust data, build a [`TrustStore`] once and call [`TrustStore::verify`].
 pub fn verify(input: &VerifyInput<'_>) -> VerifyReport {
-    let at = unix(input.at);
-    let mut r = VerifyReport {
-        verdict: Verdict::Valid,
-        verified_at: format_unix(at),
-        findings: Vec::new(),
-        device: None,
-        issuer: None,
-        scheme: None,
-        label_id: None,
-        issued_at: None,
-        expires: None,
-        support_end: None,
-        status: None,
-        url_checked: false,
-        data_age: Vec::new(),
-        notes: Vec::new(),
-    };
-    run(input, at, &mut r);
-    r.findings.sort_by_key(|f| f.verdict);
-    r.verdict = r.findings.first().map_or(Verdict::Valid, |f| f.verdict);
-    r
+    let store = TrustStore::new(input.roots, input.trust_lists, input.status_lists, input.at);
+    store.verify(input.text, input.cose, input.at)
+}
+
+/// Trust lists and status lists, verified once (signatures, roles, freshness at build time) so
+/// each label costs one signature check.
+pub struct TrustStore {
+    trusted: Vec<VerifiedTrustList>,
+    /// Decoded, non-weak public keys of every trusted entry, by kid: (list, entry, key).
+    keys: std::collections::HashMap<[u8; 8], Vec<(usize, usize, ed25519_dalek::VerifyingKey)>>,
+    /// Lists that failed, kept (unverified!) only to explain which kid they would have named.
+    rejected: Vec<(TrustList, String)>,
+    status: Vec<StatusList>,
+    notes: Vec<String>,
+}
+
+impl TrustStore {
+    /// Verifies the trust lists against the roots at `at`, then the status lists against the
+    /// trusted lists. Nothing that fails is used; the notes say why.
+    pub fn new(
+        roots: &[[u8; 32]],
+        trust_lists: &[Vec<u8>],
+        status_lists: &[Vec<u8>],
+        at: Timestamp,
+    ) -> TrustStore {
+        let at = unix(at);
+        let mut store = TrustStore {
+            trusted: Vec::new(),
+            keys: std::collections::HashMap::new(),
+            rejected: Vec::new(),
+            status: Vec::new(),
+            notes: Vec::new(),
+        };
+        for bytes in trust_lists {
+            match open_trust_list(bytes, roots, at) {
+                Ok(t) => store.trusted.push(t),
+                Err(e) => {
+                    if let Ok((list, _)) = peek_trust_list(bytes) {
+                        store.rejected.push((list, e.to_string()));
+                    }
+                    store.notes.push(format!("trust list ignored: {e}"));
+                }
+            }
+        }
+        for (li, t) in store.trusted.iter().enumerate() {
+            for (ki, k) in t.list.keys.iter().enumerate() {
+                let key = k.public_key_bytes().and_then(|pk| {
+                    crate::keys::public_key_from_bytes(&pk)
+                        .ok()
+                        .filter(|_| kid_of(&pk).to_vec() == hex::decode(&k.kid).unwrap_or_default())
+                });
+                match key {
+                    Some(vk) => store
+                        .keys
+                        .entry(kid_of(vk.as_bytes()))
+                        .or_default()
+                        .push((li, ki, vk)),
+                    None => store.notes.push(format!(
+                        "trust list `{}`: key {} is not a valid Ed25519 key for its kid; ignored",
+                        t.list.owner, k.kid
+                    )),
+                }
+            }
+        }
+        for bytes in status_lists {
+            match open_status_list(bytes, &store.trusted) {
+                Ok(l) => store.status.push(l),
+                Err(e) => store.notes.push(format!("status list ignored: {e}")),
+            }
+        }
+        store
+    }
+
+    /// The verified trust lists.
+    pub fn trusted(&self) -> &[VerifiedTrustList] {
+        &self.trusted
+    }
+
+    /// Verifies one label (QR text, or COSE bytes) at `at`.
+    pub fn verify(&self, text: Option<&str>, cose: Option<&[u8]>, at: Timestamp) -> VerifyReport {
+        let at = unix(at);
+        let mut r = VerifyReport {
+            verdict: Verdict::Valid,
+            verified_at: format_unix(at),
+            findings: Vec::new(),
+            device: None,
+            issuer: None,
+            scheme: None,
+            label_id: None,
+            issued_at: None,
+            expires: None,
+            support_end: None,
+            status: None,
+            url_checked: false,
+            data_age: Vec::new(),
+            notes: self.notes.clone(),
+        };
+        run(self, text, cose, at, &mut r);
+        r.findings.sort_by_key(|f| f.verdict);
+        r.verdict = r.findings.first().map_or(Verdict::Valid, |f| f.verdict);
+        r
+    }
 }
 
 fn find(r: &mut VerifyReport, verdict: Verdict, detail: impl Into<String>) {
@@ -269,9 +351,9 @@ fn find(r: &mut VerifyReport, verdict: Verdict, detail: impl Into<String>) {
     });
 }
 
-fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
+fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: &mut VerifyReport) {
     // 1. The envelope.
-    let (url, cose_bytes) = match (input.text, input.cose) {
+    let (url, cose_bytes) = match (text, cose) {
         (Some(text), _) => match parse_qr_text(text.trim()) {
             Ok(q) => (q.url, q.cose),
             Err(e) => return find(r, Verdict::Malformed, e.to_string()),
@@ -284,31 +366,39 @@ fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
         Err(e) => return find(r, Verdict::Malformed, e.to_string()),
     };
 
-    // 2. Trust lists: only verified, current lists count.
-    let mut trusted: Vec<VerifiedTrustList> = Vec::new();
+    // 2. Trust lists: only verified lists, still current at `at`, count.
+    let mut trusted: Vec<&VerifiedTrustList> = Vec::new();
     let mut kid_in_bad_list = None;
-    for bytes in input.trust_lists {
-        match open_trust_list(bytes, input.roots, at) {
-            Ok(t) => {
-                r.data_age.push(age(
-                    format!("trust list {} (#{})", t.list.owner, t.list.sequence),
-                    t.list.issued_at,
-                    t.list.next_update,
-                    at,
+    for t in &store.trusted {
+        if at >= t.list.next_update {
+            let why = format!(
+                "trust list `{}` expired at {}",
+                t.list.owner,
+                format_unix(t.list.next_update)
+            );
+            if t.list.keys_with_kid(&parsed.kid).next().is_some() {
+                kid_in_bad_list = Some(format!(
+                    "the trust list naming key {} is not usable: {why}",
+                    hex::encode(parsed.kid)
                 ));
-                trusted.push(t);
             }
-            Err(e) => {
-                if let Ok((list, _)) = peek_trust_list(bytes)
-                    && list.keys_with_kid(&parsed.kid).next().is_some()
-                {
-                    kid_in_bad_list = Some(format!(
-                        "the trust list naming key {} is not usable: {e}",
-                        hex::encode(parsed.kid)
-                    ));
-                }
-                r.notes.push(format!("trust list ignored: {e}"));
-            }
+            r.notes.push(why);
+            continue;
+        }
+        r.data_age.push(age(
+            format!("trust list {} (#{})", t.list.owner, t.list.sequence),
+            t.list.issued_at,
+            t.list.next_update,
+            at,
+        ));
+        trusted.push(t);
+    }
+    for (list, e) in &store.rejected {
+        if list.keys_with_kid(&parsed.kid).next().is_some() {
+            kid_in_bad_list = Some(format!(
+                "the trust list naming key {} is not usable: {e}",
+                hex::encode(parsed.kid)
+            ));
         }
     }
     if trusted.is_empty() {
@@ -319,14 +409,18 @@ fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
     }
 
     // 3. The key, by kid from the protected header; then the signature.
-    let candidates: Vec<(&VerifiedTrustList, &KeyEntry)> = trusted
-        .iter()
-        .flat_map(|t| t.list.keys_with_kid(&parsed.kid).map(move |k| (t, k)))
-        .filter(|(_, k)| {
-            k.public_key_bytes()
-                .is_some_and(|pk| kid_of(&pk) == parsed.kid)
-        })
-        .collect();
+    // Keys come from lists still current at `at` only.
+    let current = |li: usize| {
+        store
+            .trusted
+            .get(li)
+            .is_some_and(|t| at < t.list.next_update)
+    };
+    let candidates: Vec<&(usize, usize, ed25519_dalek::VerifyingKey)> = store
+        .keys
+        .get(&parsed.kid)
+        .map(|v| v.iter().filter(|(li, ..)| current(*li)).collect())
+        .unwrap_or_default();
     if candidates.is_empty() {
         return match kid_in_bad_list {
             Some(why) => find(r, Verdict::TrustListInvalidOrExpired, why),
@@ -339,11 +433,8 @@ fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
     }
     let Some((tl, entry)) = candidates
         .iter()
-        .find(|(_, k)| {
-            k.public_key_bytes()
-                .is_some_and(|pk| cose::verify_signature(&parsed, &pk).is_ok())
-        })
-        .copied()
+        .find(|(_, _, vk)| cose::verify_signature_with(&parsed, vk).is_ok())
+        .map(|(li, ki, _)| (&store.trusted[*li], &store.trusted[*li].list.keys[*ki]))
     else {
         return find(
             r,
@@ -466,20 +557,68 @@ fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
                         );
                     }
                 }
-                None => r
-                    .notes
-                    .push("bare label text: the verify URL was not checked".into()),
+                None => {}
             }
         }
     }
-    match assurance {
-        None => find(
+    // The role is judged by what the trust list says the tier demands, never by the label's
+    // own assurance claim (a manufacturer key must not mint a lab-tested tier by claiming
+    // "self-declared").
+    let accepted = scheme_entry.and_then(|se| {
+        se.accepted
+            .iter()
+            .find(|a| a.version == b.scheme_version && a.digest == hex::encode(b.criteria_digest))
+    });
+    let demanded = accepted.and_then(|a| {
+        a.assurance
+            .get(usize::try_from(b.tier).unwrap_or(0).wrapping_sub(1))
+            .copied()
+    });
+    match (assurance, demanded) {
+        (None, _) => find(
             r,
             Verdict::Malformed,
             format!("unknown assurance code {}", b.assurance),
         ),
-        Some(a) => {
-            if let Err(why) = may_sign(entry, &b.scheme_id, b.tier, a, true) {
+        (Some(claimed), Some(needed)) => {
+            if claimed != needed {
+                find(
+                    r,
+                    Verdict::WrongScheme,
+                    format!(
+                        "the label claims {} but {} of {}@{} demands {}",
+                        claimed.name(),
+                        accepted
+                            .and_then(|a| a.tiers.get(usize::try_from(b.tier).unwrap_or(1) - 1))
+                            .map_or("this tier", |t| t.as_str()),
+                        b.scheme_id,
+                        b.scheme_version,
+                        needed.name()
+                    ),
+                );
+            }
+            if let Err(why) = may_sign(
+                entry,
+                &b.scheme_id,
+                b.tier,
+                needed,
+                accepted.is_some_and(|a| a.self_declaration),
+            ) {
+                find(
+                    r,
+                    Verdict::RoleNotAllowed,
+                    format!(
+                        "{} ({}) may not sign this label: {why}",
+                        entry.name,
+                        entry.role.name()
+                    ),
+                );
+            }
+        }
+        // No accepted entry: WRONG SCHEME is already reported; still judge the role by the
+        // claim, so a role problem is not hidden.
+        (Some(claimed), None) => {
+            if let Err(why) = may_sign(entry, &b.scheme_id, b.tier, claimed, true) {
                 find(
                     r,
                     Verdict::RoleNotAllowed,
@@ -551,18 +690,13 @@ fn run(input: &VerifyInput<'_>, at: i64, r: &mut VerifyReport) {
     }
 
     // 6. Status.
-    let mut best: Option<crate::status::StatusList> = None;
-    for bytes in input.status_lists {
-        match open_status_list(bytes, &trusted) {
-            Ok(l) if l.issuer_kid == parsed.kid => {
-                if best.as_ref().is_none_or(|b| l.issued_at > b.issued_at) {
-                    best = Some(l);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => r.notes.push(format!("status list ignored: {e}")),
-        }
-    }
+    // Status lists were verified against all trusted lists when the store was built; only
+    // those whose signer is vouched for by a list still current count now.
+    let best = store
+        .status
+        .iter()
+        .filter(|l| l.issuer_kid == parsed.kid)
+        .max_by_key(|l| l.issued_at);
     match best {
         None => find(
             r,
