@@ -543,21 +543,19 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
                     ),
                 );
             }
-            match &url {
-                Some(u) => {
-                    r.url_checked = true;
-                    if *u != se.verify_url {
-                        find(
-                            r,
-                            Verdict::WrongUrl,
-                            format!(
-                                "the QR points to {u}, but {} labels are verified at {}",
-                                b.scheme_id, se.verify_url
-                            ),
-                        );
-                    }
+            // Bare label text carries no URL: `url_checked` stays false and the report says so.
+            if let Some(u) = &url {
+                r.url_checked = true;
+                if *u != se.verify_url {
+                    find(
+                        r,
+                        Verdict::WrongUrl,
+                        format!(
+                            "the QR points to {u}, but {} labels are verified at {}",
+                            b.scheme_id, se.verify_url
+                        ),
+                    );
                 }
-                None => {}
             }
         }
     }
