@@ -33,6 +33,20 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The largest scheme: all 78 provisions of ETSI EN 303 645 V3.1.3, with the profile that
+    // declares and tests against V3 ids.
+    let v3_path = dir.join("lock-v3-full.toml");
+    let v3_profile = Profile::load(&v3_path, &set).expect("profile");
+    let v3 = set.scheme("etsi-v3-conformance@1").expect("scheme");
+    c.bench_function("evaluate/etsi-v3-conformance@1/lock-v3-full", |b| {
+        b.iter(|| {
+            evaluate(
+                std::hint::black_box(v3),
+                std::hint::black_box(&v3_profile),
+                at,
+            )
+        })
+    });
     let scheme = set.scheme("cls-like@2").expect("scheme");
     let ev = evaluate(scheme, &profile, at);
     c.bench_function("report/cls-like@2/lock-lab-tested", |b| {

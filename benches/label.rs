@@ -84,6 +84,17 @@ fn bench(c: &mut Criterion) {
             iotlabel::label::LabelClaims::decode(std::hint::black_box(&parsed.payload)).unwrap()
         })
     });
+    c.bench_function("label/step-encode-claims", |b| {
+        b.iter(|| std::hint::black_box(&issued.claims).encode().unwrap())
+    });
+    c.bench_function("label/step-ciborium-value", |b| {
+        b.iter(|| {
+            ciborium::de::from_reader::<ciborium::Value, _>(std::hint::black_box(
+                parsed.payload.as_slice(),
+            ))
+            .unwrap()
+        })
+    });
     c.bench_function("label/step-format-time", |b| {
         b.iter(|| iotlabel::time::format_unix(std::hint::black_box(1_800_000_000)))
     });

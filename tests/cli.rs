@@ -180,31 +180,85 @@ fn help_shows_an_example_per_subcommand() {
 fn demo_runs_the_whole_pipeline_and_leaves_the_documented_folder() {
     let dir = tempfile::tempdir().expect("tmp");
     let out_dir = dir.path().join("demo");
-    let o = iotlabel(&["demo", "--at", "2026-12-01", "--seed", "01", "--out", out_dir.to_str().expect("utf8")]);
+    let o = iotlabel(&[
+        "demo",
+        "--at",
+        "2026-12-01",
+        "--seed",
+        "01",
+        "--out",
+        out_dir.to_str().expect("utf8"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    let profiles = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/profiles")).expect("dir").count();
-    let schemes = iotlabel::criteria::load_bundled().expect("criteria").schemes.len();
-    let eval_rows = out.lines().filter(|l| l.split_whitespace().nth(1).is_some_and(|s| s.contains('@'))).count();
+    let profiles = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/profiles"))
+        .expect("dir")
+        .count();
+    let schemes = iotlabel::criteria::load_bundled()
+        .expect("criteria")
+        .schemes
+        .len();
+    let eval_rows = out
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1).is_some_and(|s| s.contains('@')))
+        .count();
     assert_eq!(eval_rows, profiles * schemes, "{out}");
     // The verification table: one revoked label, the rest valid; a swapped URL and a tampered QR.
     assert!(out.contains(" REVOKED\n"), "{out}");
     assert!(out.contains("-> WRONG URL"), "{out}");
-    assert!(out.contains("-> BAD SIGNATURE") || out.contains("-> MALFORMED"), "{out}");
-    let labels: Vec<_> = std::fs::read_dir(out_dir.join("labels")).expect("labels").flatten().collect();
+    assert!(
+        out.contains("-> BAD SIGNATURE") || out.contains("-> MALFORMED"),
+        "{out}"
+    );
+    let labels: Vec<_> = std::fs::read_dir(out_dir.join("labels"))
+        .expect("labels")
+        .flatten()
+        .collect();
     assert!(labels.len() >= 4 * 10, "{} label files", labels.len());
-    for f in ["trust/scheme-owner.pub", "trust/example-agency.cose", "keys/lab.pub", "keys/status.pub"] {
+    for f in [
+        "trust/scheme-owner.pub",
+        "trust/example-agency.cose",
+        "keys/lab.pub",
+        "keys/status.pub",
+    ] {
         assert!(out_dir.join(f).exists(), "{f} missing");
     }
-    assert!(!out_dir.join("trust/scheme-owner.key").exists(), "the root's private key must not sit with the trust files");
-    let status = std::fs::read_dir(out_dir.join("status")).expect("status").count();
+    assert!(
+        !out_dir.join("trust/scheme-owner.key").exists(),
+        "the root's private key must not sit with the trust files"
+    );
+    let status = std::fs::read_dir(out_dir.join("status"))
+        .expect("status")
+        .count();
     assert_eq!(status, 3, "a status list per issuer key");
     // A label from the folder verifies through the CLI with the folder's trust files.
-    let txt = labels.iter().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "txt")).expect("a .txt");
-    let mut args: Vec<String> = vec!["verify".into(), "--file".into(), txt.display().to_string(), "--at".into(), "2026-12-02".into()];
-    args.extend(["--trust".into(), out_dir.join("trust/example-agency.cose").display().to_string()]);
-    args.extend(["--root".into(), out_dir.join("trust/scheme-owner.pub").display().to_string()]);
-    for e in std::fs::read_dir(out_dir.join("status")).expect("status").flatten() {
+    let txt = labels
+        .iter()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "txt"))
+        .expect("a .txt");
+    let mut args: Vec<String> = vec![
+        "verify".into(),
+        "--file".into(),
+        txt.display().to_string(),
+        "--at".into(),
+        "2026-12-02".into(),
+    ];
+    args.extend([
+        "--trust".into(),
+        out_dir
+            .join("trust/example-agency.cose")
+            .display()
+            .to_string(),
+    ]);
+    args.extend([
+        "--root".into(),
+        out_dir.join("trust/scheme-owner.pub").display().to_string(),
+    ]);
+    for e in std::fs::read_dir(out_dir.join("status"))
+        .expect("status")
+        .flatten()
+    {
         args.extend(["--status".into(), e.path().display().to_string()]);
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -47,18 +47,31 @@ fn constrained_sensor_text() {
 }
 
 #[test]
-fn summary_of_several_schemes() {
+fn summary_of_every_scheme() {
+    // The side-by-side view `evaluate --scheme all` prints: one assessment, every scheme.
+    let set = criteria::load_bundled().expect("criteria");
     let rows: Vec<(String, Report)> = [
         "lock-lab-tested.toml",
-        "speaker-declarations-only.toml",
+        "hub-bsi-recognised.toml",
+        "camera-jc-star.toml",
         "camera-universal-password.toml",
     ]
     .iter()
     .flat_map(|p| {
-        ["cls-like@1", "cls-like@2"]
-            .map(|s| (p.trim_end_matches(".toml").to_string(), report(p, s)))
+        set.schemes
+            .iter()
+            .map(|s| (p.trim_end_matches(".toml").to_string(), report(p, &s.key())))
+            .collect::<Vec<_>>()
     })
     .collect();
     let refs: Vec<(String, &Report)> = rows.iter().map(|(n, r)| (n.clone(), r)).collect();
-    insta::assert_snapshot!("summary", render_summary(&refs));
+    insta::assert_snapshot!("summary_all_schemes", render_summary(&refs));
+    let json: Vec<_> = rows
+        .iter()
+        .map(|(n, r)| serde_json::json!({ "profile": n, "summary": r.summary_row() }))
+        .collect();
+    insta::assert_snapshot!(
+        "summary_all_schemes_json",
+        serde_json::to_string_pretty(&json).expect("json")
+    );
 }

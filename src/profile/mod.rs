@@ -492,6 +492,9 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         }
     }
     let hardware_version = text_field(&mut t, "hardware_version", MAX_VERSION, true, ctx);
+    // A firmware key that is present but unusable (placeholder, too long) has been reported.
+    let firmware_given =
+        t.get("firmware_version").is_some() || t.get("min_firmware_version").is_some();
     let exact = text_field(&mut t, "firmware_version", MAX_VERSION, false, ctx);
     let minimum = text_field(&mut t, "min_firmware_version", MAX_VERSION, false, ctx);
     let category = match t.get("category") {
@@ -512,11 +515,13 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
             None
         }
         (None, None) => {
-            ctx.error(
-                span,
-                "[device] has no firmware version",
-                "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
-            );
+            if !firmware_given {
+                ctx.error(
+                    span,
+                    "[device] has no firmware version",
+                    "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
+                );
+            }
             None
         }
     };
