@@ -1,0 +1,102 @@
+//! How big the signed QR codes of the bundled fixtures are, at ECC M.
+//!
+//! The design target is QR version 12 at ECC M (65 x 65 modules, about 0.34 mm per module on a
+//! 25 mm label). It is NOT met by every fixture: a label carries a 16-byte criteria digest, a
+//! 16-byte evidence digest, 2 bits per requirement, the issuer id and the full signed device
+//! identity including model variants, and version 12 holds about 380 base32 characters after
+//! the verify URL (238 bytes of COSE). This test pins what is measured so it cannot silently
+//! grow, and prints the figures: `cargo test --test qr_size -- --nocapture`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use std::path::Path;
+
+use iotlabel::criteria::{self, SchemeKind};
+use iotlabel::evaluate::evaluate;
+use iotlabel::issue::{IssueRequest, issue, profile_digest};
+use iotlabel::profile::Profile;
+use iotlabel::scenario::Scenario;
+use iotlabel::time::parse_at;
+use qrcode::{EcLevel, QrCode, Version};
+
+fn version(text: &str) -> i16 {
+    match QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .unwrap()
+        .version()
+    {
+        Version::Normal(v) => v,
+        Version::Micro(v) => -v,
+    }
+}
+
+#[test]
+fn fixture_labels_fit_the_measured_qr_versions() {
+    let set = criteria::load_bundled().unwrap();
+    let at = parse_at("2026-12-01").unwrap();
+    let sc = Scenario::new(&set, b"qr size", at, 30).unwrap();
+    let trusted = sc.verified(at).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
+    let mut sizes = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let bytes = std::fs::read(&p).unwrap();
+        let profile = Profile::load(&p, &set).unwrap();
+        for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+            let Some(ti) = evaluate(scheme, &profile, at).tier else {
+                continue;
+            };
+            let tier = &scheme.tiers[ti];
+            let key = sc.signer_for(scheme, tier.rank, tier.assurance);
+            let req = IssueRequest {
+                scheme,
+                vocab: &set.vocab,
+                profile: &profile,
+                profile_digest: profile_digest(&bytes),
+                at,
+                key,
+                trust: &trusted,
+                status_index: 131_071,
+            };
+            let i = issue(&req).map_err(|(e, _)| e).unwrap();
+            let name = p.file_stem().unwrap().to_string_lossy().to_string();
+            sizes.push((
+                i.cose.len(),
+                i.qr_text.len(),
+                version(&i.qr_text),
+                name,
+                scheme.key(),
+                profile.device.variants.len(),
+            ));
+        }
+    }
+    sizes.sort();
+    for (cose, text, v, name, scheme, variants) in &sizes {
+        eprintln!(
+            "{cose:>4} B COSE  {text:>4} chars  v{v:<3} {name} / {scheme} ({variants} variants)"
+        );
+    }
+    let without_variants: Vec<_> = sizes.iter().filter(|s| s.5 == 0).collect();
+    let smallest = sizes.first().unwrap();
+    let largest = sizes.last().unwrap();
+    let largest_plain = without_variants.last().unwrap();
+    eprintln!(
+        "smallest v{}, largest without variants v{}, largest v{}",
+        smallest.2, largest_plain.2, largest.2
+    );
+    // Pinned from the measurement (see the module doc): they may shrink, never grow.
+    assert!(
+        largest_plain.2 <= 13,
+        "largest label without variants needs version {}",
+        largest_plain.2
+    );
+    assert!(largest.2 <= 15, "largest label needs version {}", largest.2);
+    assert!(
+        sizes.iter().all(|s| s.0 <= 1024),
+        "every label within the 1024-byte COSE limit"
+    );
+}
