@@ -13,8 +13,8 @@ use toml::de::DeValue;
 
 use super::digest::scheme_digest;
 use super::model::{
-    AssessmentMethod, Assurance, Catalogue, Condition, CriteriaSet, Grants, Modal, Period,
-    Recognition, Requirement, Scheme, SchemeKind, Tier, TierDisplay, TierEntry, Validity,
+    AssessmentMethod, Assurance, Catalogue, Condition, CriteriaSet, Grants, Modal, Recognition,
+    Requirement, Scheme, SchemeKind, Tier, TierDisplay, TierEntry, Validity,
 };
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
@@ -670,33 +670,9 @@ fn read_scheme(
             }
         }
     };
-    let evidence_max_age = head.get("evidence_max_age").and_then(|v| {
-        let mut p = Table::new(v, "evidence_max_age", ctx)?;
-        let years = p.opt_int("years", ctx).map_or(0, |x| *x.get_ref());
-        let months = p.opt_int("months", ctx).map_or(0, |x| *x.get_ref());
-        let days = p.opt_int("days", ctx).map_or(0, |x| *x.get_ref());
-        p.finish(ctx);
-        if years < 0
-            || months < 0
-            || days < 0
-            || years > 20
-            || months > 240
-            || days > 7300
-            || years + months + days == 0
-        {
-            ctx.error(
-                v.span(),
-                "evidence_max_age must be a positive period of at most 20 years",
-                "write e.g. `evidence_max_age = { months = 24 }`",
-            );
-            return None;
-        }
-        Some(Period {
-            years,
-            months,
-            days,
-        })
-    });
+    let evidence_max_age = head
+        .get("evidence_max_age")
+        .and_then(|v| super::rule::read_period(v, "evidence_max_age", 20, ctx));
     let cat_names = head.opt_str_array("catalogues", ctx).unwrap_or_default();
     let validity = head
         .required("validity", ctx)

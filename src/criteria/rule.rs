@@ -376,30 +376,11 @@ fn parse_comparison(
             Op::AfterEvaluation
         }
         "at_least_after_evaluation" => {
-            let mut p = Table::new(operand, "a period", ctx)?;
-            let years = p.opt_int("years", ctx).map_or(0, |x| *x.get_ref());
-            let months = p.opt_int("months", ctx).map_or(0, |x| *x.get_ref());
-            let days = p.opt_int("days", ctx).map_or(0, |x| *x.get_ref());
-            p.finish(ctx);
-            if years < 0
-                || months < 0
-                || days < 0
-                || years > 100
-                || months > 1200
-                || days > 36500
-                || years + months + days == 0
-            {
-                ctx.error(
-                    operand.span(),
-                    "the period must be positive and at most 100 years",
-                    "write e.g. `{ years = 2 }` or `{ months = 6 }`",
-                );
-                return None;
-            }
+            let p = read_period(operand, "the period", 100, ctx)?;
             Op::AtLeastAfterEvaluation {
-                years,
-                months,
-                days,
+                years: p.years,
+                months: p.months,
+                days: p.days,
             }
         }
         "subset_of" => {
@@ -446,6 +427,40 @@ fn type_desc(ty: &PropertyType) -> String {
         PropertyType::Set(crate::value::SetItem::String) => "set of strings".into(),
         other => other.name().into(),
     }
+}
+
+/// Reads a calendar period `{ years = .., months = .., days = .. }`: positive, at most
+/// `max_years` years in total, each part non-negative.
+pub(crate) fn read_period(
+    v: &Val<'_>,
+    what: &str,
+    max_years: i64,
+    ctx: &mut Ctx<'_>,
+) -> Option<super::model::Period> {
+    let mut p = Table::new(v, what, ctx)?;
+    let years = p.opt_int("years", ctx).map_or(0, |x| *x.get_ref());
+    let months = p.opt_int("months", ctx).map_or(0, |x| *x.get_ref());
+    let days = p.opt_int("days", ctx).map_or(0, |x| *x.get_ref());
+    p.finish(ctx);
+    let in_range = years >= 0
+        && months >= 0
+        && days >= 0
+        && years <= max_years
+        && months <= max_years * 12
+        && days <= max_years * 365;
+    if !in_range || years + months + days == 0 {
+        ctx.error(
+            v.span(),
+            format!("{what} must be a positive period of at most {max_years} years"),
+            "write e.g. `{ years = 2 }` or `{ months = 6 }` (years, months and days can be combined)",
+        );
+        return None;
+    }
+    Some(super::model::Period {
+        years,
+        months,
+        days,
+    })
 }
 
 /// The operators that fit a property type.

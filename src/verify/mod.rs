@@ -572,62 +572,52 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             .get(usize::try_from(b.tier).unwrap_or(0).wrapping_sub(1))
             .copied()
     });
-    match (assurance, demanded) {
-        (None, _) => find(
-            r,
-            Verdict::Malformed,
-            format!("unknown assurance code {}", b.assurance),
-        ),
+    // No accepted entry: WRONG SCHEME is already reported; the role is still judged, by the
+    // claim, so a role problem is not hidden behind it.
+    let judged = match (assurance, demanded) {
+        (None, _) => {
+            find(
+                r,
+                Verdict::Malformed,
+                format!("unknown assurance code {}", b.assurance),
+            );
+            None
+        }
         (Some(claimed), Some(needed)) => {
             if claimed != needed {
+                let tier = accepted.and_then(|a| {
+                    a.tiers
+                        .get(usize::try_from(b.tier).unwrap_or(1).saturating_sub(1))
+                });
                 find(
                     r,
                     Verdict::WrongScheme,
                     format!(
                         "the label claims {} but {} of {}@{} demands {}",
                         claimed.name(),
-                        accepted
-                            .and_then(|a| a.tiers.get(usize::try_from(b.tier).unwrap_or(1) - 1))
-                            .map_or("this tier", |t| t.as_str()),
+                        tier.map_or("this tier", String::as_str),
                         b.scheme_id,
                         b.scheme_version,
                         needed.name()
                     ),
                 );
             }
-            if let Err(why) = may_sign(
-                entry,
-                &b.scheme_id,
-                b.tier,
-                needed,
-                accepted.is_some_and(|a| a.self_declaration),
-            ) {
-                find(
-                    r,
-                    Verdict::RoleNotAllowed,
-                    format!(
-                        "{} ({}) may not sign this label: {why}",
-                        entry.name,
-                        entry.role.name()
-                    ),
-                );
-            }
+            Some((needed, accepted.is_some_and(|a| a.self_declaration)))
         }
-        // No accepted entry: WRONG SCHEME is already reported; still judge the role by the
-        // claim, so a role problem is not hidden.
-        (Some(claimed), None) => {
-            if let Err(why) = may_sign(entry, &b.scheme_id, b.tier, claimed, true) {
-                find(
-                    r,
-                    Verdict::RoleNotAllowed,
-                    format!(
-                        "{} ({}) may not sign this label: {why}",
-                        entry.name,
-                        entry.role.name()
-                    ),
-                );
-            }
-        }
+        (Some(claimed), None) => Some((claimed, true)),
+    };
+    if let Some((needed, self_declaration)) = judged
+        && let Err(why) = may_sign(entry, &b.scheme_id, b.tier, needed, self_declaration)
+    {
+        find(
+            r,
+            Verdict::RoleNotAllowed,
+            format!(
+                "{} ({}) may not sign this label: {why}",
+                entry.name,
+                entry.role.name()
+            ),
+        );
     }
     if claims.issued_at < entry.not_before || claims.issued_at >= entry.sign_until {
         find(
