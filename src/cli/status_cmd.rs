@@ -58,6 +58,9 @@ pub enum StatusCommand {
     )]
     Sign(SignArgs),
     /// Show a signed status list's changed entries (verified with --trust and --root).
+    #[command(
+        after_help = "Example:\n  iotlabel status show status.cose --trust trust.cose --root root.pub"
+    )]
     Show(ShowArgs),
 }
 

@@ -26,8 +26,14 @@ pub enum TrustCommand {
     )]
     Add(AddArgs),
     /// Retire a key: it signs nothing from now on; its labels stay valid to their expiry.
+    #[command(
+        after_help = "Example:\n  iotlabel trust retire --draft trust.json --kid 0123456789abcdef && iotlabel trust sign ..."
+    )]
     Retire(RetireArgs),
     /// Mark a key compromised: every label it signed becomes invalid, except those allowed.
+    #[command(
+        after_help = "Example:\n  iotlabel trust compromise --draft trust.json --kid 0123456789abcdef --since 2026-11-01 \\\n      --allow 89abcdef01234567"
+    )]
     Compromise(CompromiseArgs),
     /// Sign the draft with the owner's root key into the edition verifiers use.
     #[command(
@@ -35,6 +41,7 @@ pub enum TrustCommand {
     )]
     Sign(SignArgs),
     /// Show a draft or a signed trust list (verified when --root is given).
+    #[command(after_help = "Example:\n  iotlabel trust show trust.cose --root root.pub")]
     Show(ShowArgs),
 }
 
