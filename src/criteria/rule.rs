@@ -495,6 +495,16 @@ pub fn ops_for(ty: &PropertyType) -> Vec<&'static str> {
 }
 
 impl Rule {
+    /// True if the rule compares a date with the evaluation time.
+    pub fn uses_evaluation_time(&self) -> bool {
+        match self {
+            Rule::All(rs) | Rule::Any(rs) => rs.iter().any(Rule::uses_evaluation_time),
+            Rule::Not(r) => r.uses_evaluation_time(),
+            Rule::Cmp(_, Op::AfterEvaluation | Op::AtLeastAfterEvaluation { .. }) => true,
+            Rule::Cmp(..) | Rule::Feature(_) | Rule::Lab => false,
+        }
+    }
+
     /// True if the rule can never hold whatever the profile says (e.g. `in = []`): a tier that
     /// needs it is unreachable.
     pub fn never_holds(&self) -> bool {

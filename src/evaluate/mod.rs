@@ -369,6 +369,12 @@ fn decide(
         })
     };
     match verdict {
+        // A lab verdict is about the device when it was tested; it cannot move a declared date.
+        // A rule that compares a date with the evaluation time (e.g. the support period has not
+        // ended) and fails on the declarations stays NOT MET whatever the lab said earlier.
+        Some(Verdict::Pass) if declared == Some(Tri::False) && req.rule.uses_evaluation_time() => {
+            result(Outcome::NotMet, Some(Provenance::Declared), Basis::Rule)
+        }
         Some(Verdict::Pass) => result(Outcome::Met, lab_prov(functional_pass), Basis::Lab),
         Some(Verdict::Fail) if declared == Some(Tri::True) => result(
             Outcome::Contradicted,
