@@ -222,6 +222,13 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         });
     };
     let iat = unix(req.at);
+    if usize::try_from(req.status_index).map_or(true, |i| i >= crate::status::STATUS_ENTRIES) {
+        return fail(IssueError::Envelope(format!(
+            "status index {} is outside the status list ({} entries)",
+            req.status_index,
+            crate::status::STATUS_ENTRIES
+        )));
+    }
     let refuse = |why: String| IssueError::RoleNotAllowed {
         kid: entry.kid.clone(),
         issuer: entry.issuer.clone(),
