@@ -131,6 +131,15 @@ pub fn run(a: Args) -> u8 {
     };
     match pipeline(&set, &profiles, &dir, &seed, at) {
         Ok(text) => {
+            // A temporary folder is gone when the demo ends: do not point at it.
+            let text = if a.out.is_some() {
+                text
+            } else {
+                text.split("\nFolder ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            };
             out(&text);
             if a.out.is_none() {
                 out(
