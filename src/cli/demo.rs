@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use iotlabel::criteria::SchemeKind;
 use iotlabel::evaluate::evaluate;
-use iotlabel::issue::ledger::{Ledger, LedgerEntry};
-use iotlabel::issue::{IssueRequest, issue, profile_digest};
+use iotlabel::issue::ledger::Ledger;
+use iotlabel::issue::{IssueRequest, input_digest, issue, profile_digest};
 use iotlabel::keys::{Signer, SoftwareKey, public_key_pem};
 use iotlabel::report::{Report, render_summary};
 use iotlabel::scenario::Scenario;
@@ -24,7 +24,7 @@ use iotlabel::verify::TrustStore;
 
 use super::common::write_file;
 use super::evaluate_cmd::load_profile;
-use super::issue_cmd::{input_digest, write_label};
+use super::issue_cmd::write_label;
 use super::status_cmd::{load_state, save_state};
 use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
 
@@ -235,16 +235,7 @@ fn pipeline(
             match issue(&req) {
                 Ok(i) => {
                     write_label(&labels_dir, &i, set)?;
-                    ledger.labels.push(LedgerEntry {
-                        label: hex::encode(i.claims.label_id),
-                        kid: kid_hex,
-                        index,
-                        input,
-                        scheme: scheme.key(),
-                        model: profile.device.model.clone(),
-                        issued_at: i.claims.issued_at,
-                        expires: i.claims.expires,
-                    });
+                    ledger.record(&i, &key.kid(), input);
                     let signer = sc
                         .entry(key)
                         .map_or(String::new(), |e| e.role.name().to_string());

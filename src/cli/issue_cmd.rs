@@ -3,13 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use iotlabel::criteria::CriteriaSet;
-use iotlabel::issue::ledger::{Ledger, LedgerEntry};
-use iotlabel::issue::{IssueError, IssueRequest, Issued, issue, profile_digest};
+use iotlabel::issue::ledger::Ledger;
+use iotlabel::issue::{IssueError, IssueRequest, Issued, input_digest, issue, profile_digest};
 use iotlabel::keys::Signer;
 use iotlabel::profile::Profile;
 use iotlabel::report::render_text;
 use iotlabel::trust::VerifiedTrustList;
-use sha2::{Digest, Sha256};
 
 use super::common::{KeyArgs, load_roots, load_trust, unix_at, write_file};
 use super::evaluate_cmd::load_with_scheme_files;
@@ -109,22 +108,6 @@ pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), u8> 
         &dir.join(format!("{id}.report.json")),
         i.report_json.as_bytes(),
     )
-}
-
-/// The ledger's input digest: SHA-256 of (kid, scheme, criteria digest, profile digest).
-pub fn input_digest(
-    kid: &[u8; 8],
-    scheme_key: &str,
-    criteria: &[u8; 32],
-    profile: &[u8; 32],
-) -> String {
-    let mut h = Sha256::new();
-    h.update(kid);
-    h.update(scheme_key.as_bytes());
-    h.update([0]);
-    h.update(criteria);
-    h.update(profile);
-    hex::encode(h.finalize())
 }
 
 pub fn run(a: Args) -> u8 {
@@ -274,7 +257,7 @@ pub fn run(a: Args) -> u8 {
     let mut summary = String::from("PROFILE                            RESULT\n");
     let mut refused = 0;
     let mut issued = 0;
-    for ((path, profile, _, input, index, _), outcome) in indexed.iter().zip(&results) {
+    for ((path, _, _, input, _, _), outcome) in indexed.iter().zip(&results) {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -284,16 +267,7 @@ pub fn run(a: Args) -> u8 {
                 if let Err(c) = write_label(&a.out, i, &set) {
                     return c;
                 }
-                ledger.labels.push(LedgerEntry {
-                    label: hex::encode(i.claims.label_id),
-                    kid: kid_hex.clone(),
-                    index: index.unwrap_or_default(),
-                    input: input.clone(),
-                    scheme: scheme.key(),
-                    model: profile.device.model.clone(),
-                    issued_at: i.claims.issued_at,
-                    expires: i.claims.expires,
-                });
+                ledger.record(i, &kid, input.clone());
                 issued += 1;
                 summary.push_str(&format!(
                     "{name:<34} issued {} {} ({}), expires {}\n",

@@ -116,6 +116,22 @@ impl Ledger {
         self.labels.iter().find(|e| e.label == label)
     }
 
+    /// Records an issued label; everything but the signing key and the input digest is read from
+    /// the label's own claims.
+    pub fn record(&mut self, issued: &super::Issued, kid: &[u8; 8], input: String) {
+        let c = &issued.claims;
+        self.labels.push(LedgerEntry {
+            label: hex::encode(c.label_id),
+            kid: hex::encode(kid),
+            index: c.status_index,
+            input,
+            scheme: format!("{}@{}", c.label.scheme_id, c.label.scheme_version),
+            model: c.label.model.clone(),
+            issued_at: c.issued_at,
+            expires: c.expires,
+        });
+    }
+
     /// Reserves the next status index for a key.
     pub fn allocate(&mut self, kid: &str) -> Result<u32, LedgerError> {
         let next = self.next_index.entry(kid.to_string()).or_insert(0);

@@ -117,6 +117,22 @@ pub fn label_id(kid: &[u8; 8], scheme: &Scheme, profile_digest: &[u8; 32], iat: 
     out
 }
 
+/// The ledger's input digest: SHA-256 of (kid, scheme, criteria digest, profile digest).
+pub fn input_digest(
+    kid: &[u8; 8],
+    scheme_key: &str,
+    criteria: &[u8; 32],
+    profile: &[u8; 32],
+) -> String {
+    let mut h = Sha256::new();
+    h.update(kid);
+    h.update(scheme_key.as_bytes());
+    h.update([0]);
+    h.update(criteria);
+    h.update(profile);
+    hex::encode(h.finalize())
+}
+
 /// SHA-256 of a profile file's bytes.
 pub fn profile_digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
