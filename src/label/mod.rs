@@ -8,6 +8,7 @@
 //! - [`claims`]: the CWT claims set of a label and its one deterministic CBOR encoding.
 //! - [`cose`]: the COSE_Sign1 envelope: one strict form, Ed25519 with `verify_strict`.
 //! - [`qr`]: the QR text form (verify URL, `#`, base32 of the COSE bytes).
+//! - [`symbol`]: the QR symbol for a text (mixed segments, smallest version).
 //!
 //! This layer proves only that the holder of a key signed these exact claims. Which keys to
 //! trust (the kid -> key -> issuer binding of the trust list), comparing the QR URL with the
@@ -19,6 +20,7 @@ mod cbor;
 pub mod claims;
 pub mod cose;
 pub mod qr;
+pub mod symbol;
 
 pub use claims::{ClaimsError, LabelBody, LabelClaims, ResultCode, pack_results, unpack_results};
 pub use cose::{EnvelopeError, ParsedSign1};
