@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod artwork;
 pub mod criteria;
 pub mod diag;
 pub mod evaluate;

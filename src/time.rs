@@ -111,6 +111,14 @@ pub fn format_unix(t: i64) -> String {
     Timestamp::from_second(t).map_or_else(|_| format!("{t} (unix seconds)"), format_ts)
 }
 
+/// Unix seconds as a UTC calendar date (`2028-12-01`), as labels print dates.
+pub fn format_date(t: i64) -> String {
+    Timestamp::from_second(t).map_or_else(
+        |_| format!("{t} (unix seconds)"),
+        |ts| ts.strftime("%Y-%m-%d").to_string(),
+    )
+}
+
 /// Unix seconds of a timestamp.
 pub fn unix(t: Timestamp) -> i64 {
     t.as_second()

@@ -258,6 +258,35 @@ pub fn as_int(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<i64>>
     }
 }
 
+/// A number (integer or float, finite), or an error naming the key.
+pub fn as_number(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<f64>> {
+    let parsed = match v.get_ref() {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|n| n as f64),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        other => {
+            ctx.error(
+                v.span(),
+                format!("`{key}` must be a number, found {}", type_name(other)),
+                format!("write `{key} = 2.5`"),
+            );
+            return None;
+        }
+    };
+    match parsed {
+        Some(n) if n.is_finite() => Some(Spanned::new(v.span(), n)),
+        _ => {
+            ctx.error(
+                v.span(),
+                format!("`{key}` is not a finite number"),
+                "write a plain decimal number",
+            );
+            None
+        }
+    }
+}
+
 /// An array value, or an error naming the key.
 pub fn as_array<'a, 'i>(v: &'a Val<'i>, key: &str, ctx: &mut Ctx<'_>) -> Option<&'a [Val<'i>]> {
     match v.get_ref() {

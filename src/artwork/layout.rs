@@ -1,0 +1,463 @@
+//! Layout: a template and a label's facts become pages of positioned items (rectangles, set
+//! text lines, QR symbols). Every output format (PDF, SVG, PNG) draws the same items, and the
+//! golden tests compare these items (texts and boxes), not bytes of one format.
+//!
+//! Units: millimetres from the page's top-left corner, y down; text sizes in points.
+
+use super::facts::{Field, LabelFacts, Strings};
+use super::fonts::{FontChain, SetGlyph, width_em};
+use super::template::{Align, BoxMm, Element, QrContent, Rgb, Template};
+use crate::label::symbol::{self, QrSymbol, SymbolError};
+
+/// Points per millimetre.
+pub const PT_PER_MM: f32 = 72.0 / 25.4;
+
+/// Line pitch as a multiple of the text size.
+const LINE_PITCH: f32 = 1.15;
+
+/// Steps in which a text shrinks towards its `min_size`, points.
+const SHRINK_STEP: f32 = 0.25;
+
+/// One page of a document.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Width, mm.
+    pub width: f32,
+    /// Height, mm.
+    pub height: f32,
+    /// Background colour.
+    pub background: Rgb,
+    /// Items, in drawing order.
+    pub items: Vec<Item>,
+}
+
+/// A drawable item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// A filled rectangle.
+    Rect {
+        /// Where.
+        area: BoxMm,
+        /// Fill.
+        colour: Rgb,
+    },
+    /// A text, set in lines.
+    Text(TextItem),
+    /// A QR symbol.
+    Qr(QrItem),
+}
+
+/// A text fitted into its box.
+#[derive(Debug, Clone)]
+pub struct TextItem {
+    /// The field it shows.
+    pub field: Field,
+    /// The template box it was fitted into.
+    pub area: BoxMm,
+    /// Size chosen, points.
+    pub size: f32,
+    /// Colour.
+    pub colour: Rgb,
+    /// Fonts the glyphs index into.
+    pub chain: FontChain,
+    /// Lines, top to bottom.
+    pub lines: Vec<TextLine>,
+}
+
+/// One set line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextLine {
+    /// The text of the line.
+    pub text: String,
+    /// Left end of the baseline, mm.
+    pub x: f32,
+    /// Baseline, mm from the top.
+    pub baseline: f32,
+    /// Width, mm.
+    pub width: f32,
+    /// Glyphs.
+    pub glyphs: Vec<SetGlyph>,
+}
+
+/// A QR symbol placed with its quiet zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrItem {
+    /// The text it encodes.
+    pub text: String,
+    /// The symbol.
+    pub symbol: QrSymbol,
+    /// Top-left corner of the first module, mm.
+    pub x: f32,
+    /// Top edge of the first module, mm.
+    pub y: f32,
+    /// Module size, mm (a whole number of printer dots).
+    pub module: f32,
+    /// The symbol plus its 4-module quiet zone.
+    pub quiet: BoxMm,
+    /// Ink colour of dark modules.
+    pub colour: Rgb,
+}
+
+/// Why a label could not be laid out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// A text does not fit its box even at the element's `min_size`.
+    #[error("{location}: the {field} text {text:?} does not fit its box even at {min_size} pt")]
+    TextDoesNotFit {
+        /// Template `file:line:col` of the element.
+        location: String,
+        /// Field name.
+        field: &'static str,
+        /// The text.
+        text: String,
+        /// Smallest size tried.
+        min_size: String,
+    },
+    /// No bundled font has a character.
+    #[error("{location}: no font of the template has the character {ch:?} (in the {field} text)")]
+    MissingGlyph {
+        /// Template `file:line:col` of the element.
+        location: String,
+        /// Field name.
+        field: &'static str,
+        /// The character.
+        ch: char,
+    },
+    /// The QR modules would be smaller than the template allows.
+    #[error(
+        "{location}: a version {version} QR ({modules} modules with its quiet zone) needs a box of at least {needed_mm:.1} mm for {min_module_mm} mm modules; the box is {box_mm} mm"
+    )]
+    QrTooDense {
+        /// Template `file:line:col` of the QR element.
+        location: String,
+        /// QR version.
+        version: u8,
+        /// Modules per side including the quiet zone.
+        modules: usize,
+        /// The smallest box that would do, mm.
+        needed_mm: f32,
+        /// The template's minimum module size, mm.
+        min_module_mm: f32,
+        /// The box, mm.
+        box_mm: f32,
+    },
+    /// The QR text is too long for any symbol.
+    #[error(transparent)]
+    Symbol(#[from] SymbolError),
+    /// A sheet template was used for one label, or a label template for a sheet.
+    #[error("template `{template}` is {what}")]
+    WrongKind {
+        /// Template id.
+        template: String,
+        /// What it is.
+        what: &'static str,
+    },
+}
+
+fn field_name(f: Field) -> &'static str {
+    Field::ALL
+        .iter()
+        .find(|(_, x)| *x == f)
+        .map_or("?", |(n, _)| *n)
+}
+
+fn location(t: &Template, span: &std::ops::Range<usize>) -> String {
+    t.diagnostic(span.clone(), String::new(), "").location()
+}
+
+/// Lays out one label on its own page.
+pub fn layout_label(t: &Template, facts: &LabelFacts, s: &Strings) -> Result<Page, LayoutError> {
+    if t.sheet.is_some() {
+        return Err(LayoutError::WrongKind {
+            template: t.id.clone(),
+            what: "a sheet; use it for batches",
+        });
+    }
+    let mut items = Vec::new();
+    place_label(t, facts, s, 0.0, 0.0, &mut items)?;
+    Ok(Page {
+        width: t.width,
+        height: t.height,
+        background: t.background,
+        items,
+    })
+}
+
+/// Lays out many labels on sheets of a sheet template, in order, as many pages as needed.
+pub fn layout_sheet(
+    sheet: &Template,
+    labels: &[LabelFacts],
+    s: &Strings,
+) -> Result<Vec<Page>, LayoutError> {
+    let Some(spec) = &sheet.sheet else {
+        return Err(LayoutError::WrongKind {
+            template: sheet.id.clone(),
+            what: "a single label, not a sheet",
+        });
+    };
+    let (cols, rows) = (spec.grid.0 as usize, spec.grid.1 as usize);
+    let per_page = cols * rows;
+    let mut pages = Vec::new();
+    for chunk in labels.chunks(per_page.max(1)) {
+        let mut items = Vec::new();
+        for (i, facts) in chunk.iter().enumerate() {
+            let (c, r) = (i % cols, i / cols);
+            let x = spec.margin.0 + c as f32 * (spec.label.width + spec.gap.0);
+            let y = spec.margin.1 + r as f32 * (spec.label.height + spec.gap.1);
+            place_label(&spec.label, facts, s, x, y, &mut items)?;
+        }
+        pages.push(Page {
+            width: sheet.width,
+            height: sheet.height,
+            background: sheet.background,
+            items,
+        });
+    }
+    Ok(pages)
+}
+
+fn offset(b: BoxMm, x: f32, y: f32) -> BoxMm {
+    BoxMm {
+        x: b.x + x,
+        y: b.y + y,
+        ..b
+    }
+}
+
+fn place_label(
+    t: &Template,
+    facts: &LabelFacts,
+    s: &Strings,
+    ox: f32,
+    oy: f32,
+    items: &mut Vec<Item>,
+) -> Result<(), LayoutError> {
+    if t.background != Rgb(255, 255, 255) || ox != 0.0 || oy != 0.0 {
+        items.push(Item::Rect {
+            area: BoxMm {
+                x: ox,
+                y: oy,
+                w: t.width,
+                h: t.height,
+            },
+            colour: t.background,
+        });
+    }
+    for el in &t.elements {
+        match el {
+            Element::Band { area, paint } => items.push(Item::Rect {
+                area: offset(*area, ox, oy),
+                colour: t.paint(*paint, facts.tier_rank),
+            }),
+            Element::Text {
+                field,
+                area,
+                size,
+                min_size,
+                lines,
+                bold,
+                paint,
+                align,
+                span,
+            } => {
+                let text = facts.field(*field, s);
+                if text.is_empty() {
+                    continue;
+                }
+                let chain = if *bold { &t.bold } else { &t.regular };
+                let fitted = fit_text(
+                    &text,
+                    chain,
+                    offset(*area, ox, oy),
+                    *size,
+                    *min_size,
+                    *lines,
+                    *align,
+                )
+                .map_err(|e| match e {
+                    FitError::Missing(ch) => LayoutError::MissingGlyph {
+                        location: location(t, span),
+                        field: field_name(*field),
+                        ch,
+                    },
+                    FitError::TooLong => LayoutError::TextDoesNotFit {
+                        location: location(t, span),
+                        field: field_name(*field),
+                        text: text.clone(),
+                        min_size: format!("{min_size}"),
+                    },
+                })?;
+                items.push(Item::Text(TextItem {
+                    field: *field,
+                    area: offset(*area, ox, oy),
+                    size: fitted.0,
+                    colour: t.paint(*paint, facts.tier_rank),
+                    chain: chain.clone(),
+                    lines: fitted.1,
+                }));
+            }
+            Element::Qr { area, span } => {
+                let text = match t.qr.content {
+                    QrContent::Signed => facts.qr_text.clone(),
+                    QrContent::Registry => facts.registry_url(),
+                };
+                let sym = symbol::encode(&text, t.qr.ecc)?;
+                let modules = sym.size() + 8;
+                let dot = 25.4 / t.qr.dpi as f32;
+                let dots = (area.w / modules as f32 / dot).floor();
+                let module = dots * dot;
+                if module + 1e-6 < t.qr.min_module_mm {
+                    let need_dots = (t.qr.min_module_mm / dot).ceil();
+                    return Err(LayoutError::QrTooDense {
+                        location: location(t, span),
+                        version: sym.version(),
+                        modules,
+                        needed_mm: need_dots * dot * modules as f32,
+                        min_module_mm: t.qr.min_module_mm,
+                        box_mm: area.w,
+                    });
+                }
+                let side = module * modules as f32;
+                let a = offset(*area, ox, oy);
+                let qx = a.x + (a.w - side) / 2.0;
+                let qy = a.y + (a.h - side) / 2.0;
+                let quiet = BoxMm {
+                    x: qx,
+                    y: qy,
+                    w: side,
+                    h: side,
+                };
+                items.push(Item::Rect {
+                    area: quiet,
+                    colour: t.background,
+                });
+                items.push(Item::Qr(QrItem {
+                    text,
+                    symbol: sym,
+                    x: qx + 4.0 * module,
+                    y: qy + 4.0 * module,
+                    module,
+                    quiet,
+                    colour: Rgb(0, 0, 0),
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+enum FitError {
+    Missing(char),
+    TooLong,
+}
+
+/// Whether a line may break between `a` and `b` (CJK text breaks between characters).
+fn cjk(c: char) -> bool {
+    ('\u{2E80}'..='\u{9FFF}').contains(&c) || ('\u{F900}'..='\u{FFEF}').contains(&c)
+}
+
+/// Greedy line breaking of set glyphs into lines no wider than `max_em`. `None` when a word
+/// alone is wider.
+fn wrap(glyphs: &[SetGlyph], max_em: f32) -> Option<Vec<Vec<SetGlyph>>> {
+    let mut lines: Vec<Vec<SetGlyph>> = Vec::new();
+    let mut line: Vec<SetGlyph> = Vec::new();
+    let mut width = 0.0f32;
+    // Split into unbreakable chunks: words with their trailing space, or single CJK chars.
+    let mut chunks: Vec<Vec<SetGlyph>> = Vec::new();
+    let mut cur: Vec<SetGlyph> = Vec::new();
+    for (i, g) in glyphs.iter().enumerate() {
+        cur.push(g.clone());
+        let next = glyphs.get(i + 1).map(|n| n.ch);
+        let brk = g.ch == ' ' || cjk(g.ch) || next.is_some_and(cjk);
+        if brk || next.is_none() {
+            chunks.push(std::mem::take(&mut cur));
+        }
+    }
+    for chunk in chunks {
+        let w: f32 = width_em(&chunk);
+        let trailing = chunk
+            .last()
+            .filter(|g| g.ch == ' ')
+            .map_or(0.0, |g| g.advance);
+        if !line.is_empty() && width + w - trailing > max_em {
+            lines.push(std::mem::take(&mut line));
+            width = 0.0;
+        }
+        if w - trailing > max_em {
+            return None;
+        }
+        width += w;
+        line.extend(chunk);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    // Drop the spaces a line ends with.
+    for l in &mut lines {
+        while l.last().is_some_and(|g| g.ch == ' ') {
+            l.pop();
+        }
+    }
+    Some(lines)
+}
+
+fn fit_text(
+    text: &str,
+    chain: &FontChain,
+    area: BoxMm,
+    size: f32,
+    min_size: f32,
+    max_lines: u32,
+    align: Align,
+) -> Result<(f32, Vec<TextLine>), FitError> {
+    let (glyphs, missing) = chain.set(text);
+    if let Some(ch) = missing.first() {
+        return Err(FitError::Missing(*ch));
+    }
+    let cap = chain
+        .fonts
+        .first()
+        .map_or(0.7, |f| f32::from(f.cap_height) / f.units_per_em().max(1.0));
+    let w_pt = area.w * PT_PER_MM;
+    let h_pt = area.h * PT_PER_MM;
+    let mut s = size;
+    loop {
+        if let Some(lines) = wrap(&glyphs, w_pt / s) {
+            let n = lines.len();
+            let needed = s * (1.0 + LINE_PITCH * (n as f32 - 1.0));
+            if n <= max_lines as usize && needed <= h_pt + 0.01 {
+                // Centre the block vertically; each line's cap height centred in its pitch.
+                let block = s * LINE_PITCH * n as f32;
+                let top = area.y + (h_pt - block).max(0.0) / 2.0 / PT_PER_MM;
+                let out = lines
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let width = width_em(&l) * s / PT_PER_MM;
+                        let x = match align {
+                            Align::Left => area.x,
+                            Align::Center => area.x + (area.w - width) / 2.0,
+                            Align::Right => area.x + area.w - width,
+                        };
+                        let pitch = s * LINE_PITCH;
+                        let baseline =
+                            top + (i as f32 * pitch + (pitch + cap * s) / 2.0) / PT_PER_MM;
+                        TextLine {
+                            text: l.iter().map(|g| g.ch).collect(),
+                            x,
+                            baseline,
+                            width,
+                            glyphs: l,
+                        }
+                    })
+                    .collect();
+                return Ok((s, out));
+            }
+        }
+        if s <= min_size {
+            return Err(FitError::TooLong);
+        }
+        s = (s - SHRINK_STEP).max(min_size);
+    }
+}

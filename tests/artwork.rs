@@ -1,0 +1,215 @@
+//! Label artwork end to end: every fixture label that reaches a tier is drawn with every
+//! bundled label template, rasterised, read back with a QR decoder (rqrr) and verified.
+//! Golden checks compare texts and boxes of the layout, not bytes of one library version.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use std::path::Path;
+
+use iotlabel::artwork::layout::Item;
+use iotlabel::artwork::{self, Format, LabelFacts, layout_label, template};
+use iotlabel::criteria::{self, CriteriaSet, SchemeKind};
+use iotlabel::evaluate::evaluate;
+use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
+use iotlabel::keys::Signer;
+use iotlabel::profile::Profile;
+use iotlabel::scenario::Scenario;
+use iotlabel::status::StatusList;
+use iotlabel::time::parse_at;
+use iotlabel::verify::{TrustStore, Verdict};
+
+struct Fixture {
+    name: String,
+    issued: Issued,
+}
+
+fn issue_all(set: &CriteriaSet, sc: &Scenario, at: jiff::Timestamp) -> Vec<Fixture> {
+    let trusted = sc.verified(at).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for (n, p) in paths.iter().enumerate() {
+        let bytes = std::fs::read(p).unwrap();
+        let profile = Profile::load(p, set).unwrap();
+        for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+            let Some(ti) = evaluate(scheme, &profile, at).tier else {
+                continue;
+            };
+            let tier = &scheme.tiers[ti];
+            let key = sc.signer_for(scheme, tier.rank, tier.assurance);
+            let issued = issue(&IssueRequest {
+                scheme,
+                vocab: &set.vocab,
+                profile: &profile,
+                profile_digest: profile_digest(&bytes),
+                at,
+                key,
+                trust: &trusted,
+                status_index: u32::try_from(n).unwrap(),
+            })
+            .map_err(|(e, _)| e)
+            .unwrap();
+            out.push(Fixture {
+                name: format!(
+                    "{} / {}",
+                    p.file_stem().unwrap().to_string_lossy(),
+                    scheme.key()
+                ),
+                issued,
+            });
+        }
+    }
+    out
+}
+
+fn store(sc: &Scenario, at: jiff::Timestamp) -> TrustStore {
+    let lists: Vec<Vec<u8>> = sc
+        .issuers()
+        .iter()
+        .map(|k| {
+            StatusList::new(k.kid(), at.as_second(), at.as_second() + 7 * 86_400)
+                .sign(&sc.status)
+                .unwrap()
+        })
+        .collect();
+    TrustStore::new(
+        &sc.roots(),
+        std::slice::from_ref(&sc.trust_bytes),
+        &lists,
+        at,
+    )
+}
+
+fn decode_png_page(page: &artwork::Page) -> Vec<String> {
+    let pixmap = artwork::png::rasterise(page, artwork::PNG_DPI).unwrap();
+    let (w, h) = (pixmap.width() as usize, pixmap.height() as usize);
+    let data = pixmap.data();
+    let grey: Vec<u8> = data.chunks(4).map(|p| p[1]).collect();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| grey[y * w + x]);
+    img.detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
+#[test]
+fn every_fixture_and_template_reads_back_and_verifies() {
+    let set = criteria::load_bundled().unwrap();
+    let at = parse_at("2026-12-01").unwrap();
+    let sc = Scenario::new(&set, b"artwork", at, 30).unwrap();
+    let store = store(&sc, at);
+    let fixtures = issue_all(&set, &sc, at);
+    assert!(fixtures.len() >= 30, "{} fixture labels", fixtures.len());
+    for lang in ["en", "ja"] {
+        let words = artwork::words(lang).unwrap();
+        for tid in ["standard", "compact"] {
+            let t = template::load_bundled(tid).unwrap();
+            for f in &fixtures {
+                let facts =
+                    artwork::facts_for(&store, &set, &f.issued.cose, Some(&f.issued.qr_text), at)
+                        .unwrap();
+                let page = layout_label(&t, &facts, words)
+                    .unwrap_or_else(|e| panic!("{} / {tid} / {lang}: {e}", f.name));
+                let texts = decode_png_page(&page);
+                assert_eq!(texts.len(), 1, "{} / {tid}: one QR", f.name);
+                match tid {
+                    "standard" => {
+                        assert_eq!(texts[0], f.issued.qr_text, "{}", f.name);
+                        let report = store.verify(Some(&texts[0]), None, at);
+                        assert_eq!(report.verdict, Verdict::Valid, "{}", f.name);
+                    }
+                    _ => assert_eq!(
+                        texts[0],
+                        format!(
+                            "HTTPS://LBL.EXAMPLE.ORG/L/{}",
+                            hex::encode_upper(f.issued.claims.label_id)
+                        )
+                    ),
+                }
+                if lang == "en" && tid == "standard" {
+                    break_golden(&facts, &page);
+                }
+            }
+        }
+    }
+}
+
+/// What the standard English label must show, checked on the layout items of each label.
+fn break_golden(facts: &LabelFacts, page: &artwork::Page) {
+    let text: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text(t) => Some(
+                t.lines
+                    .iter()
+                    .map(|l| l.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => None,
+        })
+        .collect();
+    let all = text.join("\n");
+    assert!(all.contains(&facts.model), "{all}");
+    assert!(all.contains(&facts.label_id_words()), "{all}");
+    assert!(all.contains("valid until"), "{all}");
+    // Every item lies on the page.
+    for i in &page.items {
+        let b = match i {
+            Item::Rect { area, .. } => *area,
+            Item::Text(t) => t.area,
+            Item::Qr(q) => q.quiet,
+        };
+        assert!(b.x >= -0.001 && b.y >= -0.001, "{b:?}");
+        assert!(
+            b.x + b.w <= page.width + 0.001 && b.y + b.h <= page.height + 0.001,
+            "{b:?}"
+        );
+    }
+}
+
+#[test]
+fn same_label_same_bytes_in_every_format_also_in_parallel() {
+    let set = criteria::load_bundled().unwrap();
+    let at = parse_at("2026-12-01").unwrap();
+    let sc = Scenario::new(&set, b"artwork", at, 30).unwrap();
+    let store = store(&sc, at);
+    let fixtures = issue_all(&set, &sc, at);
+    let t = template::load_bundled("standard").unwrap();
+    let formats = [Format::Pdf, Format::Svg, Format::Png];
+    let render = |f: &Fixture| {
+        let facts =
+            artwork::facts_for(&store, &set, &f.issued.cose, Some(&f.issued.qr_text), at).unwrap();
+        artwork::render_label(&t, &facts, "en", &formats).unwrap()
+    };
+    let first: Vec<_> = fixtures.iter().take(6).map(render).collect();
+    let again: Vec<_> = fixtures.iter().take(6).map(render).collect();
+    assert_eq!(first, again);
+    let parallel: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = fixtures
+            .iter()
+            .take(6)
+            .map(|f| s.spawn(move || render(f)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(first, parallel);
+    // Different labels give different PDFs (the id covers the content).
+    assert_ne!(first[0][0].1, first[1][0].1);
+}
+
+#[test]
+fn bundled_templates_hold_the_longest_texts() {
+    for id in template::bundled_ids() {
+        let t = template::load_bundled(id).unwrap();
+        // 260 bytes of COSE: larger than all but the largest fixture label.
+        let problems = artwork::check_template(&t, 260);
+        assert!(problems.is_empty(), "{id}: {problems:#?}");
+    }
+}
