@@ -1,0 +1,137 @@
+//! `cargo bench --bench artwork`: drawing labels.
+//!
+//! - `qr-encode`: one label QR symbol with `qrcode` 0.14 (automatic segments) and with
+//!   `qrcodegen` on explicit segments (what `label::symbol` uses);
+//! - `label-pdf/mask` and `label-pdf/vector`: one standard label, layout + PDF with subset
+//!   fonts, the QR as a 1-bit image mask or as vector rectangles (goal <= 1 ms);
+//! - `label-svg`, `label-png`: the same label as SVG and as a 300 dpi PNG;
+//! - `sheet-1000`: 1000 labels on A4 sheets, one PDF (its size is printed; goal <= 2 MB).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use iotlabel::artwork::template::{QrDraw, load_bundled};
+use iotlabel::artwork::{self, Format, LabelFacts, layout_label, pdf::write_pdf};
+use iotlabel::criteria;
+use iotlabel::issue::{IssueRequest, issue, profile_digest};
+use iotlabel::keys::Signer;
+use iotlabel::label::symbol::{Ecc, encode};
+use iotlabel::profile::Profile;
+use iotlabel::scenario::Scenario;
+use iotlabel::status::StatusList;
+use iotlabel::time::parse_at;
+use iotlabel::verify::TrustStore;
+
+fn facts() -> LabelFacts {
+    let set = criteria::load_bundled().unwrap();
+    let at = parse_at("2026-12-01").unwrap();
+    let sc = Scenario::new(&set, b"bench", at, 30).unwrap();
+    let trusted = sc.verified(at).unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/thermostat-level3.toml");
+    let bytes = std::fs::read(&path).unwrap();
+    let profile = Profile::load(&path, &set).unwrap();
+    let scheme = set.scheme("cls-like@2").unwrap();
+    let issued = issue(&IssueRequest {
+        scheme,
+        vocab: &set.vocab,
+        profile: &profile,
+        profile_digest: profile_digest(&bytes),
+        at,
+        key: &sc.lab,
+        trust: &trusted,
+        status_index: 7,
+    })
+    .map_err(|(e, _)| e)
+    .unwrap();
+    let status = StatusList::new(sc.lab.kid(), at.as_second(), at.as_second() + 86_400)
+        .sign(&sc.status)
+        .unwrap();
+    let store = TrustStore::new(
+        &sc.roots(),
+        std::slice::from_ref(&sc.trust_bytes),
+        &[status],
+        at,
+    );
+    artwork::facts_for(&store, &set, &issued.cose, Some(&issued.qr_text), at).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let facts = facts();
+    let words = artwork::words("en").unwrap();
+    let standard = load_bundled("standard").unwrap();
+    let text = facts.qr_text.clone();
+    eprintln!(
+        "label QR text: {} characters, version {} (qrcodegen, explicit segments)",
+        text.len(),
+        encode(&text, Ecc::M).unwrap().version()
+    );
+
+    let mut g = c.benchmark_group("qr-encode");
+    g.bench_function("qrcode-auto", |b| {
+        b.iter(|| {
+            qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+                .unwrap()
+        })
+    });
+    g.bench_function("qrcodegen-segments", |b| {
+        b.iter(|| encode(&text, Ecc::M).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("label-pdf");
+    for (name, draw) in [("mask", QrDraw::Mask), ("vector", QrDraw::Vector)] {
+        let pdf = write_pdf(&[layout_label(&standard, &facts, words).unwrap()], "x", draw).unwrap();
+        eprintln!("label PDF with QR as {name}: {} bytes", pdf.len());
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let page = layout_label(&standard, &facts, words).unwrap();
+                write_pdf(&[page], "bench", draw).unwrap()
+            })
+        });
+    }
+    g.bench_function("layout-only", |b| {
+        b.iter(|| layout_label(&standard, &facts, words).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("label-other");
+    g.bench_function("svg", |b| {
+        b.iter(|| artwork::render_label(&standard, &facts, "en", &[Format::Svg]).unwrap())
+    });
+    g.bench_function("png-300dpi", |b| {
+        b.iter(|| artwork::render_label(&standard, &facts, "en", &[Format::Png]).unwrap())
+    });
+    g.finish();
+
+    // 1000 distinct labels (distinct ids, so distinct QR symbols).
+    let sheet = load_bundled("sheet-a4").unwrap();
+    let many: Vec<LabelFacts> = (0..1000u32)
+        .map(|i| {
+            let mut f = facts.clone();
+            f.label_id[..4].copy_from_slice(&i.to_be_bytes());
+            let mut cose = vec![0u8; 250];
+            cose[..4].copy_from_slice(&i.to_be_bytes());
+            f.qr_text = iotlabel::label::qr_text("HTTPS://LBL.EXAMPLE.ORG/V", &cose);
+            f
+        })
+        .collect();
+    let pdf = artwork::render_sheet(&sheet, &many, "en").unwrap();
+    eprintln!(
+        "1000-label sheet PDF: {} bytes ({:.2} MB), {:.0} bytes per label",
+        pdf.len(),
+        pdf.len() as f64 / 1e6,
+        pdf.len() as f64 / 1000.0
+    );
+    let mut g = c.benchmark_group("sheet");
+    g.sample_size(10);
+    g.bench_function("sheet-1000", |b| {
+        b.iter(|| artwork::render_sheet(&sheet, &many, "en").unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
