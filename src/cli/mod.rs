@@ -85,9 +85,10 @@ enum Command {
         #[command(subcommand)]
         command: status_cmd::StatusCommand,
     },
-    /// Verify a label offline: signature, trust list, role, scheme, URL, status and time.
+    /// Verify a label offline (QR text, file or picture): signature, trust list, role, scheme,
+    /// URL, status and time.
     #[command(
-        after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE."
+        after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n  iotlabel verify --image photo.jpg --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 1 no readable QR code in the --image picture; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE."
     )]
     Verify(verify_cmd::Args),
     /// Evaluate every bundled profile against every bundled scheme and print a table.
