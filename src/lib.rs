@@ -19,6 +19,7 @@
 //! - [`evaluate`]: the pure, total, deterministic engine: (scheme, profile, time) -> verdict per
 //!   requirement, provenance, tier, and what blocks the next tier.
 //! - [`report`]: the evaluation as a value, rendered as text and stable JSON.
+//! - [`scan`]: QR codes read back from a picture (PNG or JPEG) of a label, for [`verify`].
 //!
 //! Time is always a parameter: nothing in the library reads the clock.
 
@@ -34,6 +35,7 @@ pub mod keys;
 pub mod label;
 pub mod profile;
 pub mod report;
+pub mod scan;
 pub mod scenario;
 pub mod status;
 pub mod time;

@@ -10,6 +10,7 @@ mod evaluate_cmd;
 mod issue_cmd;
 mod key_cmd;
 mod profile_cmd;
+mod report_cmd;
 mod status_cmd;
 mod trust_cmd;
 mod verify_cmd;
@@ -70,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: trust_cmd::TrustCommand,
     },
+    /// Render an assessment report.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Evaluate profiles and sign labels under an accredited key.
     #[command(
         after_help = "Example:\n  iotlabel issue --scheme cls-like@1 --profile fixtures/profiles/*.toml --key lab.key \\\n      --trust trust.cose --root root.pub --state issuer/ --out labels/\n\nExit codes: 0 all issued or already issued, 4 some refused (the gap report is printed), 1 invalid input, 3 I/O."
@@ -85,14 +91,24 @@ enum Command {
         #[command(subcommand)]
         command: status_cmd::StatusCommand,
     },
-    /// Verify a label offline: signature, trust list, role, scheme, URL, status and time.
+    /// Verify a label offline (QR text, file or picture): signature, trust list, role, scheme,
+    /// URL, status and time.
     #[command(
-        after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE."
+        after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n  iotlabel verify --image photo.jpg --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 1 no readable QR code in the --image picture; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE.\nSeveral labels in one picture: a report each, and the code of the worst verdict."
     )]
     Verify(verify_cmd::Args),
     /// Evaluate every bundled profile against every bundled scheme and print a table.
     #[command(after_help = "Example:\n  iotlabel demo --at 2026-12-01")]
     Demo(demo::Args),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The canonical JSON report as one self-contained HTML file (inline CSS, no scripts).
+    #[command(
+        after_help = "Example:\n  iotlabel report html labels/0123456789abcdef.report.json --label labels/0123456789abcdef.json \\\n      --out report.html"
+    )]
+    Html(report_cmd::HtmlArgs),
 }
 
 #[derive(Subcommand)]
@@ -173,6 +189,9 @@ pub fn run() -> ExitCode {
             command: KeyCommand::Generate(a),
         } => key_cmd::generate(a),
         Command::Trust { command } => trust_cmd::run(command),
+        Command::Report {
+            command: ReportCommand::Html(a),
+        } => report_cmd::html(a),
         Command::Issue(a) => issue_cmd::run(a),
         Command::Revoke(a) => status_cmd::revoke(a),
         Command::Status { command } => status_cmd::run(command),

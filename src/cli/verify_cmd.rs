@@ -1,12 +1,13 @@
-//! `iotlabel verify`: offline verification of a label.
+//! `iotlabel verify`: offline verification of a label, given as QR text, a file, or a picture.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use iotlabel::verify::{VerifyInput, verify};
+use iotlabel::scan::{looks_like_label, read_qr_texts};
+use iotlabel::verify::{TrustStore, VerifyReport};
 
 use super::common::{load_roots, read_all};
 use super::evaluate_cmd::Format;
-use super::{EXIT_IO, EXIT_USAGE, out, resolve_at};
+use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,6 +16,9 @@ pub struct Args {
     /// Or a file: a .txt with the QR text, or the label's .cose bytes.
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
+    /// Or a picture of the label (PNG or JPEG): every label QR code in it is verified.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file"])]
+    image: Option<PathBuf>,
     /// Signed trust lists. Repeatable.
     #[arg(long)]
     trust: Vec<PathBuf>,
@@ -37,32 +41,15 @@ pub fn run(a: Args) -> u8 {
         Ok(t) => t,
         Err(c) => return c,
     };
-    let file_bytes = match &a.file {
-        Some(p) => match std::fs::read(p) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", p.display());
-                return EXIT_IO;
-            }
+    let labels = match &a.image {
+        Some(p) => match labels_in_picture(p) {
+            Ok(texts) => texts.into_iter().map(Label::Text).collect(),
+            Err(c) => return c,
         },
-        None => None,
-    };
-    // A file that is printable ASCII is QR text; anything else is COSE bytes.
-    let file_text = file_bytes
-        .as_ref()
-        .filter(|b| {
-            b.iter()
-                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-        })
-        .map(|b| String::from_utf8_lossy(b).trim().to_string());
-    let (text, cose) = match (&a.text, &file_bytes, &file_text) {
-        (Some(t), None, _) => (Some(t.as_str()), None),
-        (None, Some(_), Some(t)) => (Some(t.as_str()), None),
-        (None, Some(b), None) => (None, Some(b.as_slice())),
-        _ => {
-            eprintln!("error: give the QR text, or --file FILE (not both)");
-            return EXIT_USAGE;
-        }
+        None => match label_from_args(&a) {
+            Ok(l) => vec![l],
+            Err(c) => return c,
+        },
     };
     let roots = match load_roots(&a.root) {
         Ok(r) => r,
@@ -76,17 +63,104 @@ pub fn run(a: Args) -> u8 {
         Ok(s) => s,
         Err(c) => return c,
     };
-    let report = verify(&VerifyInput {
-        text,
-        cose,
-        roots: &roots,
-        trust_lists: &trust,
-        status_lists: &status,
-        at,
-    });
-    match a.format {
-        Format::Text => out(&report.to_text()),
-        Format::Json => out(&(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n")),
+    let store = TrustStore::new(&roots, &trust, &status, at);
+    let reports: Vec<VerifyReport> = labels
+        .iter()
+        .map(|l| match l {
+            Label::Text(t) => store.verify(Some(t), None, at),
+            Label::Cose(b) => store.verify(None, Some(b), at),
+        })
+        .collect();
+    match (a.format, reports.as_slice()) {
+        (Format::Text, [one]) => out(&one.to_text()),
+        (Format::Json, [one]) => {
+            out(&(serde_json::to_string_pretty(one).unwrap_or_default() + "\n"));
+        }
+        (Format::Text, many) => {
+            for (i, r) in many.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "\n" };
+                out(&format!(
+                    "{sep}QR CODE {} OF {}\n{}",
+                    i + 1,
+                    many.len(),
+                    r.to_text()
+                ));
+            }
+        }
+        (Format::Json, many) => {
+            out(&(serde_json::to_string_pretty(many).unwrap_or_default() + "\n"));
+        }
     }
-    report.verdict.exit_code()
+    // Several labels: the exit code of the worst verdict (the earliest in precedence).
+    reports
+        .iter()
+        .map(|r| r.verdict)
+        .min()
+        .map_or(EXIT_INVALID, |v| v.exit_code())
+}
+
+/// One label to verify.
+enum Label {
+    Text(String),
+    Cose(Vec<u8>),
+}
+
+/// The QR text argument, or `--file` (a .txt with the QR text, or the label's .cose bytes).
+fn label_from_args(a: &Args) -> Result<Label, u8> {
+    let file_bytes = match &a.file {
+        Some(p) => match std::fs::read(p) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", p.display());
+                return Err(EXIT_IO);
+            }
+        },
+        None => None,
+    };
+    match (&a.text, file_bytes) {
+        (Some(t), None) => Ok(Label::Text(t.clone())),
+        // A file that is printable ASCII is QR text; anything else is COSE bytes.
+        (None, Some(b))
+            if b.iter()
+                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) =>
+        {
+            Ok(Label::Text(String::from_utf8_lossy(&b).trim().to_string()))
+        }
+        (None, Some(b)) => Ok(Label::Cose(b)),
+        _ => {
+            eprintln!("error: give the QR text, --file FILE or --image FILE (one of them)");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// The QR texts in a picture: the label-shaped ones, or, when none is, all of them (so each
+/// verifies as MALFORMED with the reason).
+fn labels_in_picture(p: &Path) -> Result<Vec<String>, u8> {
+    let bytes = std::fs::read(p).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", p.display());
+        EXIT_IO
+    })?;
+    let texts = read_qr_texts(&bytes).map_err(|e| {
+        eprintln!("error: {}: {e}", p.display());
+        EXIT_INVALID
+    })?;
+    let (labels, others): (Vec<String>, Vec<String>) =
+        texts.into_iter().partition(|t| looks_like_label(t));
+    if labels.is_empty() {
+        eprintln!(
+            "note: {}: {} QR code(s) read, none holds a label QR text",
+            p.display(),
+            others.len()
+        );
+        return Ok(others);
+    }
+    if !others.is_empty() {
+        eprintln!(
+            "note: {}: {} other QR code(s) in the picture are not label QR texts; not verified",
+            p.display(),
+            others.len()
+        );
+    }
+    Ok(labels)
 }

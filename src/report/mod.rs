@@ -1,8 +1,10 @@
 //! Reports: an [`Evaluation`] turned into words a lab or a manufacturer can act on. A report is
 //! a value: it serialises to stable JSON (`docs/report-format.md`) and renders as text, tier
-//! first, then the gap to the next tier, then every requirement.
+//! first, then the gap to the next tier, then every requirement; [`html`] renders the JSON as one
+//! self-contained HTML page.
 
 mod explain;
+pub mod html;
 mod text;
 
 use serde::Serialize;
