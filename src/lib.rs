@@ -19,8 +19,13 @@
 //! - [`evaluate`]: the pure, total, deterministic engine: (scheme, profile, time) -> verdict per
 //!   requirement, provenance, tier, and what blocks the next tier.
 //! - [`report`]: the evaluation as a value, rendered as text and stable JSON.
+//! - [`label`], [`trust`], [`status`], [`issue`], [`verify`]: signed labels, who may sign them,
+//!   their status, and offline verification.
+//! - [`registry`] and [`serve`]: `iotlabel serve`, the registry of published labels (storage
+//!   interface, SQLite by default) and the consumer verify page, both built on [`verify`].
 //!
-//! Time is always a parameter: nothing in the library reads the clock.
+//! Time is always a parameter: nothing in the library reads the clock, except
+//! [`serve::SystemClock`], the one edge the server reads it through (tests pass a fixed clock).
 
 #![forbid(unsafe_code)]
 
@@ -32,8 +37,10 @@ pub mod issue;
 pub mod keys;
 pub mod label;
 pub mod profile;
+pub mod registry;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod status;
 pub mod time;
 mod toml_read;
