@@ -139,8 +139,8 @@ fn publish_verify_revoke_replay_and_the_status_change_seen_by_verify() {
         text: Some(&label.qr_text),
         cose: None,
         roots: &sc.roots(),
-        trust_lists: &[trust.body.clone()],
-        status_lists: &[status.body.clone()],
+        trust_lists: std::slice::from_ref(&trust.body),
+        status_lists: std::slice::from_ref(&status.body),
         at: ts(now),
     });
     assert_eq!(offline.verdict, Verdict::Revoked);
