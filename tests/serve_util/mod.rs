@@ -202,6 +202,23 @@ pub fn request(
     read_response(&mut s)
 }
 
+/// `POST /api/labels` that reports a dead server as `None` instead of panicking.
+pub fn try_publish(addr: SocketAddr, cose: &[u8]) -> Option<Resp> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let head = format!(
+        "POST /api/labels HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/cose\r\nContent-Length: {}\r\n\r\n",
+        cose.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(cose).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    raw.windows(4)
+        .any(|w| w == b"\r\n\r\n")
+        .then(|| parse_response(&raw))
+}
+
 pub fn read_response(s: &mut TcpStream) -> Resp {
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
