@@ -67,7 +67,7 @@ fn publish_verify_revoke_replay_and_the_status_change_seen_by_verify() {
         assert!(pos("Scheme") < pos("Tier") && pos("Tier") < pos("Assurance"));
         assert!(pos("Assurance") < pos("Label expires"));
     }
-    let body = serde_json::json!({ "text": label.qr_text }).to_string();
+    let body = serde_json::json!({ "text": label.qr_text, "report": true }).to_string();
     let r = request(
         a,
         "POST",
@@ -76,6 +76,8 @@ fn publish_verify_revoke_replay_and_the_status_change_seen_by_verify() {
         body.as_bytes(),
     );
     assert_eq!(r.json()["verdict"], "VALID");
+    assert_eq!(r.json()["report"]["url_checked"], true);
+    assert!(verify_fragment(a, "/V", &label.qr_text, "en").json()["report"].is_null());
     // A genuine label behind another site's URL is still WRONG URL.
     let swapped = label
         .qr_text

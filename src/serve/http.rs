@@ -408,6 +408,9 @@ struct VerifyRequest {
     path: Option<String>,
     /// The part after `#`.
     fragment: Option<String>,
+    /// Also return the verifier's full report (API clients; the page does not need it).
+    #[serde(default)]
+    report: bool,
 }
 
 #[derive(Serialize)]
@@ -415,7 +418,8 @@ struct VerifyResponse {
     verdict: Verdict,
     colour: super::view::Colour,
     view: View,
-    report: crate::verify::VerifyReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<crate::verify::VerifyReport>,
 }
 
 /// `POST /api/verify`. Logs nothing: not the body, not the client's address.
@@ -441,6 +445,7 @@ async fn api_verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
             );
         }
     };
+    let want_report = req.report;
     let text = match (req.text, req.path, req.fragment) {
         (Some(t), None, None) => t,
         (None, Some(p), Some(f)) => {
@@ -483,7 +488,7 @@ async fn api_verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         verdict: report.verdict,
         colour: colour(&report, now),
         view: v,
-        report,
+        report: want_report.then_some(report),
     })
     .into_response();
     r.headers_mut()
