@@ -83,7 +83,12 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("label-pdf");
     for (name, draw) in [("mask", QrDraw::Mask), ("vector", QrDraw::Vector)] {
-        let pdf = write_pdf(&[layout_label(&standard, &facts, words).unwrap()], "x", draw).unwrap();
+        let pdf = write_pdf(
+            &[layout_label(&standard, &facts, words).unwrap()],
+            "x",
+            draw,
+        )
+        .unwrap();
         eprintln!("label PDF with QR as {name}: {} bytes", pdf.len());
         g.bench_function(name, |b| {
             b.iter(|| {

@@ -20,8 +20,13 @@
 //!   requirement, provenance, tier, and what blocks the next tier.
 //! - [`report`]: the evaluation as a value, rendered as text and stable JSON.
 //! - [`scan`]: QR codes read back from a picture (PNG or JPEG) of a label, for [`verify`].
+//! - [`label`], [`trust`], [`status`], [`issue`], [`verify`]: signed labels, who may sign them,
+//!   their status, and offline verification.
+//! - [`registry`] and [`serve`]: `iotlabel serve`, the registry of published labels (storage
+//!   interface, SQLite by default) and the consumer verify page, both built on [`verify`].
 //!
-//! Time is always a parameter: nothing in the library reads the clock.
+//! Time is always a parameter: nothing in the library reads the clock, except
+//! [`serve::SystemClock`], the one edge the server reads it through (tests pass a fixed clock).
 
 #![forbid(unsafe_code)]
 
@@ -34,9 +39,11 @@ pub mod issue;
 pub mod keys;
 pub mod label;
 pub mod profile;
+pub mod registry;
 pub mod report;
 pub mod scan;
 pub mod scenario;
+pub mod serve;
 pub mod status;
 pub mod time;
 mod toml_read;

@@ -1,0 +1,576 @@
+//! The service's state and operations, without HTTP: publish a label, apply a revocation
+//! statement, verify a QR text, keep each issuer key's status list signed and current.
+//!
+//! Verification is always [`TrustStore::verify`] over the trust lists given at start and the
+//! status lists this service signed (plus any given as files). The store is rebuilt whenever a
+//! status list changes, so a verify after a revocation sees it. Time comes from a [`Clock`]
+//! passed in; nothing here reads the system clock.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use jiff::Timestamp;
+
+use crate::keys::{Signer, SoftwareKey};
+use crate::label::{LabelClaims, cose};
+use crate::registry::{LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
+use crate::status::{ApplyError, LabelStatus, StatusState, open_statement};
+use crate::trust::{Role, VerifiedTrustList, open_trust_list};
+use crate::verify::{TrustStore, Verdict, VerifyReport};
+
+/// Where the service gets the time. The server's edge passes [`SystemClock`]; tests pin it.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock: the one place `iotlabel serve` reads the time.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that says what it is told (tests, `--at`).
+pub struct FixedClock(AtomicI64);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    pub fn new(at: Timestamp) -> FixedClock {
+        FixedClock(AtomicI64::new(at.as_second()))
+    }
+
+    /// Moves it.
+    pub fn set(&self, at: Timestamp) {
+        self.0.store(at.as_second(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_second(self.0.load(Ordering::SeqCst)).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+}
+
+/// What the service verifies against.
+pub struct CoreConfig {
+    /// Root public keys of scheme owners.
+    pub roots: Vec<[u8; 32]>,
+    /// Signed trust lists (served as given).
+    pub trust_lists: Vec<Vec<u8>>,
+    /// Signed status lists given as files (used as they are, never re-signed).
+    pub status_files: Vec<Vec<u8>>,
+    /// The status key that signs this service's status lists; without it revocations are
+    /// refused.
+    pub status_key: Option<SoftwareKey>,
+    /// How long a signed status list is valid (its `exp` - `iat`), seconds. Lists are re-signed
+    /// when half of this has passed.
+    pub status_validity: i64,
+}
+
+/// Why a service operation failed: an HTTP status, a message and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong.
+    pub error: String,
+    /// What to do about it.
+    pub help: String,
+    /// For refused labels: the verifier's verdict.
+    pub verdict: Option<Verdict>,
+}
+
+impl Refusal {
+    /// A refusal.
+    pub fn new(status: u16, error: impl Into<String>, help: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            error: error.into(),
+            help: help.into(),
+            verdict: None,
+        }
+    }
+
+    fn store(e: StoreError) -> Refusal {
+        match e {
+            StoreError::Conflict(m) => Refusal::new(
+                409,
+                m,
+                "a label id and an issuer key's status index are used once",
+            ),
+            other => Refusal::new(
+                500,
+                other.to_string(),
+                "the registry could not store this; try again later",
+            ),
+        }
+    }
+}
+
+/// One issuer key's signed status list, as served.
+#[derive(Debug, Clone)]
+pub struct SignedStatus {
+    /// The issuer key, hex.
+    pub kid: String,
+    /// COSE bytes.
+    pub bytes: Vec<u8>,
+    /// Signed at (unix seconds).
+    pub issued_at: i64,
+    /// Stale from (unix seconds).
+    pub expires: i64,
+}
+
+/// The trust data verification uses at one moment; replaced whole when anything changes.
+pub struct Snapshot {
+    /// The verifier's store.
+    pub store: TrustStore,
+    /// This service's signed status lists, by issuer kid (hex).
+    pub status: BTreeMap<String, SignedStatus>,
+}
+
+/// The service.
+pub struct Core {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: CoreConfig,
+    /// Trust lists verified at start (for statements, status coverage and serving).
+    trusted: Vec<VerifiedTrustList>,
+    /// Issuer keys (kid) whose status lists the status key signs.
+    covered: Vec<[u8; 8]>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Status states by issuer kid; the lock also serialises revocations.
+    states: Mutex<BTreeMap<[u8; 8], StatusState>>,
+    /// Unix seconds at which the status lists are next re-signed.
+    next_refresh: AtomicI64,
+}
+
+/// A published label and what the verifier said of it.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// New or already there.
+    pub outcome: PutOutcome,
+    /// The record.
+    pub record: LabelRecord,
+    /// The verifier's report at publication.
+    pub report: VerifyReport,
+}
+
+/// An applied revocation statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Label id.
+    pub label: String,
+    /// New status.
+    pub status: LabelStatus,
+    /// The statement's sequence number.
+    pub sequence: u64,
+    /// Signed by the scheme owner.
+    pub by_owner: bool,
+}
+
+/// Verdicts at which a label is still recorded: the signature, issuer and role verified.
+fn publishable(v: Verdict) -> bool {
+    v >= Verdict::Revoked
+}
+
+impl Core {
+    /// Builds the service: verifies the trust lists at the clock's time, loads the status
+    /// states, signs fresh status lists.
+    pub fn new(
+        config: CoreConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Core, String> {
+        let now = clock.now().as_second();
+        let mut trusted = Vec::new();
+        for (i, bytes) in config.trust_lists.iter().enumerate() {
+            match open_trust_list(bytes, &config.roots, now) {
+                Ok(t) => trusted.push(t),
+                Err(e) => return Err(format!("trust list {}: {e}", i + 1)),
+            }
+        }
+        let mut covered = Vec::new();
+        if let Some(key) = &config.status_key {
+            let kid = hex::encode(key.kid());
+            let mut issuers: Vec<&str> = Vec::new();
+            for t in &trusted {
+                for k in t.list.keys.iter().filter(|k| k.kid == kid) {
+                    if k.role == Role::Status {
+                        issuers.extend(k.status_for.iter().map(String::as_str));
+                    }
+                }
+            }
+            if issuers.is_empty() {
+                return Err(format!(
+                    "the status key {kid} is not a status key in any given trust list"
+                ));
+            }
+            for t in &trusted {
+                for k in &t.list.keys {
+                    if matches!(k.role, Role::IssuingBody | Role::Lab | Role::Manufacturer)
+                        && issuers.contains(&k.issuer.as_str())
+                        && let Some(kid) = hex::decode(&k.kid)
+                            .ok()
+                            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                        && !covered.contains(&kid)
+                    {
+                        covered.push(kid);
+                    }
+                }
+            }
+        }
+        let mut states = BTreeMap::new();
+        for s in store.status_states().map_err(|e| e.to_string())? {
+            let kid = hex::decode(&s.issuer_kid)
+                .ok()
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .ok_or_else(|| format!("stored status state has a bad kid {}", s.issuer_kid))?;
+            states.insert(kid, s);
+        }
+        let empty = Snapshot {
+            store: TrustStore::new(&[], &[], &[], clock.now()),
+            status: BTreeMap::new(),
+        };
+        let core = Core {
+            store,
+            clock,
+            config,
+            trusted,
+            covered,
+            snapshot: RwLock::new(Arc::new(empty)),
+            states: Mutex::new(states),
+            next_refresh: AtomicI64::new(i64::MIN),
+        };
+        core.refresh(now)?;
+        Ok(core)
+    }
+
+    /// The clock's time now.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The trust lists, verified at start.
+    pub fn trusted(&self) -> &[VerifiedTrustList] {
+        &self.trusted
+    }
+
+    /// The signed trust lists as given.
+    pub fn trust_list_bytes(&self) -> &[Vec<u8>] {
+        &self.config.trust_lists
+    }
+
+    /// Whether this service signs status lists (and so accepts revocations).
+    pub fn has_status_key(&self) -> bool {
+        self.config.status_key.is_some()
+    }
+
+    /// The verify URLs of every scheme in the trust lists (as printed in QR codes).
+    pub fn verify_urls(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .trusted
+            .iter()
+            .flat_map(|t| t.list.schemes.iter().map(|s| s.verify_url.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The current snapshot, re-signing the status lists first if they are due.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        let now = self.clock.now().as_second();
+        if now >= self.next_refresh.load(Ordering::Acquire) {
+            // A failed re-sign keeps the old lists: verify then reports them as stale.
+            let _ = self.refresh_if_due(now);
+        }
+        self.current()
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn refresh_if_due(&self, now: i64) -> Result<(), String> {
+        let states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now < self.next_refresh.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.rebuild(&states, now)
+    }
+
+    /// Re-signs every status list and rebuilds the verifier's store at `now` (unix seconds).
+    pub fn refresh(&self, now: i64) -> Result<(), String> {
+        let states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.rebuild(&states, now)
+    }
+
+    fn rebuild(&self, states: &BTreeMap<[u8; 8], StatusState>, now: i64) -> Result<(), String> {
+        let mut status = BTreeMap::new();
+        if let Some(key) = &self.config.status_key {
+            let expires = now.saturating_add(self.config.status_validity);
+            for kid in &self.covered {
+                let state = states
+                    .get(kid)
+                    .cloned()
+                    .unwrap_or_else(|| StatusState::new(kid));
+                let list = state.to_list(now, expires).map_err(|e| e.to_string())?;
+                let bytes = list.sign(key).map_err(|e| e.to_string())?;
+                status.insert(
+                    hex::encode(kid),
+                    SignedStatus {
+                        kid: hex::encode(kid),
+                        bytes,
+                        issued_at: now,
+                        expires,
+                    },
+                );
+            }
+        }
+        let mut lists: Vec<Vec<u8>> = self.config.status_files.clone();
+        lists.extend(status.values().map(|s| s.bytes.clone()));
+        let at = Timestamp::from_second(now).map_err(|e| e.to_string())?;
+        let store = TrustStore::new(&self.config.roots, &self.config.trust_lists, &lists, at);
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(Snapshot { store, status });
+        let half = (self.config.status_validity / 2).max(1);
+        self.next_refresh
+            .store(now.saturating_add(half), Ordering::Release);
+        Ok(())
+    }
+
+    /// Verifies a QR text (or bare base32) now.
+    pub fn verify_text(&self, text: &str) -> VerifyReport {
+        let snap = self.snapshot();
+        snap.store.verify(Some(text), None, self.clock.now())
+    }
+
+    /// Verifies COSE bytes now (the URL is not checked).
+    pub fn verify_cose(&self, bytes: &[u8]) -> VerifyReport {
+        let snap = self.snapshot();
+        snap.store.verify(None, Some(bytes), self.clock.now())
+    }
+
+    /// Publishes a label: accepted when its signature, issuer and role verify against the
+    /// trust lists; recorded durably; the same bytes again are accepted as already present.
+    pub fn publish(&self, bytes: &[u8]) -> Result<Published, Refusal> {
+        let parsed = cose::parse(bytes).map_err(|e| {
+            Refusal::new(
+                422,
+                format!("not a signed label: {e}"),
+                "send the label's COSE_Sign1 bytes (the .cose file `iotlabel issue` writes)",
+            )
+        })?;
+        let report = self.verify_cose(bytes);
+        if !publishable(report.verdict) {
+            let why = report
+                .findings
+                .first()
+                .map_or(String::new(), |f| f.detail.clone());
+            return Err(Refusal {
+                status: 422,
+                error: format!("label refused: {} ({why})", report.verdict.words()),
+                help: "only labels whose signature, issuer, role and scheme verify against this registry's trust lists are recorded".into(),
+                verdict: Some(report.verdict),
+            });
+        }
+        let claims = LabelClaims::decode(&parsed.payload).map_err(|e| {
+            Refusal::new(
+                422,
+                format!("not a label: {e}"),
+                "send a label's COSE bytes",
+            )
+        })?;
+        let record = LabelRecord {
+            label_id: hex::encode(claims.label_id),
+            issuer_kid: hex::encode(parsed.kid),
+            status_index: claims.status_index,
+            issuer: claims.issuer.clone(),
+            manufacturer: claims.label.manufacturer.clone(),
+            model: claims.label.model.clone(),
+            scheme_id: claims.label.scheme_id.clone(),
+            scheme_version: claims.label.scheme_version,
+            tier: claims.label.tier,
+            issued_at: claims.issued_at,
+            expires: claims.expires,
+            published_at: self.clock.now().as_second(),
+            cose: bytes.to_vec(),
+        };
+        let outcome = self.store.put_label(&record).map_err(Refusal::store)?;
+        Ok(Published {
+            outcome,
+            record,
+            report,
+        })
+    }
+
+    /// Applies a signed revocation statement to the label's issuer key state, records it,
+    /// re-signs that key's status list and rebuilds the verifier's store.
+    pub fn revoke(&self, bytes: &[u8]) -> Result<Applied, Refusal> {
+        let Some(_) = &self.config.status_key else {
+            return Err(Refusal::new(
+                503,
+                "this registry has no status key, so it cannot publish status changes",
+                "start `iotlabel serve` with --status-key",
+            ));
+        };
+        let opened = open_statement(bytes, &self.trusted, &self.config.roots).map_err(|e| {
+            let status = match e {
+                ApplyError::Unauthorised { .. } => 403,
+                _ => 422,
+            };
+            Refusal::new(
+                status,
+                e.to_string(),
+                "send a statement written by `iotlabel revoke`, signed by a key of the label's issuer or by the scheme owner",
+            )
+        })?;
+        let s = &opened.statement;
+        let record = self
+            .store
+            .get_label(&s.label.to_ascii_lowercase())
+            .map_err(Refusal::store)?
+            .ok_or_else(|| {
+                Refusal::new(
+                    422,
+                    format!("label {} is not in this registry", s.label),
+                    "publish the label first (POST /api/labels)",
+                )
+            })?;
+        if record.issuer_kid != s.issuer_kid || record.status_index != s.index {
+            return Err(Refusal::new(
+                422,
+                format!(
+                    "the statement names key {} index {}, but label {} is key {} index {}",
+                    s.issuer_kid, s.index, record.label_id, record.issuer_kid, record.status_index
+                ),
+                "the statement must name the label's own key and status index",
+            ));
+        }
+        let kid: [u8; 8] = hex::decode(&s.issuer_kid)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| Refusal::new(422, "bad issuer kid", "16 hex digits"))?;
+        if !self.covered.contains(&kid) {
+            return Err(Refusal::new(
+                422,
+                format!(
+                    "this registry's status key does not sign the status list of key {}",
+                    s.issuer_kid
+                ),
+                "send it to the status service of the label's issuer",
+            ));
+        }
+        let mut states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = states
+            .get(&kid)
+            .cloned()
+            .unwrap_or_else(|| StatusState::new(&kid));
+        next.apply(&opened).map_err(|e| {
+            let status = match e {
+                ApplyError::Replayed { .. } | ApplyError::Final { .. } => 409,
+                ApplyError::OwnerSuspension { .. } => 403,
+                _ => 422,
+            };
+            Refusal::new(
+                status,
+                e.to_string(),
+                "each statement for a label needs a higher sequence number; revoked and superseded are final",
+            )
+        })?;
+        let now = self.clock.now().as_second();
+        self.store
+            .apply_statement(
+                &StatementRecord {
+                    issuer_kid: s.issuer_kid.clone(),
+                    label_id: s.label.clone(),
+                    sequence: s.sequence,
+                    applied_at: now,
+                    bytes: bytes.to_vec(),
+                },
+                &next,
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => Refusal::new(409, m, "a statement is applied once"),
+                other => Refusal::store(other),
+            })?;
+        states.insert(kid, next);
+        self.rebuild(&states, now)
+            .map_err(|e| Refusal::new(500, e, "the status list could not be re-signed"))?;
+        Ok(Applied {
+            label: s.label.clone(),
+            status: s.status,
+            sequence: s.sequence,
+            by_owner: opened.by_owner,
+        })
+    }
+
+    /// The status-state entry of a label, if its status ever changed.
+    pub fn status_entry(&self, issuer_kid: &str, index: u32) -> Option<crate::status::StateEntry> {
+        let kid: [u8; 8] = hex::decode(issuer_kid).ok()?.try_into().ok()?;
+        let states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        states.get(&kid)?.entries.get(&index).cloned()
+    }
+
+    /// For an expired or superseded label: the current label for the same model (the named
+    /// successor, else the newest label of that manufacturer and model that verifies green or
+    /// amber now).
+    pub fn current_label_for(&self, report: &VerifyReport) -> Option<String> {
+        let superseded = report.status == Some(LabelStatus::Superseded);
+        if !(superseded || report.verdict == Verdict::Expired) {
+            return None;
+        }
+        let id = report.label_id.as_deref()?;
+        if superseded
+            && let Some(rec) = self.store.get_label(id).ok().flatten()
+            && let Some(e) = self.status_entry(&rec.issuer_kid, rec.status_index)
+            && let Some(succ) = e.successor
+        {
+            return Some(succ.to_ascii_lowercase());
+        }
+        let d = report.device.as_ref()?;
+        let candidates = self.store.same_model(&d.manufacturer, &d.model).ok()?;
+        candidates
+            .into_iter()
+            .filter(|r| r.label_id != id)
+            .take(10)
+            .find(|r| {
+                let v = self.verify_cose(&r.cose).verdict;
+                v == Verdict::Valid || v == Verdict::StatusStale
+            })
+            .map(|r| r.label_id)
+    }
+
+    /// Re-signs the status lists if due (the background tick calls this).
+    pub fn tick(&self) {
+        let now = self.clock.now().as_second();
+        let _ = self.refresh_if_due(now);
+    }
+}

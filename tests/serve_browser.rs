@@ -1,0 +1,135 @@
+//! The verify page in headless Chromium: open a QR URL with its fragment, let the page ask
+//! the server, and read the verdict and device text from the resulting DOM, for a valid, a
+//! tampered and a revoked label (and once in Japanese).
+//!
+//! Chromium is expected at /usr/bin/chromium (`.ci/run` installs Debian's package). Without
+//! it this test FAILS, unless IOTLABEL_SKIP_BROWSER=1 is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+mod serve_util;
+
+use std::path::Path;
+use std::process::Command;
+
+use iotlabel::serve::Limits;
+use iotlabel::status::LabelStatus;
+use serve_util::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The DOM after the page ran (virtual time lets the fetch finish).
+fn dump_dom(url: &str, lang: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--lang={lang}"),
+            &format!("--accept-lang={lang}"),
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom",
+            "--virtual-time-budget=5000",
+            url,
+        ])
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The text of the element with this id (first match; enough for the page's own markup).
+fn element_text(dom: &str, id: &str) -> String {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {dom}"));
+    let open_end = start + dom[start..].find('>').unwrap() + 1;
+    let close = open_end + dom[open_end..].find("</").unwrap();
+    dom[open_end..close].to_string()
+}
+
+fn verdict_class(dom: &str) -> String {
+    let start = dom.find("id=\"verdict\"").unwrap();
+    let tag_start = dom[..start].rfind('<').unwrap();
+    let tag = &dom[tag_start..start + dom[start..].find('>').unwrap()];
+    let c = tag.find("class=\"").unwrap() + 7;
+    tag[c..c + tag[c..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn verify_page_in_headless_chromium_valid_tampered_revoked() {
+    if !Path::new(CHROMIUM).exists() {
+        if std::env::var("IOTLABEL_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!("skipped: {CHROMIUM} is missing and IOTLABEL_SKIP_BROWSER=1");
+            return;
+        }
+        panic!(
+            "{CHROMIUM} is missing: install it (apt-get install chromium; .ci/run does) or set IOTLABEL_SKIP_BROWSER=1 to skip this test"
+        );
+    }
+    let sc = scenario(30);
+    let valid = lab_label(&sc, 0, 1);
+    let revoked = lab_label(&sc, 1, 2);
+    let srv = start(&sc, ts(t0().as_second() + DAY), Limits::default());
+    let a = srv.addr();
+    assert_eq!(publish(a, &valid.cose).status, 201);
+    assert_eq!(publish(a, &revoked.cose).status, 201);
+    let st = statement(&sc.lab, &revoked, LabelStatus::Revoked, 1, None);
+    assert_eq!(revoke(a, &st).status, 200);
+    let maker = &valid.claims.label.manufacturer;
+    let model = &valid.claims.label.model;
+
+    // The QR text is HTTPS://LBL.EXAMPLE.ORG/V#...: the camera opens /V with the fragment.
+    let url = |qr: &str| {
+        let (_, fragment) = qr.split_once('#').unwrap();
+        format!("http://{a}/V#{fragment}")
+    };
+
+    let dom = dump_dom(&url(&valid.qr_text), "en-US");
+    assert_eq!(element_text(&dom, "headline"), "Valid label", "{dom}");
+    assert_eq!(verdict_class(&dom), "verdict green");
+    assert_eq!(element_text(&dom, "icon"), "\u{2714}");
+    assert!(dom.contains(&format!("<dd>{maker} {model}</dd>")), "{dom}");
+    assert!(dom.contains("<dt>Firmware</dt>"));
+    assert!(dom.contains("Example Test Lab Ltd"), "issuer shown: {dom}");
+    assert!(!dom.contains("<section id=\"details\" hidden"));
+
+    // One character of the payload changed: the signature no longer verifies.
+    let mut t: Vec<char> = valid.qr_text.chars().collect();
+    let pos = t.len() - 30;
+    t[pos] = if t[pos] == 'A' { 'B' } else { 'A' };
+    let tampered: String = t.into_iter().collect();
+    let dom = dump_dom(&url(&tampered), "en-US");
+    assert_eq!(verdict_class(&dom), "verdict red", "{dom}");
+    assert_eq!(
+        element_text(&dom, "headline"),
+        "Invalid: the label has been altered",
+        "{dom}"
+    );
+    assert!(
+        dom.contains("BAD SIGNATURE"),
+        "the finding is listed: {dom}"
+    );
+    assert!(!dom.contains("Valid label"));
+
+    let dom = dump_dom(&url(&revoked.qr_text), "en-US");
+    assert_eq!(element_text(&dom, "headline"), "Revoked", "{dom}");
+    assert_eq!(verdict_class(&dom), "verdict red");
+    assert_eq!(element_text(&dom, "icon"), "\u{2716}");
+    assert!(dom.contains(&format!("<dd>{maker} {model}</dd>")), "{dom}");
+
+    // The same valid label for a Japanese phone.
+    let dom = dump_dom(&url(&valid.qr_text), "ja");
+    assert!(dom.contains("<html lang=\"ja\">"), "{dom}");
+    assert_eq!(element_text(&dom, "headline"), "有効なラベル", "{dom}");
+    assert!(dom.contains("<dt>機器</dt>"));
+}

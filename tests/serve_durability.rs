@@ -1,0 +1,128 @@
+//! Durability: the real `iotlabel serve` binary is killed with SIGKILL in the middle of a
+//! burst of publishes from several threads; after a restart on the same database every
+//! publish that got a 2xx answer is there.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+mod serve_util;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use iotlabel::keys::Signer;
+use serve_util::*;
+
+/// Starts the binary on 127.0.0.1:0 and reads the bound address from its first line.
+fn start_binary(dir: &Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["serve", "--db"])
+        .arg(dir.join("registry.sqlite"))
+        .arg("--trust")
+        .arg(dir.join("trust.cose"))
+        .arg("--root")
+        .arg(dir.join("root.pub"))
+        .arg("--status-key")
+        .arg(dir.join("status.key"))
+        .args(["--listen", "127.0.0.1:0", "--at", "2026-12-02"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn iotlabel serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, addr)
+}
+
+#[test]
+fn every_acknowledged_publish_survives_kill_9() {
+    let sc = scenario(30);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trust.cose"), &sc.trust_bytes).unwrap();
+    iotlabel::keys::write_public_key(&dir.path().join("root.pub"), &sc.root.public_key()).unwrap();
+    iotlabel::keys::write_private_key(&dir.path().join("status.key"), &sc.status, None).unwrap();
+
+    const LABELS: u32 = 600;
+    const THREADS: usize = 6;
+    const KILL_AFTER: usize = 120;
+    let labels: Vec<(String, Vec<u8>)> = (0..LABELS)
+        .map(|i| {
+            let l = lab_label(&sc, i, u64::from(i));
+            (hex::encode(l.claims.label_id), l.cose)
+        })
+        .collect();
+    let labels = Arc::new(labels);
+
+    let (mut child, addr) = start_binary(dir.path());
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (labels, acked, count, next) =
+                (labels.clone(), acked.clone(), count.clone(), next.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((id, cose)) = labels.get(i) else {
+                        return;
+                    };
+                    // Once the server is gone, connecting or reading fails: stop.
+                    let Some(r) = try_publish(addr, cose) else {
+                        return;
+                    };
+                    assert!(
+                        (200..300).contains(&r.status),
+                        "publish {id}: {} {}",
+                        r.status,
+                        r.text()
+                    );
+                    acked.lock().unwrap().push(id.clone());
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    // Kill mid-burst.
+    while count.load(Ordering::SeqCst) < KILL_AFTER {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        w.join().expect("a publish got a non-2xx answer");
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= KILL_AFTER);
+    assert!(
+        acked.len() < LABELS as usize,
+        "the kill came after the whole burst ({} acknowledged); nothing was tested",
+        acked.len()
+    );
+
+    let (mut child, addr) = start_binary(dir.path());
+    for id in &acked {
+        let r = get(addr, &format!("/api/labels/{id}"));
+        assert_eq!(r.status, 200, "acknowledged label {id} lost: {}", r.text());
+    }
+    let health = get(addr, "/api/health").json();
+    let stored = health["labels"].as_u64().unwrap() as usize;
+    assert!(stored >= acked.len(), "{stored} < {}", acked.len());
+    eprintln!(
+        "{} publishes acknowledged before SIGKILL, {stored} labels stored after restart",
+        acked.len()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
