@@ -27,6 +27,7 @@ use super::evaluate_cmd::load_profile;
 use super::issue_cmd::write_label;
 use super::status_cmd::{load_state, save_state};
 use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
+use iotlabel::artwork::Format;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -150,6 +151,13 @@ pub fn run(a: Args) -> u8 {
         }
         Err(c) => c,
     }
+}
+
+fn load_template(id: &str) -> Result<iotlabel::artwork::Template, u8> {
+    iotlabel::artwork::template::load_bundled(id).map_err(|d| {
+        super::print_diagnostics(&d);
+        EXIT_INVALID
+    })
 }
 
 fn write_key(dir: &Path, name: &str, k: &SoftwareKey) -> Result<(), u8> {
@@ -313,6 +321,48 @@ fn pipeline(
         status_lists.push(bytes);
     }
 
+    // Artwork: a standard label PDF beside every label (the JC-STAR-like ones in Japanese),
+    // one compact label, and an A4 sheet of all labels for a print run.
+    let art_store = TrustStore::new(&sc.roots(), std::slice::from_ref(&sc.trust_bytes), &[], at);
+    let standard = load_template("standard")?;
+    let mut all_facts = Vec::new();
+    for (_, scheme, i, _) in &issued {
+        let facts = super::render_cmd::facts(
+            &art_store,
+            set,
+            &i.cose,
+            Some(&i.qr_text),
+            at,
+            &hex::encode(i.claims.label_id),
+        )?;
+        let lang = if scheme.starts_with("jc-star") {
+            "ja"
+        } else {
+            "en"
+        };
+        let art = super::render_cmd::Artwork {
+            template: standard.clone(),
+            lang: lang.into(),
+            formats: vec![Format::Pdf],
+        };
+        super::render_cmd::write_label_artwork(&labels_dir, &facts, &art)?;
+        all_facts.push(facts);
+    }
+    if let Some(first) = all_facts.first() {
+        let compact = super::render_cmd::Artwork {
+            template: load_template("compact")?,
+            lang: "en".into(),
+            formats: vec![Format::Pdf, Format::Svg, Format::Png],
+        };
+        super::render_cmd::write_label_artwork(&dir.join("print/compact"), first, &compact)?;
+        let sheet = super::render_cmd::Artwork {
+            template: load_template("sheet-a4")?,
+            lang: "en".into(),
+            formats: vec![Format::Pdf],
+        };
+        super::render_cmd::write_sheet(&dir.join("print/sheet-a4.pdf"), &all_facts, &sheet)?;
+    }
+
     // Verify everything, the next day.
     let when = at
         .checked_add(jiff::SignedDuration::from_hours(24))
@@ -365,7 +415,7 @@ fn pipeline(
         ));
     }
     s.push_str(&format!(
-        "\nFolder {}:\n  keys/*.pub, keys/*.key    throwaway keys (private keys mode 0600)\n  trust/scheme-owner.pub   the root verifiers pass with --root\n  trust/example-agency.cose the signed trust list (--trust)\n  status/<kid>.cose        a status list per issuer key (--status)\n  labels/<id>.{{cose,txt,json,report.json}}\n  revocations/, state/     the revocation statement and the issuer's ledger\n\nTry: iotlabel verify --file {}/labels/<id>.txt --trust {}/trust/example-agency.cose --root {}/trust/scheme-owner.pub --status {}/status/*.cose\n",
+        "\nFolder {}:\n  keys/*.pub, keys/*.key    throwaway keys (private keys mode 0600)\n  trust/scheme-owner.pub   the root verifiers pass with --root\n  trust/example-agency.cose the signed trust list (--trust)\n  status/<kid>.cose        a status list per issuer key (--status)\n  labels/<id>.{{cose,txt,json,report.json,pdf}}  (JC-STAR-like labels in Japanese)\n  print/sheet-a4.pdf, print/compact/  every label on A4 sheets; one compact label (PDF, SVG, PNG)\n  revocations/, state/     the revocation statement and the issuer's ledger\n\nTry: iotlabel verify --file {}/labels/<id>.txt --trust {}/trust/example-agency.cose --root {}/trust/scheme-owner.pub --status {}/status/*.cose\n",
         dir.display(),
         dir.display(),
         dir.display(),

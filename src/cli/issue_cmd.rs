@@ -10,7 +10,10 @@ use iotlabel::profile::Profile;
 use iotlabel::report::render_text;
 use iotlabel::trust::VerifiedTrustList;
 
-use super::common::{KeyArgs, load_roots, load_trust, unix_at, write_file};
+use iotlabel::artwork::{self, Format, LabelFacts};
+use iotlabel::verify::TrustStore;
+
+use super::common::{KeyArgs, load_roots, load_trust, read_all, unix_at, write_file};
 use super::evaluate_cmd::load_with_scheme_files;
 use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
 
@@ -44,10 +47,15 @@ pub struct Args {
     at: Option<String>,
     #[command(flatten)]
     source: CriteriaSource,
+    #[command(flatten)]
+    art: super::render_cmd::ArtworkArgs,
 }
 
+/// A label, the facts its artwork shows and the artwork files drawn for it.
+type Drawn = Box<(Issued, LabelFacts, Vec<(Format, Vec<u8>)>)>;
+
 enum Outcome {
-    Issued(Box<Issued>),
+    Issued(Drawn),
     Skipped(String),
     Refused(String),
 }
@@ -110,6 +118,29 @@ pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), u8> 
     )
 }
 
+/// Verifies a freshly signed label and draws its artwork (in the worker thread).
+fn draw(
+    i: Issued,
+    store: &TrustStore,
+    set: &CriteriaSet,
+    art: &super::render_cmd::Artwork,
+    at: jiff::Timestamp,
+) -> Outcome {
+    let facts = match artwork::facts_for(store, set, &i.cose, Some(&i.qr_text), at) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Refused(format!("signed, but it does not verify: {e}")),
+    };
+    let files = if art.template.sheet.is_some() || art.formats.is_empty() {
+        Vec::new()
+    } else {
+        match artwork::render_label(&art.template, &facts, &art.lang, &art.formats) {
+            Ok(f) => f,
+            Err(e) => return Outcome::Refused(format!("artwork: {e}")),
+        }
+    };
+    Outcome::Issued(Box::new((i, facts, files)))
+}
+
 pub fn run(a: Args) -> u8 {
     let (at, at_unix) = match unix_at(a.at.as_deref()) {
         Ok(x) => x,
@@ -137,6 +168,16 @@ pub fn run(a: Args) -> u8 {
         };
     let Some(trust) = trust.into_iter().next() else {
         return EXIT_INVALID;
+    };
+    let art = match a.art.resolve() {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    // Every label is verified against the same trust list before its artwork is drawn: the
+    // names printed come from the trust list, and a label that does not verify is not printed.
+    let store = match read_all(std::slice::from_ref(&a.trust), "trust list") {
+        Ok(t) => TrustStore::new(&roots, &t, &[], at),
+        Err(c) => return c,
     };
     if let Err(e) = std::fs::create_dir_all(&a.state) {
         eprintln!("error: cannot create {}: {e}", a.state.display());
@@ -208,7 +249,7 @@ pub fn run(a: Args) -> u8 {
         let handles: Vec<_> = indexed
             .chunks(chunk)
             .map(|part| {
-                let (set, trust, key, bar) = (&set, &trust, &key, &bar);
+                let (set, trust, key, bar, store, art) = (&set, &trust, &key, &bar, &store, &art);
                 s.spawn(move || {
                     part.iter()
                         .map(|(_, profile, pd, _, index, done)| {
@@ -228,7 +269,7 @@ pub fn run(a: Args) -> u8 {
                                         status_index: *index,
                                     };
                                     match issue(&req) {
-                                        Ok(i) => Outcome::Issued(Box::new(i)),
+                                        Ok(i) => draw(i, store, set, art, at),
                                         Err((e @ IssueError::NoTier { .. }, Some(report))) => {
                                             Outcome::Refused(format!(
                                                 "{e}\n\n{}",
@@ -254,6 +295,7 @@ pub fn run(a: Args) -> u8 {
     });
     bar.finish_and_clear();
 
+    let mut sheet_labels = Vec::new();
     let mut summary = String::from("PROFILE                            RESULT\n");
     let mut refused = 0;
     let mut issued = 0;
@@ -263,10 +305,22 @@ pub fn run(a: Args) -> u8 {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
         match outcome {
-            Outcome::Issued(i) => {
+            Outcome::Issued(drawn) => {
+                let (i, facts, files) = &**drawn;
                 if let Err(c) = write_label(&a.out, i, &set) {
                     return c;
                 }
+                for (f, bytes) in files {
+                    let path = a.out.join(format!(
+                        "{}.{}",
+                        hex::encode(i.claims.label_id),
+                        f.extension()
+                    ));
+                    if let Err(c) = write_file(&path, bytes) {
+                        return c;
+                    }
+                }
+                sheet_labels.push(facts.clone());
                 ledger.record(i, &kid, input.clone());
                 issued += 1;
                 summary.push_str(&format!(
@@ -301,6 +355,16 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = ledger.save(&a.state) {
         eprintln!("error: {e}");
         return EXIT_IO;
+    }
+    match super::render_cmd::write_sheet(&a.out.join("sheet.pdf"), &sheet_labels, &art) {
+        Ok(true) => summary.push_str(&format!(
+            "\n{} labels on {} ({})",
+            sheet_labels.len(),
+            a.out.join("sheet.pdf").display(),
+            art.template.id
+        )),
+        Ok(false) => {}
+        Err(c) => return c,
     }
     summary.push_str(&format!(
         "\n{issued} issued, {refused} refused, {} skipped; labels in {}\n",

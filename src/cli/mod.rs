@@ -10,6 +10,7 @@ mod evaluate_cmd;
 mod issue_cmd;
 mod key_cmd;
 mod profile_cmd;
+mod render_cmd;
 mod report_cmd;
 mod serve_cmd;
 mod status_cmd;
@@ -98,6 +99,16 @@ enum Command {
         after_help = "Example:\n  iotlabel verify --file labels/0123456789abcdef.txt --trust trust.cose --root root.pub --status status.cose\n  iotlabel verify --image photo.jpg --trust trust.cose --root root.pub --status status.cose\n\nExit codes: 0 VALID; 1 no readable QR code in the --image picture; 2 usage; 3 I/O; 10 MALFORMED, 11 TRUST LIST INVALID OR EXPIRED, 12 UNTRUSTED ISSUER,\n13 BAD SIGNATURE, 14 ROLE NOT ALLOWED, 15 WRONG SCHEME, 16 WRONG URL, 17 KEY COMPROMISED, 18 REVOKED,\n19 EXPIRED, 20 SUSPENDED, 21 STATUS UNKNOWN, 22 STATUS STALE.\nSeveral labels in one picture: a report each, and the code of the worst verdict."
     )]
     Verify(verify_cmd::Args),
+    /// Draw the artwork (PDF, SVG, PNG) of issued labels again, without re-signing.
+    #[command(
+        after_help = "Example:\n  iotlabel render labels/*.cose --trust trust.cose --root root.pub --lang ja --formats pdf,svg,png\n  iotlabel render labels/*.cose --trust trust.cose --root root.pub --template sheet-a4 --out print/"
+    )]
+    Render(render_cmd::RenderArgs),
+    /// Check label templates (label-templates/*.toml).
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
     /// Run the registry and consumer verify service (HTTP, SQLite).
     #[command(
         after_help = "Example:\n  iotlabel serve --db registry.sqlite --trust demo/trust/example-agency.cose \\\n      --root demo/trust/scheme-owner.pub --status-key demo/keys/status.key --listen 127.0.0.1:8080\n\nThe verify page is at each scheme's verify path (e.g. /V, any letter case); see docs/api.md.\nExit codes: 0 stopped by a signal, 1 invalid input, 2 usage (e.g. a non-loopback --listen without --allow-remote), 3 I/O."
@@ -115,6 +126,13 @@ enum ReportCommand {
         after_help = "Example:\n  iotlabel report html labels/0123456789abcdef.report.json --label labels/0123456789abcdef.json \\\n      --out report.html"
     )]
     Html(report_cmd::HtmlArgs),
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Report every problem in templates (file:line:col), and check that the longest texts
+    /// a label may carry fit every box in every language.
+    Check(render_cmd::CheckArgs),
 }
 
 #[derive(Subcommand)]
@@ -202,6 +220,10 @@ pub fn run() -> ExitCode {
         Command::Revoke(a) => status_cmd::revoke(a),
         Command::Status { command } => status_cmd::run(command),
         Command::Verify(a) => verify_cmd::run(a),
+        Command::Render(a) => render_cmd::run_render(a),
+        Command::Template {
+            command: TemplateCommand::Check(a),
+        } => render_cmd::run_check(a),
         Command::Serve(a) => serve_cmd::run(a),
         Command::Demo(a) => demo::run(a),
     };
