@@ -104,3 +104,44 @@ fn bad_profiles_report_every_planted_mistake() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn bad_templates_report_every_planted_mistake() {
+    use iotlabel::artwork::{self, template};
+    let mut failures = Vec::new();
+    let cases = files("fixtures/bad/templates");
+    assert!(cases.len() >= 3, "too few template vectors");
+    for f in cases {
+        match template::parse(Arc::clone(&f), &template::load_bundled) {
+            Err(diags) => failures.extend(check(&f, &diags)),
+            Ok(t) => {
+                // Layout problems name the element as `path:line:col: message`; the expected
+                // lines give `line:col: ` and the start of the message.
+                let want = expectations(&f.text);
+                let got: Vec<String> = artwork::check_template(&t, 260)
+                    .iter()
+                    .map(|e| {
+                        let s = e.to_string();
+                        s.strip_prefix(&format!("{}:", f.path))
+                            .unwrap_or(&s)
+                            .to_string()
+                    })
+                    .collect();
+                let matches = want.len() == got.len()
+                    && want
+                        .iter()
+                        .zip(&got)
+                        .all(|(w, g)| g.starts_with(w.as_str()));
+                if !matches {
+                    failures.push(format!(
+                        "{}:\n  expected (prefixes):\n    {}\n  got:\n    {}",
+                        f.path,
+                        want.join("\n    "),
+                        got.join("\n    ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

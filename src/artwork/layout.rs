@@ -175,7 +175,11 @@ pub fn layout_label(t: &Template, facts: &LabelFacts, s: &Strings) -> Result<Pag
         });
     }
     let mut items = Vec::new();
-    place_label(t, facts, s, 0.0, 0.0, &mut items)?;
+    let mut errors = Vec::new();
+    place_label(t, facts, s, 0.0, 0.0, &mut items, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors.swap_remove(0));
+    }
     Ok(Page {
         width: t.width,
         height: t.height,
@@ -205,7 +209,11 @@ pub fn layout_sheet(
             let (c, r) = (i % cols, i / cols);
             let x = spec.margin.0 + c as f32 * (spec.label.width + spec.gap.0);
             let y = spec.margin.1 + r as f32 * (spec.label.height + spec.gap.1);
-            place_label(&spec.label, facts, s, x, y, &mut items)?;
+            let mut errors = Vec::new();
+            place_label(&spec.label, facts, s, x, y, &mut items, &mut errors);
+            if !errors.is_empty() {
+                return Err(errors.swap_remove(0));
+            }
         }
         pages.push(Page {
             width: sheet.width,
@@ -225,6 +233,14 @@ fn offset(b: BoxMm, x: f32, y: f32) -> BoxMm {
     }
 }
 
+/// Every layout problem of one label on `t` (empty when it lays out).
+pub fn layout_problems(t: &Template, facts: &LabelFacts, s: &Strings) -> Vec<LayoutError> {
+    let mut errors = Vec::new();
+    place_label(t, facts, s, 0.0, 0.0, &mut Vec::new(), &mut errors);
+    errors
+}
+
+/// Places one label's items at (`ox`, `oy`); problems are collected, not returned at the first.
 fn place_label(
     t: &Template,
     facts: &LabelFacts,
@@ -232,7 +248,8 @@ fn place_label(
     ox: f32,
     oy: f32,
     items: &mut Vec<Item>,
-) -> Result<(), LayoutError> {
+    errors: &mut Vec<LayoutError>,
+) {
     if t.background != Rgb(255, 255, 255) || ox != 0.0 || oy != 0.0 {
         items.push(Item::Rect {
             area: BoxMm {
@@ -266,7 +283,7 @@ fn place_label(
                     continue;
                 }
                 let chain = if *bold { &t.bold } else { &t.regular };
-                let fitted = fit_text(
+                let fitted = match fit_text(
                     &text,
                     chain,
                     offset(*area, ox, oy),
@@ -274,20 +291,26 @@ fn place_label(
                     *min_size,
                     *lines,
                     *align,
-                )
-                .map_err(|e| match e {
-                    FitError::Missing(ch) => LayoutError::MissingGlyph {
-                        location: location(t, span),
-                        field: field_name(*field),
-                        ch,
-                    },
-                    FitError::TooLong => LayoutError::TextDoesNotFit {
-                        location: location(t, span),
-                        field: field_name(*field),
-                        text: text.clone(),
-                        min_size: format!("{min_size}"),
-                    },
-                })?;
+                ) {
+                    Ok(f) => f,
+                    Err(FitError::Missing(ch)) => {
+                        errors.push(LayoutError::MissingGlyph {
+                            location: location(t, span),
+                            field: field_name(*field),
+                            ch,
+                        });
+                        continue;
+                    }
+                    Err(FitError::TooLong) => {
+                        errors.push(LayoutError::TextDoesNotFit {
+                            location: location(t, span),
+                            field: field_name(*field),
+                            text: text.clone(),
+                            min_size: format!("{min_size}"),
+                        });
+                        continue;
+                    }
+                };
                 items.push(Item::Text(TextItem {
                     field: *field,
                     area: offset(*area, ox, oy),
@@ -302,14 +325,20 @@ fn place_label(
                     QrContent::Signed => facts.qr_text.clone(),
                     QrContent::Registry => facts.registry_url(),
                 };
-                let sym = symbol::encode(&text, t.qr.ecc)?;
+                let sym = match symbol::encode(&text, t.qr.ecc) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        errors.push(e.into());
+                        continue;
+                    }
+                };
                 let modules = sym.size() + 8;
                 let dot = 25.4 / t.qr.dpi as f32;
                 let dots = (area.w / modules as f32 / dot).floor();
                 let module = dots * dot;
                 if module + 1e-6 < t.qr.min_module_mm {
                     let need_dots = (t.qr.min_module_mm / dot).ceil();
-                    return Err(LayoutError::QrTooDense {
+                    errors.push(LayoutError::QrTooDense {
                         location: location(t, span),
                         version: sym.version(),
                         modules,
@@ -317,6 +346,7 @@ fn place_label(
                         min_module_mm: t.qr.min_module_mm,
                         box_mm: area.w,
                     });
+                    continue;
                 }
                 let side = module * modules as f32;
                 let a = offset(*area, ox, oy);
@@ -344,7 +374,6 @@ fn place_label(
             }
         }
     }
-    Ok(())
 }
 
 enum FitError {

@@ -233,10 +233,10 @@ pub fn check_template(template: &Template, qr_payload_bytes: usize) -> Vec<Layou
         let Some(s) = strings(lang) else { continue };
         for display in [TierDisplay::Level, TierDisplay::Stars] {
             let facts = sample_facts(display, qr_payload_bytes);
-            if let Err(e) = layout_label(label, &facts, s)
-                && !problems.contains(&e)
-            {
-                problems.push(e);
+            for e in layout::layout_problems(label, &facts, s) {
+                if !problems.contains(&e) {
+                    problems.push(e);
+                }
             }
         }
     }

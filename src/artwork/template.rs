@@ -635,7 +635,22 @@ fn read_element(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Opt
     let area = t
         .required("box", ctx)
         .and_then(|b| read_box(b, ctx, page_w, page_h));
-    let el = match kind.as_ref().map(|k| k.get_ref().as_str()) {
+    let el = read_kind(&mut t, kind.as_ref(), area, v, ctx);
+    // Keys of other element types are reported as unknown here (a band has no `field`).
+    t.finish(ctx);
+    el
+}
+
+/// The element of one type; every key of that type is asked for here, so the caller's
+/// `finish` reports the rest as unknown even when a value was bad.
+fn read_kind(
+    t: &mut Table<'_, '_>,
+    kind: Option<&toml::Spanned<String>>,
+    area: Option<BoxMm>,
+    v: &Val<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Option<Element> {
+    match kind.map(|k| k.get_ref().as_str()) {
         Some("band") => {
             let p = paint(t.get("colour"), "colour", ctx, Paint::Tier);
             Some(Element::Band {
@@ -743,7 +758,7 @@ fn read_element(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Opt
             })
         }
         Some(other) => {
-            if let Some(k) = &kind {
+            if let Some(k) = kind {
                 ctx.error(
                     k.span(),
                     format!("unknown element type `{other}`"),
@@ -753,10 +768,7 @@ fn read_element(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Opt
             None
         }
         None => None,
-    };
-    // Keys of other element types are reported as unknown here (a band has no `field`).
-    t.finish(ctx);
-    el
+    }
 }
 
 fn read_sheet(

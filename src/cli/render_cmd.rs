@@ -269,10 +269,7 @@ pub fn run_check(a: CheckArgs) -> u8 {
             Ok(t) => {
                 let problems = artwork::check_template(&t, a.qr_bytes);
                 if problems.is_empty() {
-                    out(&format!(
-                        "{n}: ok ({}, {} x {} mm)\n",
-                        t.description, t.width, t.height
-                    ));
+                    out(&format!("{n}: ok: {}\n", t.description));
                 } else {
                     bad += 1;
                     for p in problems {
