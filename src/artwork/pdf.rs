@@ -49,7 +49,7 @@ pub enum PdfError {
 }
 
 fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let mut e = ZlibEncoder::new(Vec::with_capacity(data.len() / 2), Compression::new(6));
+    let mut e = ZlibEncoder::new(Vec::with_capacity(data.len() / 2), Compression::fast());
     e.write_all(data)
         .map_err(|e| PdfError::Compress(e.to_string()))?;
     e.finish().map_err(|e| PdfError::Compress(e.to_string()))
@@ -269,10 +269,10 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
         pdf.stream(*content_id, data).filter(Filter::FlateDecode);
     }
     for (id, bits, n) in &deferred_images {
-        let data = deflate(bits)?;
+        // Stored uncompressed: about 600 bytes of 1-bit rows barely compress, and deflate's
+        // fixed cost per stream showed in the profile.
         let side = i32::try_from(*n).unwrap_or(0);
-        let mut img = pdf.image_xobject(*id, &data);
-        img.filter(Filter::FlateDecode);
+        let mut img = pdf.image_xobject(*id, bits);
         img.width(side);
         img.height(side);
         img.image_mask(true);
@@ -372,8 +372,9 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                 cmap.pair(new, *ch);
             }
         }
-        let cmap_data = deflate(&cmap.finish())?;
-        pdf.cmap(tounicode, &cmap_data).filter(Filter::FlateDecode);
+        // Uncompressed for the same reason: a few hundred bytes of text.
+        let cmap_data = cmap.finish();
+        pdf.cmap(tounicode, &cmap_data);
     }
 
     pdf.document_info(info)

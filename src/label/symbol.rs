@@ -8,11 +8,20 @@
 //!
 //! Why `qrcodegen` and not `qrcode` here (measured, `cargo bench --bench artwork`, group
 //! `qr-encode`): on a 412-character label text `qrcode` 0.14's automatic segmentation picks
-//! version 13 where explicit segments fit version 12, and it takes about 2.3 ms per symbol
-//! against about 0.7 ms for `qrcodegen` with the same segments, which would alone break the
-//! 1 ms budget of a label PDF. `qrcode` stays a dev-dependency to cross-check versions.
+//! version 13 where explicit segments fit version 12, and it takes about 2.5 ms per symbol
+//! against about 0.78 ms for `qrcodegen` with the same segments. `qrcode` stays a
+//! dev-dependency to cross-check versions.
+//!
+//! Why the mask is chosen here and not by `qrcodegen` (measured with `perf` on the label-PDF
+//! benchmark): its penalty scoring was over half of the time of a whole label PDF, about 85 µs
+//! per mask, and it re-encoded the symbol for each of the eight masks. Here the symbol is
+//! encoded once with mask 0, the other seven are derived from it (data modules re-masked,
+//! format bits rewritten; a test checks every version up to 27, level and mask against
+//! `qrcodegen`), and [`penalty`]'s rules (N1 runs, N2 blocks, N3 finder-like patterns with the
+//! light border counted, N4 balance) are scored on bit rows. The lowest score wins, ties to the
+//! lower mask number, exactly as `qrcodegen` chooses (a test compares the two on many texts).
 
-use qrcodegen::{QrCode, QrCodeEcc, QrSegment, Version};
+use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
 /// Error-correction level of a QR symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -165,18 +174,199 @@ fn segments(text: &str) -> Vec<QrSegment> {
 /// Deterministic: the same text and level always give the same modules.
 pub fn encode(text: &str, ecc: Ecc) -> Result<QrSymbol, SymbolError> {
     let segs = segments(text);
-    let code = QrCode::encode_segments_advanced(
+    let too_long = || SymbolError::TooLong {
+        len: text.len(),
+        ecc,
+    };
+    let code0 = QrCode::encode_segments_advanced(
         &segs,
         ecc.level(),
         Version::MIN,
         Version::MAX,
-        None,
+        Some(Mask::new(0)),
         false,
     )
-    .map_err(|_| SymbolError::TooLong {
-        len: text.len(),
-        ecc,
-    })?;
+    .map_err(|_| too_long())?;
+    if code0.size() <= 128 {
+        return Ok(best_of_derived(&code0, ecc));
+    }
+    // Large symbols (version 28 and up): encode each mask.
+    let mut best: Option<(i64, QrCode)> = None;
+    for m in 0..8u8 {
+        let code = QrCode::encode_segments_advanced(
+            &segs,
+            ecc.level(),
+            code0.version(),
+            code0.version(),
+            Some(Mask::new(m)),
+            false,
+        )
+        .map_err(|_| too_long())?;
+        let score = penalty(&symbol_of(&code));
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((score, code));
+        }
+    }
+    best.map(|(_, c)| symbol_of(&c)).ok_or_else(too_long)
+}
+
+/// Rows (bit x = column x) of the function modules of a version: finder patterns with their
+/// separators, timing patterns, alignment patterns, format and version information. Masks
+/// never touch these.
+fn function_rows(version: u8) -> Vec<u128> {
+    let v = usize::from(version);
+    let n = 17 + 4 * v;
+    let mut rows = vec![0u128; n];
+    let mut set = |x: usize, y: usize| rows[y] |= 1u128 << x;
+    for i in 0..n {
+        set(6, i);
+        set(i, 6);
+    }
+    for (cx, cy) in [(0, 0), (n - 8, 0), (0, n - 8)] {
+        for y in cy..cy + 8 {
+            for x in cx..cx + 8 {
+                set(x, y);
+            }
+        }
+    }
+    // Format information (both copies) and the dark module.
+    for i in 0..9 {
+        set(8, i);
+        set(i, 8);
+    }
+    for i in 0..8 {
+        set(n - 1 - i, 8);
+        set(8, n - 1 - i);
+    }
+    if v >= 2 {
+        let count = v / 7 + 2;
+        let step = (v * 8 + count * 3 + 5) / (count * 4 - 4) * 2;
+        let mut pos: Vec<usize> = (0..count - 1).map(|i| n - 7 - i * step).collect();
+        pos.push(6);
+        for &cy in &pos {
+            for &cx in &pos {
+                // The three corners hold finder patterns, not alignment patterns.
+                let corner = (cx == 6 && (cy == 6 || cy == n - 7)) || (cx == n - 7 && cy == 6);
+                if corner {
+                    continue;
+                }
+                for y in cy - 2..=cy + 2 {
+                    for x in cx - 2..=cx + 2 {
+                        set(x, y);
+                    }
+                }
+            }
+        }
+    }
+    if v >= 7 {
+        for a in 0..6 {
+            for b in n - 11..n - 8 {
+                set(a, b);
+                set(b, a);
+            }
+        }
+    }
+    rows
+}
+
+/// Mask `k`'s pattern as row bits: every pattern repeats every 6 columns and 12 rows.
+fn mask_rows(k: u8, n: usize) -> Vec<u128> {
+    let dark = |x: usize, y: usize| match k {
+        0 => (x + y).is_multiple_of(2),
+        1 => y.is_multiple_of(2),
+        2 => x.is_multiple_of(3),
+        3 => (x + y).is_multiple_of(3),
+        4 => (x / 3 + y / 2).is_multiple_of(2),
+        5 => x * y % 2 + x * y % 3 == 0,
+        6 => (x * y % 2 + x * y % 3).is_multiple_of(2),
+        _ => ((x + y) % 2 + x * y % 3).is_multiple_of(2),
+    };
+    let template: Vec<u128> = (0..12)
+        .map(|y| {
+            (0..n)
+                .filter(|&x| dark(x, y))
+                .fold(0u128, |acc, x| acc | 1u128 << x)
+        })
+        .collect();
+    (0..n).map(|y| template[y % 12]).collect()
+}
+
+/// Format information bits (ECC level and mask, BCH-protected) for mask `k`, as the 15 module
+/// positions of each copy: (x, y, dark).
+fn format_modules(ecc: Ecc, k: u8, n: usize) -> Vec<(usize, usize, bool)> {
+    let level: u32 = match ecc {
+        Ecc::L => 1,
+        Ecc::M => 0,
+        Ecc::Q => 3,
+        Ecc::H => 2,
+    };
+    let data = level << 3 | u32::from(k);
+    let mut rem = data;
+    for _ in 0..10 {
+        rem = (rem << 1) ^ ((rem >> 9) * 0x537);
+    }
+    let bits = (data << 10 | rem) ^ 0x5412;
+    let bit = |i: usize| (bits >> i) & 1 == 1;
+    let mut out = Vec::with_capacity(31);
+    for i in 0..6 {
+        out.push((8, i, bit(i)));
+    }
+    out.push((8, 7, bit(6)));
+    out.push((8, 8, bit(7)));
+    out.push((7, 8, bit(8)));
+    for i in 9..15 {
+        out.push((14 - i, 8, bit(i)));
+    }
+    for i in 0..8 {
+        out.push((n - 1 - i, 8, bit(i)));
+    }
+    for i in 8..15 {
+        out.push((8, n - 15 + i, bit(i)));
+    }
+    out.push((8, n - 8, true));
+    out
+}
+
+/// The eight masked symbols derived from the mask-0 symbol (data modules re-masked, format
+/// bits rewritten), scored; the best as a symbol. One Reed-Solomon encoding and one module
+/// placement instead of eight (measured: the QR was most of a label PDF's time).
+fn best_of_derived(code0: &QrCode, ecc: Ecc) -> QrSymbol {
+    let base = BitRows::of(code0);
+    let n = base.n;
+    let version = code0.version().value();
+    let function = function_rows(version);
+    let p0 = mask_rows(0, n);
+    let mut best: Option<(i64, Vec<u128>)> = None;
+    for k in 0..8u8 {
+        let pk = mask_rows(k, n);
+        let mut rows: Vec<u128> = (0..n)
+            .map(|y| base.rows[y] ^ ((p0[y] ^ pk[y]) & !function[y]))
+            .collect();
+        for (x, y, dark) in format_modules(ecc, k, n) {
+            if dark {
+                rows[y] |= 1u128 << x;
+            } else {
+                rows[y] &= !(1u128 << x);
+            }
+        }
+        let b = BitRows::from_rows(n, rows);
+        let score = penalty_bits(&b);
+        if best.as_ref().is_none_or(|(s, _)| score < *s) {
+            best = Some((score, b.rows));
+        }
+    }
+    let rows = best.map(|(_, r)| r).unwrap_or(base.rows);
+    QrSymbol {
+        version,
+        size: n,
+        dark: (0..n)
+            .flat_map(|y| (0..n).map(move |x| (y, x)))
+            .map(|(y, x)| (rows[y] >> x) & 1 == 1)
+            .collect(),
+    }
+}
+
+fn symbol_of(code: &QrCode) -> QrSymbol {
     let size = usize::try_from(code.size()).unwrap_or(0);
     let mut dark = Vec::with_capacity(size * size);
     for y in 0..code.size() {
@@ -184,11 +374,212 @@ pub fn encode(text: &str, ecc: Ecc) -> Result<QrSymbol, SymbolError> {
             dark.push(code.get_module(x, y));
         }
     }
-    Ok(QrSymbol {
+    QrSymbol {
         version: code.version().value(),
         size,
         dark,
-    })
+    }
+}
+
+/// Run-length history for the N3 (finder-like pattern) rule: the last seven runs in a ring
+/// (a shifting array stalled on store forwarding in the profile); the light border around the
+/// symbol counts as part of the first and last runs.
+struct Runs {
+    size: i64,
+    ring: [i64; 8],
+    head: usize,
+}
+
+impl Runs {
+    fn new(size: i64) -> Runs {
+        Runs {
+            size,
+            ring: [0; 8],
+            head: 0,
+        }
+    }
+
+    /// The k-th newest run (0 = newest).
+    fn h(&self, k: usize) -> i64 {
+        self.ring[(self.head + 8 - k) & 7]
+    }
+
+    fn push(&mut self, mut run: i64) {
+        if self.h(0) == 0 {
+            run += self.size;
+        }
+        self.head = (self.head + 1) & 7;
+        self.ring[self.head] = run;
+    }
+
+    /// Finder-like patterns (dark-light-dark x3-light-dark, 1:1:3:1:1, with 4 light modules
+    /// on one side) ending at the newest light run.
+    fn patterns(&self) -> i64 {
+        let n = self.h(1);
+        if n <= 0 || self.h(2) != n || self.h(3) != n * 3 || self.h(4) != n || self.h(5) != n {
+            return 0;
+        }
+        let (first, last) = (self.h(0), self.h(6));
+        i64::from(first >= n * 4 && last >= n) + i64::from(last >= n * 4 && first >= n)
+    }
+
+    fn finish(&mut self, dark: bool, mut run: i64) -> i64 {
+        if dark {
+            self.push(run);
+            run = 0;
+        }
+        self.push(run + self.size);
+        self.patterns()
+    }
+}
+
+/// A symbol of at most 128 modules a side as bit rows and bit columns (bit x = module x).
+struct BitRows {
+    n: usize,
+    rows: Vec<u128>,
+    cols: Vec<u128>,
+}
+
+impl BitRows {
+    fn of(code: &QrCode) -> BitRows {
+        let n = usize::try_from(code.size()).unwrap_or(0);
+        let rows = (0..code.size())
+            .map(|y| {
+                (0..code.size())
+                    .filter(|&x| code.get_module(x, y))
+                    .fold(0u128, |acc, x| acc | 1u128 << x)
+            })
+            .collect();
+        BitRows::from_rows(n, rows)
+    }
+
+    fn from_rows(n: usize, rows: Vec<u128>) -> BitRows {
+        let mut cols = vec![0u128; n];
+        for (y, r) in rows.iter().enumerate() {
+            let mut bits = *r;
+            while bits != 0 {
+                let x = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                cols[x] |= 1 << y;
+            }
+        }
+        BitRows { n, rows, cols }
+    }
+}
+
+/// [`penalty`] on bit rows: the same rules and the same result, with runs found from colour
+/// transitions and 2 x 2 blocks by word operations (a test checks both agree).
+fn penalty_bits(b: &BitRows) -> i64 {
+    const N1: i64 = 3;
+    const N2: i64 = 3;
+    const N3: i64 = 40;
+    const N4: i64 = 10;
+    let n = b.n;
+    let size = n as i64;
+    let full: u128 = if n == 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
+    };
+    let mut score = 0i64;
+    for line in b.rows.iter().chain(b.cols.iter()) {
+        let r = *line;
+        let mut runs = Runs::new(size);
+        // The scan starts "in" a light run, which is empty when the first module is dark.
+        if r & 1 == 1 {
+            runs.push(0);
+            score += runs.patterns() * N3;
+        }
+        let mut changes = (r ^ (r << 1)) & full & !1;
+        let mut start = 0u32;
+        while changes != 0 {
+            let p = changes.trailing_zeros();
+            changes &= changes - 1;
+            let len = i64::from(p - start);
+            if len >= 5 {
+                score += N1 + len - 5;
+            }
+            runs.push(len);
+            if (r >> start) & 1 == 0 {
+                score += runs.patterns() * N3;
+            }
+            start = p;
+        }
+        let len = size - i64::from(start);
+        if len >= 5 {
+            score += N1 + len - 5;
+        }
+        score += runs.finish((r >> start) & 1 == 1, len) * N3;
+    }
+    let pair = full >> 1;
+    for w in b.rows.windows(2) {
+        let (r0, r1) = (w[0], w[1]);
+        let vertical = !(r0 ^ r1);
+        let blocks = vertical & (vertical >> 1) & !(r0 ^ (r0 >> 1)) & pair;
+        score += N2 * i64::from(blocks.count_ones());
+    }
+    let dark: i64 = b.rows.iter().map(|r| i64::from(r.count_ones())).sum();
+    let total = size * size;
+    let k = ((dark * 20 - total * 10).abs() + total - 1) / total - 1;
+    score + k * N4
+}
+
+/// The mask penalty of ISO/IEC 18004 §7.8.3 over a whole symbol (lower is better).
+pub fn penalty(s: &QrSymbol) -> i64 {
+    const N1: i64 = 3;
+    const N2: i64 = 3;
+    const N3: i64 = 40;
+    const N4: i64 = 10;
+    let n = s.size;
+    let size = n as i64;
+    let mut score = 0i64;
+    // One pass over rows (transpose = false) and one over columns.
+    for transpose in [false, true] {
+        for a in 0..n {
+            let mut runs = Runs::new(size);
+            let mut colour = false;
+            let mut run = 0i64;
+            for b in 0..n {
+                let m = if transpose {
+                    s.dark[b * n + a]
+                } else {
+                    s.dark[a * n + b]
+                };
+                if m == colour {
+                    run += 1;
+                    if run == 5 {
+                        score += N1;
+                    } else if run > 5 {
+                        score += 1;
+                    }
+                } else {
+                    runs.push(run);
+                    if !colour {
+                        score += runs.patterns() * N3;
+                    }
+                    colour = m;
+                    run = 1;
+                }
+            }
+            score += runs.finish(colour, run) * N3;
+        }
+    }
+    for y in 0..n.saturating_sub(1) {
+        let (r0, r1) = (
+            &s.dark[y * n..(y + 1) * n],
+            &s.dark[(y + 1) * n..(y + 2) * n],
+        );
+        for x in 0..n - 1 {
+            let c = r0[x];
+            if c == r0[x + 1] && c == r1[x] && c == r1[x + 1] {
+                score += N2;
+            }
+        }
+    }
+    let dark = s.dark.iter().filter(|d| **d).count() as i64;
+    let total = size * size;
+    let k = ((dark * 20 - total * 10).abs() + total - 1) / total - 1;
+    score + k * N4
 }
 
 #[cfg(test)]
@@ -235,6 +626,83 @@ mod tests {
             .filter(|&(x, y)| s.is_dark(x, y))
             .count();
         assert_eq!(dark, count);
+    }
+
+    #[test]
+    fn mask_choice_equals_qrcodegen_on_many_texts() {
+        let mut texts: Vec<String> = (0..40).map(|n| label_text(n * 9 + 1)).collect();
+        texts.extend((0..20).map(|n| format!("HTTPS://LBL.EXAMPLE.ORG/L/{:016X}", n * 7919)));
+        texts.push("https://example.org/lower case and bytes".into());
+        for text in texts {
+            let ours = encode(&text, Ecc::M).unwrap();
+            let theirs = QrCode::encode_segments_advanced(
+                &segments(&text),
+                QrCodeEcc::Medium,
+                Version::MIN,
+                Version::MAX,
+                None,
+                false,
+            )
+            .unwrap();
+            assert_eq!(ours, symbol_of(&theirs), "{text}");
+        }
+    }
+
+    #[test]
+    fn bit_penalty_equals_the_plain_one() {
+        for n in 0..30 {
+            let text = label_text(n * 13 + 1);
+            for m in 0..8u8 {
+                let code = QrCode::encode_segments_advanced(
+                    &segments(&text),
+                    QrCodeEcc::Medium,
+                    Version::MIN,
+                    Version::MAX,
+                    Some(Mask::new(m)),
+                    false,
+                )
+                .unwrap();
+                assert_eq!(
+                    penalty_bits(&BitRows::of(&code)),
+                    penalty(&symbol_of(&code)),
+                    "{text} mask {m}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn derived_masks_equal_qrcodegen_for_every_version_level_and_mask() {
+        for ecc in [Ecc::L, Ecc::M, Ecc::Q, Ecc::H] {
+            for v in 1..=27u8 {
+                let text = "A";
+                let segs = segments(text);
+                let at = |m: u8| {
+                    QrCode::encode_segments_advanced(
+                        &segs,
+                        ecc.level(),
+                        Version::new(v),
+                        Version::new(v),
+                        Some(Mask::new(m)),
+                        false,
+                    )
+                    .unwrap()
+                };
+                let base = BitRows::of(&at(0));
+                let function = function_rows(v);
+                let p0 = mask_rows(0, base.n);
+                for k in 0..8u8 {
+                    let pk = mask_rows(k, base.n);
+                    let mut rows: Vec<u128> = (0..base.n)
+                        .map(|y| base.rows[y] ^ ((p0[y] ^ pk[y]) & !function[y]))
+                        .collect();
+                    for (x, y, dark) in format_modules(ecc, k, base.n) {
+                        rows[y] = (rows[y] & !(1u128 << x)) | (u128::from(dark) << x);
+                    }
+                    assert_eq!(rows, BitRows::of(&at(k)).rows, "v{v} {ecc:?} mask {k}");
+                }
+            }
+        }
     }
 
     #[test]
