@@ -6,6 +6,7 @@
 mod explain;
 pub mod html;
 mod text;
+mod view;
 
 use serde::Serialize;
 
