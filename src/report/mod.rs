@@ -5,6 +5,7 @@
 
 mod explain;
 pub mod html;
+pub mod pdf;
 mod text;
 mod view;
 

@@ -1,5 +1,5 @@
 //! What an assessment report shows, read once from its JSON value (`iotlabel-report/1`) for
-//! every renderer: the HTML page ([`super::html`]) and the PDF draw the same
+//! every renderer: the HTML page ([`super::html`]) and the PDF ([`super::pdf`]) draw the same
 //! view, so they show the same texts in the same order. Texts are plain (unescaped); each
 //! renderer escapes or sets them itself.
 
@@ -333,6 +333,11 @@ pub(crate) struct Words {
     pub(crate) report_digest: &'static str,
     pub(crate) digest_explained: &'static str,
     pub(crate) footer: &'static str,
+    pub(crate) yes: &'static str,
+    pub(crate) no: &'static str,
+    pub(crate) digest_prefix: &'static str,
+    pub(crate) continued: &'static str,
+    pub(crate) page_of: fn(usize, usize) -> String,
 }
 
 impl Words {
@@ -403,6 +408,11 @@ static EN: Words = Words {
     report_digest: "Report digest (SHA-256 of the canonical JSON)",
     digest_explained: "A label issued on this report carries the first 16 bytes as its evidence digest:",
     footer: "Rendered from the canonical JSON report",
+    yes: "yes",
+    no: "no",
+    digest_prefix: "Evidence digest a label issued on it carries (first 16 bytes)",
+    continued: "continued",
+    page_of: |n, m| format!("page {n} of {m}"),
 };
 
 static JA: Words = Words {
@@ -464,4 +474,9 @@ static JA: Words = Words {
     report_digest: "報告書ダイジェスト（正規化JSONのSHA-256）",
     digest_explained: "この報告書に基づくラベルは、先頭16バイトを証跡ダイジェストとして保持します:",
     footer: "正規化JSON報告書から生成",
+    yes: "はい",
+    no: "いいえ",
+    digest_prefix: "ラベルが保持する証跡ダイジェスト（先頭16バイト）",
+    continued: "続き",
+    page_of: |n, m| format!("{m} ページ中 {n} ページ"),
 };
