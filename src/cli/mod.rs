@@ -126,6 +126,11 @@ enum ReportCommand {
         after_help = "Example:\n  iotlabel report html labels/0123456789abcdef.report.json --label labels/0123456789abcdef.json \\\n      --out report.html"
     )]
     Html(report_cmd::HtmlArgs),
+    /// The canonical JSON report as an A4 PDF (bundled fonts, extractable text).
+    #[command(
+        after_help = "Example:\n  iotlabel report pdf labels/0123456789abcdef.report.json --label labels/0123456789abcdef.json \\\n      --out report.pdf"
+    )]
+    Pdf(report_cmd::PdfArgs),
 }
 
 #[derive(Subcommand)]
@@ -216,6 +221,9 @@ pub fn run() -> ExitCode {
         Command::Report {
             command: ReportCommand::Html(a),
         } => report_cmd::html(a),
+        Command::Report {
+            command: ReportCommand::Pdf(a),
+        } => report_cmd::pdf(a),
         Command::Issue(a) => issue_cmd::run(a),
         Command::Revoke(a) => status_cmd::revoke(a),
         Command::Status { command } => status_cmd::run(command),

@@ -1,12 +1,15 @@
-//! `iotlabel report html`: an assessment report (`<label-id>.report.json`) as one HTML file.
+//! `iotlabel report html` and `iotlabel report pdf`: an assessment report
+//! (`<label-id>.report.json`) as one HTML file or an A4 PDF.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use iotlabel::criteria::digest::canonical_json;
 use iotlabel::report::html::{Lang, to_html};
+use iotlabel::report::pdf::to_pdf;
 
 use super::common::write_file;
-use super::{EXIT_INVALID, EXIT_IO, out};
+use super::{EXIT_INVALID, EXIT_IO};
 
 #[derive(clap::Args)]
 pub struct HtmlArgs {
@@ -23,6 +26,9 @@ pub struct HtmlArgs {
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
 }
+
+/// `report pdf` takes the same arguments.
+pub type PdfArgs = HtmlArgs;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum LangArg {
@@ -43,6 +49,22 @@ fn read_json(p: &PathBuf) -> Result<(Vec<u8>, serde_json::Value), u8> {
 }
 
 pub fn html(a: HtmlArgs) -> u8 {
+    render(a, |r, l, lang| {
+        to_html(r, l, lang)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
+    })
+}
+
+pub fn pdf(a: PdfArgs) -> u8 {
+    render(a, |r, l, lang| {
+        to_pdf(r, l, lang).map_err(|e| e.to_string())
+    })
+}
+
+type Renderer = fn(&serde_json::Value, Option<&serde_json::Value>, Lang) -> Result<Vec<u8>, String>;
+
+fn render(a: HtmlArgs, to_bytes: Renderer) -> u8 {
     let (bytes, report) = match read_json(&a.report) {
         Ok(x) => x,
         Err(c) => return c,
@@ -58,7 +80,7 @@ pub fn html(a: HtmlArgs) -> u8 {
         LangArg::En => Lang::En,
         LangArg::Ja => Lang::Ja,
     };
-    let page = match to_html(&report, label.as_ref(), lang) {
+    let page = match to_bytes(&report, label.as_ref(), lang) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {}: {e}", a.report.display());
@@ -72,12 +94,15 @@ pub fn html(a: HtmlArgs) -> u8 {
         );
     }
     match &a.out {
-        Some(p) => match write_file(p, page.as_bytes()) {
+        Some(p) => match write_file(p, &page) {
             Ok(()) => 0,
             Err(c) => c,
         },
         None => {
-            out(&page);
+            let mut o = std::io::stdout().lock();
+            if o.write_all(&page).and_then(|()| o.flush()).is_err() {
+                return EXIT_IO;
+            }
             0
         }
     }

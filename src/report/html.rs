@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::view::View;
 use crate::criteria::digest::canonical_json;
 
 /// The language of the headings and fixed words (the report's own texts are as written).
@@ -55,26 +56,12 @@ pub fn report_digest(report: &Value) -> [u8; 32] {
 /// `iotlabel issue` writes them (`<label-id>.json`: `label_id`, `issuer`, `issued_at`,
 /// `expires`, `evidence_digest`), shown with whether its evidence digest matches this report.
 pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<String, HtmlError> {
-    if report.get("format").and_then(Value::as_str) != Some(super::REPORT_FORMAT) {
-        return Err(HtmlError::NotAReport {
-            found: report
-                .get("format")
-                .map_or("missing".to_string(), Value::to_string),
-        });
-    }
-    let w = Words::of(lang);
-    let digest = hex::encode(report_digest(report));
-    let r = report;
-    let device = &r["device"];
-    let scheme = &r["scheme"];
-    let compliance = scheme["kind"].as_str() == Some("compliance");
+    let v = View::new(report, label, lang)?;
+    let w = v.w;
     let mut h = String::new();
     let title = format!(
         "{} {} {} — {}",
-        w.title,
-        txt(&device["manufacturer"]),
-        txt(&device["model"]),
-        txt(&scheme["name"])
+        w.title, v.manufacturer, v.model, v.scheme_name
     );
     let _ = write!(
         h,
@@ -90,34 +77,28 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} {} — {} <code>{}@{}</code></p>",
-        esc(&txt(&device["manufacturer"])),
-        esc(&txt(&device["model"])),
-        esc(&txt(&scheme["name"])),
-        esc(&txt(&scheme["id"])),
-        esc(&txt(&scheme["version"]))
+        esc(&v.manufacturer),
+        esc(&v.model),
+        esc(&v.scheme_name),
+        esc(&v.scheme_id),
+        esc(&v.scheme_version)
     );
     let _ = writeln!(
         h,
         "<p>{}: <time>{}</time></p>\n</header>",
         esc(w.evaluated_at),
-        esc(&txt(&r["evaluated_at"]))
+        esc(&v.evaluated_at)
     );
 
     // Result first.
     let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(w.result));
-    let headline = match (&r["tier"], compliance) {
-        (Value::Object(_), true) => "COMPLIANT".to_string(),
-        (_, true) => "NOT COMPLIANT".to_string(),
-        (t @ Value::Object(_), false) => txt(&t["label"]),
-        (_, false) => w.no_tier.to_string(),
-    };
     let _ = writeln!(
         h,
         "<p class=\"tier\"><span class=\"k\">{}</span> <strong>{}</strong></p>",
-        esc(if compliance { w.compliance } else { w.tier }),
-        esc(&headline)
+        esc(if v.compliance { w.compliance } else { w.tier }),
+        esc(&v.headline)
     );
-    if let Some(a) = r["tier"]["assurance"].as_str() {
+    if let Some(a) = &v.assurance {
         let _ = writeln!(
             h,
             "<p>{}: <strong>{}</strong></p>",
@@ -125,27 +106,23 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             esc(a)
         );
     }
-    if scheme["illustrative"].as_bool() == Some(true) {
+    if v.illustrative {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(w.illustrative));
     }
     table(
         &mut h,
         &[w.rank, w.tier, w.assurance, w.holds, w.satisfied],
-        arr(&r["tiers"]).iter().map(|t| {
+        v.tiers.iter().map(|t| {
             vec![
-                cell(&txt(&t["rank"])),
-                cell(&txt(&t["label"])),
-                cell(&txt(&t["assurance"])),
-                if t["holds"].as_bool() == Some(true) {
+                cell(&t.rank),
+                cell(&t.label),
+                cell(&t.assurance),
+                if t.holds {
                     "<td class=\"yes\">✔ yes</td>".to_string()
                 } else {
                     "<td class=\"no\">✘ no</td>".to_string()
                 },
-                cell(&format!(
-                    "{} / {}",
-                    txt(&t["satisfied"]),
-                    txt(&t["required"])
-                )),
+                cell(&t.satisfied),
             ]
         }),
     );
@@ -153,16 +130,15 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
 
     // The gap to the next tier.
     let _ = writeln!(h, "<section class=\"gap\">");
-    match &r["next_tier"] {
-        Value::Object(_) => {
-            let next = &r["next_tier"];
+    match &v.next {
+        Some(next) => {
             let _ = writeln!(
                 h,
                 "<h2>{}: {} <span class=\"k\">({} {})</span></h2>",
                 esc(w.gap),
-                esc(&txt(&next["label"])),
+                esc(&next.label),
                 esc(w.needs),
-                esc(&txt(&next["assurance"]))
+                esc(&next.assurance)
             );
             table(
                 &mut h,
@@ -175,20 +151,14 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                     w.detail,
                     w.todo,
                 ],
-                arr(&next["blockers"]).iter().map(|b| {
-                    vec![
-                        cell_code(&txt(&b["id"])),
-                        cell(&txt(&b["title"])),
-                        cell(&txt(&b["status"])),
-                        cell(&txt(&b["reason_text"])),
-                        cell(&txt(&b["needs"])),
-                        cell(&txt(&b["detail"])),
-                        cell(&txt(&b["remediation"])),
-                    ]
+                next.blockers.iter().map(|b| {
+                    let mut row = vec![cell_code(&b[0])];
+                    row.extend(b[1..].iter().map(|c| cell(c)));
+                    row
                 }),
             );
         }
-        _ => {
+        None => {
             let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(w.gap), esc(w.top));
         }
     }
@@ -200,59 +170,26 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         "<section class=\"facts\">\n<h2>{}</h2>\n<dl>",
         esc(w.device)
     );
-    let firmware = match &device["firmware"] {
-        Value::Object(m) => match (m.get("exact"), m.get("minimum")) {
-            (Some(v), _) => txt(v),
-            (None, Some(v)) => format!("{} {}", txt(v), w.or_later),
-            _ => "—".into(),
-        },
-        other => txt(other),
-    };
-    let variants: Vec<String> = arr(&device["variants"]).iter().map(txt).collect();
-    for (k, v) in [
-        (w.manufacturer, txt(&device["manufacturer"])),
-        (w.model, txt(&device["model"])),
-        (
-            w.variants,
-            if variants.is_empty() {
-                "—".into()
-            } else {
-                variants.join(", ")
-            },
-        ),
-        (w.hardware, txt(&device["hardware_version"])),
-        (w.firmware, firmware),
-        (w.category, txt(&device["category"])),
-        (w.support_end, txt(&r["support_period_end"])),
-    ] {
-        dl(&mut h, k, &v);
+    for (k, val) in &v.device_facts {
+        dl(&mut h, k, val);
     }
     let _ = writeln!(h, "</dl>\n<h2>{}</h2>\n<dl>", esc(w.scheme));
-    for (k, v) in [
-        (w.name, txt(&scheme["name"])),
-        (
-            w.id,
-            format!("{}@{}", txt(&scheme["id"]), txt(&scheme["version"])),
-        ),
-        (w.issuing_body, txt(&scheme["issuing_body"])),
-        (w.kind, txt(&scheme["kind"])),
-    ] {
-        dl(&mut h, k, &v);
+    for (k, val) in &v.scheme_facts {
+        dl(&mut h, k, val);
     }
     let _ = writeln!(
         h,
         "<dt>{}</dt><dd><code class=\"digest\">{}</code></dd>\n</dl>\n</section>",
         esc(w.criteria_digest),
-        esc(&txt(&scheme["criteria_digest"]))
+        esc(&v.criteria_digest)
     );
 
     // Every requirement.
-    let reqs = arr(&r["requirements"]);
     let _ = writeln!(
         h,
         "<section class=\"reqs\">\n<h2>{} ({})</h2>",
         esc(w.requirements),
-        reqs.len()
+        v.requirements.len()
     );
     table(
         &mut h,
@@ -265,10 +202,9 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             w.detail,
             w.evidence,
         ],
-        reqs.iter().map(|q| {
-            let outcome = txt(&q["outcome"]);
-            let mut title = esc(&txt(&q["title"]));
-            if let Some(c) = q["clause"].as_str() {
+        v.requirements.iter().map(|q| {
+            let mut title = esc(&q.title);
+            if let Some(c) = &q.clause {
                 let _ = write!(
                     title,
                     "<br><span class=\"k\">{} {}</span>",
@@ -276,94 +212,82 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                     esc(c)
                 );
             }
-            if q["confirmed"].as_bool() == Some(false) {
+            if q.unconfirmed {
                 let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(w.unconfirmed));
             }
-            let mut evidence: Vec<String> = arr(&q["evidence"])
+            let mut evidence: Vec<String> = q
+                .evidence
                 .iter()
-                .map(|e| format!("<code>{}</code>", esc(&txt(e))))
+                .map(|e| format!("<code>{}</code>", esc(e)))
                 .collect();
-            for l in arr(&q["lab_results"]) {
+            for l in &q.labs {
                 let mut s = format!(
                     "{} {}: {} ({}, {})",
                     esc(w.lab),
-                    esc(&txt(&l["lab"])),
-                    esc(&txt(&l["verdict"])),
-                    esc(&txt(&l["method"])),
-                    esc(&txt(&l["date"]))
+                    esc(&l.lab),
+                    esc(&l.verdict),
+                    esc(&l.method),
+                    esc(&l.date)
                 );
-                if let Some(tc) = l["test_case"].as_str() {
+                if let Some(tc) = &l.test_case {
                     let _ = write!(s, " {}", esc(tc));
                 }
-                if let Some(d) = l["evidence_digest"].as_str() {
+                if let Some(d) = &l.evidence_digest {
                     let _ = write!(s, " <code class=\"digest\">{}</code>", esc(d));
                 }
                 evidence.push(s);
             }
             vec![
-                cell_code(&txt(&q["id"])),
+                cell_code(&q.id),
                 format!("<td>{title}</td>"),
-                cell(&txt(&q["status"])),
+                cell(&q.status),
                 format!(
                     "<td class=\"o {}\">{}</td>",
-                    esc(&outcome.to_ascii_lowercase()),
-                    esc(&outcome.replace('_', " "))
+                    esc(&q.outcome.to_ascii_lowercase()),
+                    esc(&q.outcome.replace('_', " "))
                 ),
-                cell(&txt(&q["provenance"])),
-                cell(&txt(&q["detail"])),
+                cell(&q.provenance),
+                cell(&q.detail),
                 format!("<td>{}</td>", evidence.join("<br>")),
             ]
         }),
     );
     let _ = writeln!(h, "</section>");
 
-    let held = arr(&r["recognised"]);
-    if !held.is_empty() {
+    if !v.recognised.is_empty() {
         let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(w.recognised));
         table(
             &mut h,
             &[w.scheme, w.reference, w.effect],
-            held.iter().map(|l| {
-                vec![
-                    cell(&txt(&l["scheme"])),
-                    cell(&txt(&l["reference"])),
-                    cell(&txt(&l["effect"])),
-                ]
-            }),
+            v.recognised
+                .iter()
+                .map(|l| l.iter().map(|c| cell(c)).collect()),
         );
         let _ = writeln!(h, "</section>");
     }
-    let unstated: Vec<String> = arr(&r["unstated_features"]).iter().map(txt).collect();
-    if !unstated.is_empty() {
+    if !v.unstated.is_empty() {
         let _ = writeln!(
             h,
             "<p class=\"note\">{}: {}</p>",
             esc(w.unstated),
-            esc(&unstated.join(", "))
+            esc(&v.unstated.join(", "))
         );
     }
 
     // The label, if given, and the digest.
     let _ = writeln!(h, "<section class=\"digest-box\">");
-    if let Some(l) = label {
+    if let Some(l) = &v.label {
         let _ = writeln!(h, "<h2>{}</h2>\n<dl>", esc(w.label));
-        for (k, v) in [
-            (w.label_id, txt(&l["label_id"])),
-            (w.issuer, txt(&l["issuer"])),
-            (w.issued_at, txt(&l["issued_at"])),
-            (w.expires, txt(&l["expires"])),
-        ] {
-            dl(&mut h, k, &v);
+        for (k, val) in &l.facts {
+            dl(&mut h, k, val);
         }
-        let carried = txt(&l["evidence_digest"]).to_ascii_lowercase();
-        let matches = carried.len() == 32 && digest.starts_with(&carried);
         let _ = writeln!(
             h,
             "<dt>{}</dt><dd><code class=\"digest\">{}</code> <strong class=\"{}\">{}</strong></dd>\n</dl>\n<p class=\"note\">{}</p>",
             esc(w.evidence_digest),
-            esc(&carried),
-            if matches { "yes" } else { "no" },
-            esc(if matches { w.matches } else { w.mismatch }),
+            esc(&l.carried),
+            if l.matches { "yes" } else { "no" },
+            esc(if l.matches { w.matches } else { w.mismatch }),
             esc(w.label_unverified)
         );
     }
@@ -371,9 +295,9 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         h,
         "<h2>{}</h2>\n<p><code class=\"digest\">{}</code></p>\n<p>{} <code class=\"digest\">{}</code></p>\n</section>",
         esc(w.report_digest),
-        digest,
+        v.digest,
         esc(w.digest_explained),
-        &digest[..32]
+        v.digest_prefix()
     );
     let _ = writeln!(
         h,
@@ -413,19 +337,6 @@ footer { margin-top: 1.5rem; color: #555; font-size: .85em; }
 @page { size: A4; margin: 15mm; }
 @media print { body { margin: 0; max-width: none; font-size: 9pt; } h2 { break-after: avoid; } }
 ";
-
-/// Text of a JSON value: strings as they are, null as a dash, anything else as JSON.
-fn txt(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
-    }
-}
-
-fn arr(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
-}
 
 /// HTML-escapes text for element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -471,199 +382,6 @@ fn table(h: &mut String, head: &[&str], rows: impl Iterator<Item = Vec<String>>)
     }
     h.push_str("</tbody>\n</table>\n");
 }
-
-/// Headings and fixed words in one language.
-struct Words {
-    lang: &'static str,
-    title: &'static str,
-    evaluated_at: &'static str,
-    result: &'static str,
-    tier: &'static str,
-    compliance: &'static str,
-    no_tier: &'static str,
-    assurance: &'static str,
-    illustrative: &'static str,
-    rank: &'static str,
-    holds: &'static str,
-    satisfied: &'static str,
-    gap: &'static str,
-    needs: &'static str,
-    top: &'static str,
-    id: &'static str,
-    title_col: &'static str,
-    status: &'static str,
-    why: &'static str,
-    detail: &'static str,
-    todo: &'static str,
-    device: &'static str,
-    manufacturer: &'static str,
-    model: &'static str,
-    variants: &'static str,
-    hardware: &'static str,
-    firmware: &'static str,
-    or_later: &'static str,
-    category: &'static str,
-    support_end: &'static str,
-    scheme: &'static str,
-    name: &'static str,
-    issuing_body: &'static str,
-    kind: &'static str,
-    criteria_digest: &'static str,
-    requirements: &'static str,
-    clause: &'static str,
-    unconfirmed: &'static str,
-    outcome: &'static str,
-    provenance: &'static str,
-    evidence: &'static str,
-    lab: &'static str,
-    recognised: &'static str,
-    reference: &'static str,
-    effect: &'static str,
-    unstated: &'static str,
-    label: &'static str,
-    label_id: &'static str,
-    issuer: &'static str,
-    issued_at: &'static str,
-    expires: &'static str,
-    evidence_digest: &'static str,
-    matches: &'static str,
-    mismatch: &'static str,
-    label_unverified: &'static str,
-    report_digest: &'static str,
-    digest_explained: &'static str,
-    footer: &'static str,
-}
-
-impl Words {
-    fn of(lang: Lang) -> &'static Words {
-        match lang {
-            Lang::En => &EN,
-            Lang::Ja => &JA,
-        }
-    }
-}
-
-static EN: Words = Words {
-    lang: "en",
-    title: "Cybersecurity assessment report",
-    evaluated_at: "Evaluated at",
-    result: "Result",
-    tier: "Tier reached:",
-    compliance: "Compliance:",
-    no_tier: "none",
-    assurance: "Assurance",
-    illustrative: "Illustrative scheme: parts are not confirmed from the official text.",
-    rank: "Rank",
-    holds: "Holds",
-    satisfied: "Satisfied",
-    gap: "Gap to the next tier",
-    needs: "needs",
-    top: "The top tier is reached.",
-    id: "Id",
-    title_col: "Requirement",
-    status: "Status",
-    why: "Why it blocks",
-    detail: "Detail",
-    todo: "What to do",
-    device: "Device",
-    manufacturer: "Manufacturer",
-    model: "Model",
-    variants: "Variants",
-    hardware: "Hardware version",
-    firmware: "Firmware",
-    or_later: "or later",
-    category: "Category",
-    support_end: "Security updates until",
-    scheme: "Scheme",
-    name: "Name",
-    issuing_body: "Issuing body",
-    kind: "Kind",
-    criteria_digest: "Criteria digest",
-    requirements: "Requirements",
-    clause: "clause",
-    unconfirmed: "text not confirmed from the official source",
-    outcome: "Outcome",
-    provenance: "Provenance",
-    evidence: "Evidence",
-    lab: "lab",
-    recognised: "Labels held under other schemes",
-    reference: "Reference",
-    effect: "Effect here",
-    unstated: "Features the profile does not state (their conditions were treated as holding)",
-    label: "Label",
-    label_id: "Label id",
-    issuer: "Issuer",
-    issued_at: "Issued",
-    expires: "Expires",
-    evidence_digest: "Evidence digest on the label",
-    matches: "matches this report",
-    mismatch: "DOES NOT MATCH this report",
-    label_unverified: "Label details are copied from the label's claims file, not verified here: verify the label itself with `iotlabel verify`.",
-    report_digest: "Report digest (SHA-256 of the canonical JSON)",
-    digest_explained: "A label issued on this report carries the first 16 bytes as its evidence digest:",
-    footer: "Rendered from the canonical JSON report",
-};
-
-static JA: Words = Words {
-    lang: "ja",
-    title: "サイバーセキュリティ評価報告書",
-    evaluated_at: "評価日時",
-    result: "結果",
-    tier: "到達レベル:",
-    compliance: "適合性:",
-    no_tier: "なし",
-    assurance: "保証水準",
-    illustrative: "例示用の制度: 一部は公式文書で確認されていません。",
-    rank: "順位",
-    holds: "達成",
-    satisfied: "充足",
-    gap: "次のレベルまでの差",
-    needs: "必要",
-    top: "最高レベルに到達しています。",
-    id: "ID",
-    title_col: "要件",
-    status: "区分",
-    why: "阻害理由",
-    detail: "詳細",
-    todo: "対応",
-    device: "機器",
-    manufacturer: "製造者",
-    model: "型式",
-    variants: "派生型式",
-    hardware: "ハードウェア版",
-    firmware: "ファームウェア",
-    or_later: "以降",
-    category: "分類",
-    support_end: "セキュリティ更新期限",
-    scheme: "制度",
-    name: "名称",
-    issuing_body: "発行機関",
-    kind: "種別",
-    criteria_digest: "基準ダイジェスト",
-    requirements: "要件一覧",
-    clause: "条項",
-    unconfirmed: "公式文書で未確認",
-    outcome: "判定",
-    provenance: "根拠",
-    evidence: "証跡",
-    lab: "試験所",
-    recognised: "他制度のラベル",
-    reference: "参照",
-    effect: "本評価での効果",
-    unstated: "プロファイルに記載のない機能（条件は成立として扱いました）",
-    label: "ラベル",
-    label_id: "ラベルID",
-    issuer: "発行者",
-    issued_at: "発行日時",
-    expires: "有効期限",
-    evidence_digest: "ラベル上の証跡ダイジェスト",
-    matches: "本報告書と一致",
-    mismatch: "本報告書と不一致",
-    label_unverified: "ラベル情報はクレームファイルからの転記で、ここでは検証していません。`iotlabel verify` で検証してください。",
-    report_digest: "報告書ダイジェスト（正規化JSONのSHA-256）",
-    digest_explained: "この報告書に基づくラベルは、先頭16バイトを証跡ダイジェストとして保持します:",
-    footer: "正規化JSON報告書から生成",
-};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

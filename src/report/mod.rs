@@ -5,7 +5,9 @@
 
 mod explain;
 pub mod html;
+pub mod pdf;
 mod text;
+mod view;
 
 use serde::Serialize;
 

@@ -1,0 +1,482 @@
+//! What an assessment report shows, read once from its JSON value (`iotlabel-report/1`) for
+//! every renderer: the HTML page ([`super::html`]) and the PDF ([`super::pdf`]) draw the same
+//! view, so they show the same texts in the same order. Texts are plain (unescaped); each
+//! renderer escapes or sets them itself.
+
+use serde_json::Value;
+
+use super::html::{HtmlError, Lang, report_digest};
+
+/// A report, as the renderers show it.
+pub(crate) struct View {
+    /// Headings and fixed words.
+    pub(crate) w: &'static Words,
+    /// SHA-256 of the canonical JSON, hex.
+    pub(crate) digest: String,
+    pub(crate) manufacturer: String,
+    pub(crate) model: String,
+    pub(crate) scheme_name: String,
+    pub(crate) scheme_id: String,
+    pub(crate) scheme_version: String,
+    pub(crate) evaluated_at: String,
+    /// A compliance statement rather than a label.
+    pub(crate) compliance: bool,
+    /// Tier label, `none`, COMPLIANT or NOT COMPLIANT.
+    pub(crate) headline: String,
+    /// Assurance of the tier reached.
+    pub(crate) assurance: Option<String>,
+    pub(crate) illustrative: bool,
+    pub(crate) tiers: Vec<TierRow>,
+    /// The next tier and its blockers; `None` at the top tier.
+    pub(crate) next: Option<GapView>,
+    /// Device facts, heading and value.
+    pub(crate) device_facts: Vec<(&'static str, String)>,
+    /// Scheme facts (without the criteria digest), heading and value.
+    pub(crate) scheme_facts: Vec<(&'static str, String)>,
+    pub(crate) criteria_digest: String,
+    pub(crate) requirements: Vec<ReqRow>,
+    /// Labels held under other schemes: scheme, reference, effect.
+    pub(crate) recognised: Vec<[String; 3]>,
+    pub(crate) unstated: Vec<String>,
+    /// The label's claims, if given.
+    pub(crate) label: Option<LabelView>,
+}
+
+/// One tier's row.
+pub(crate) struct TierRow {
+    pub(crate) rank: String,
+    pub(crate) label: String,
+    pub(crate) assurance: String,
+    pub(crate) holds: bool,
+    /// "satisfied / required".
+    pub(crate) satisfied: String,
+}
+
+/// The gap to the next tier.
+pub(crate) struct GapView {
+    pub(crate) label: String,
+    pub(crate) assurance: String,
+    /// Id, title, status, why, needs, detail, what to do.
+    pub(crate) blockers: Vec<[String; 7]>,
+}
+
+/// One requirement's row.
+pub(crate) struct ReqRow {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) clause: Option<String>,
+    /// The text is not confirmed from the official source.
+    pub(crate) unconfirmed: bool,
+    pub(crate) status: String,
+    /// As in the JSON (`NOT_MET`).
+    pub(crate) outcome: String,
+    pub(crate) provenance: String,
+    pub(crate) detail: String,
+    pub(crate) evidence: Vec<String>,
+    pub(crate) labs: Vec<LabRow>,
+}
+
+/// One lab result on a requirement.
+pub(crate) struct LabRow {
+    pub(crate) lab: String,
+    pub(crate) verdict: String,
+    pub(crate) method: String,
+    pub(crate) date: String,
+    pub(crate) test_case: Option<String>,
+    pub(crate) evidence_digest: Option<String>,
+}
+
+/// The label's facts, copied from its claims file.
+pub(crate) struct LabelView {
+    /// Label id, issuer, issued, expires: heading and value.
+    pub(crate) facts: Vec<(&'static str, String)>,
+    /// The evidence digest it carries, lower-case hex.
+    pub(crate) carried: String,
+    /// Whether that is the first 16 bytes of the report digest.
+    pub(crate) matches: bool,
+}
+
+impl View {
+    /// Reads a report JSON value; refuses anything that is not an `iotlabel-report/1`.
+    pub(crate) fn new(
+        report: &Value,
+        label: Option<&Value>,
+        lang: Lang,
+    ) -> Result<View, HtmlError> {
+        if report.get("format").and_then(Value::as_str) != Some(super::REPORT_FORMAT) {
+            return Err(HtmlError::NotAReport {
+                found: report
+                    .get("format")
+                    .map_or("missing".to_string(), Value::to_string),
+            });
+        }
+        let w = Words::of(lang);
+        let digest = hex::encode(report_digest(report));
+        let r = report;
+        let device = &r["device"];
+        let scheme = &r["scheme"];
+        let compliance = scheme["kind"].as_str() == Some("compliance");
+        let headline = match (&r["tier"], compliance) {
+            (Value::Object(_), true) => "COMPLIANT".to_string(),
+            (_, true) => "NOT COMPLIANT".to_string(),
+            (t @ Value::Object(_), false) => txt(&t["label"]),
+            (_, false) => w.no_tier.to_string(),
+        };
+        let tiers = arr(&r["tiers"])
+            .iter()
+            .map(|t| TierRow {
+                rank: txt(&t["rank"]),
+                label: txt(&t["label"]),
+                assurance: txt(&t["assurance"]),
+                holds: t["holds"].as_bool() == Some(true),
+                satisfied: format!("{} / {}", txt(&t["satisfied"]), txt(&t["required"])),
+            })
+            .collect();
+        let next = match &r["next_tier"] {
+            next @ Value::Object(_) => Some(GapView {
+                label: txt(&next["label"]),
+                assurance: txt(&next["assurance"]),
+                blockers: arr(&next["blockers"])
+                    .iter()
+                    .map(|b| {
+                        [
+                            txt(&b["id"]),
+                            txt(&b["title"]),
+                            txt(&b["status"]),
+                            txt(&b["reason_text"]),
+                            txt(&b["needs"]),
+                            txt(&b["detail"]),
+                            txt(&b["remediation"]),
+                        ]
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        };
+        let firmware = match &device["firmware"] {
+            Value::Object(m) => match (m.get("exact"), m.get("minimum")) {
+                (Some(v), _) => txt(v),
+                (None, Some(v)) => format!("{} {}", txt(v), w.or_later),
+                _ => "—".into(),
+            },
+            other => txt(other),
+        };
+        let variants: Vec<String> = arr(&device["variants"]).iter().map(txt).collect();
+        let device_facts = vec![
+            (w.manufacturer, txt(&device["manufacturer"])),
+            (w.model, txt(&device["model"])),
+            (
+                w.variants,
+                if variants.is_empty() {
+                    "—".into()
+                } else {
+                    variants.join(", ")
+                },
+            ),
+            (w.hardware, txt(&device["hardware_version"])),
+            (w.firmware, firmware),
+            (w.category, txt(&device["category"])),
+            (w.support_end, txt(&r["support_period_end"])),
+        ];
+        let scheme_facts = vec![
+            (w.name, txt(&scheme["name"])),
+            (
+                w.id,
+                format!("{}@{}", txt(&scheme["id"]), txt(&scheme["version"])),
+            ),
+            (w.issuing_body, txt(&scheme["issuing_body"])),
+            (w.kind, txt(&scheme["kind"])),
+        ];
+        let requirements = arr(&r["requirements"])
+            .iter()
+            .map(|q| ReqRow {
+                id: txt(&q["id"]),
+                title: txt(&q["title"]),
+                clause: q["clause"].as_str().map(str::to_string),
+                unconfirmed: q["confirmed"].as_bool() == Some(false),
+                status: txt(&q["status"]),
+                outcome: txt(&q["outcome"]),
+                provenance: txt(&q["provenance"]),
+                detail: txt(&q["detail"]),
+                evidence: arr(&q["evidence"]).iter().map(txt).collect(),
+                labs: arr(&q["lab_results"])
+                    .iter()
+                    .map(|l| LabRow {
+                        lab: txt(&l["lab"]),
+                        verdict: txt(&l["verdict"]),
+                        method: txt(&l["method"]),
+                        date: txt(&l["date"]),
+                        test_case: l["test_case"].as_str().map(str::to_string),
+                        evidence_digest: l["evidence_digest"].as_str().map(str::to_string),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let recognised = arr(&r["recognised"])
+            .iter()
+            .map(|l| [txt(&l["scheme"]), txt(&l["reference"]), txt(&l["effect"])])
+            .collect();
+        let label = label.map(|l| {
+            let carried = txt(&l["evidence_digest"]).to_ascii_lowercase();
+            LabelView {
+                facts: vec![
+                    (w.label_id, txt(&l["label_id"])),
+                    (w.issuer, txt(&l["issuer"])),
+                    (w.issued_at, txt(&l["issued_at"])),
+                    (w.expires, txt(&l["expires"])),
+                ],
+                matches: carried.len() == 32 && digest.starts_with(&carried),
+                carried,
+            }
+        });
+        Ok(View {
+            w,
+            manufacturer: txt(&device["manufacturer"]),
+            model: txt(&device["model"]),
+            scheme_name: txt(&scheme["name"]),
+            scheme_id: txt(&scheme["id"]),
+            scheme_version: txt(&scheme["version"]),
+            evaluated_at: txt(&r["evaluated_at"]),
+            compliance,
+            headline,
+            assurance: r["tier"]["assurance"].as_str().map(str::to_string),
+            illustrative: scheme["illustrative"].as_bool() == Some(true),
+            tiers,
+            next,
+            device_facts,
+            scheme_facts,
+            criteria_digest: txt(&scheme["criteria_digest"]),
+            requirements,
+            recognised,
+            unstated: arr(&r["unstated_features"]).iter().map(txt).collect(),
+            label,
+            digest,
+        })
+    }
+
+    /// The first 16 bytes of the digest, hex: what a label issued on this report carries.
+    pub(crate) fn digest_prefix(&self) -> &str {
+        self.digest.get(..32).unwrap_or(&self.digest)
+    }
+}
+
+/// Text of a JSON value: strings as they are, null as a dash, anything else as JSON.
+pub(crate) fn txt(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+fn arr(v: &Value) -> &[Value] {
+    v.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// Headings and fixed words in one language (used by both renderers).
+pub(crate) struct Words {
+    pub(crate) lang: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) evaluated_at: &'static str,
+    pub(crate) result: &'static str,
+    pub(crate) tier: &'static str,
+    pub(crate) compliance: &'static str,
+    pub(crate) no_tier: &'static str,
+    pub(crate) assurance: &'static str,
+    pub(crate) illustrative: &'static str,
+    pub(crate) rank: &'static str,
+    pub(crate) holds: &'static str,
+    pub(crate) satisfied: &'static str,
+    pub(crate) gap: &'static str,
+    pub(crate) needs: &'static str,
+    pub(crate) top: &'static str,
+    pub(crate) id: &'static str,
+    pub(crate) title_col: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) why: &'static str,
+    pub(crate) detail: &'static str,
+    pub(crate) todo: &'static str,
+    pub(crate) device: &'static str,
+    pub(crate) manufacturer: &'static str,
+    pub(crate) model: &'static str,
+    pub(crate) variants: &'static str,
+    pub(crate) hardware: &'static str,
+    pub(crate) firmware: &'static str,
+    pub(crate) or_later: &'static str,
+    pub(crate) category: &'static str,
+    pub(crate) support_end: &'static str,
+    pub(crate) scheme: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) issuing_body: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) criteria_digest: &'static str,
+    pub(crate) requirements: &'static str,
+    pub(crate) clause: &'static str,
+    pub(crate) unconfirmed: &'static str,
+    pub(crate) outcome: &'static str,
+    pub(crate) provenance: &'static str,
+    pub(crate) evidence: &'static str,
+    pub(crate) lab: &'static str,
+    pub(crate) recognised: &'static str,
+    pub(crate) reference: &'static str,
+    pub(crate) effect: &'static str,
+    pub(crate) unstated: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) label_id: &'static str,
+    pub(crate) issuer: &'static str,
+    pub(crate) issued_at: &'static str,
+    pub(crate) expires: &'static str,
+    pub(crate) evidence_digest: &'static str,
+    pub(crate) matches: &'static str,
+    pub(crate) mismatch: &'static str,
+    pub(crate) label_unverified: &'static str,
+    pub(crate) report_digest: &'static str,
+    pub(crate) digest_explained: &'static str,
+    pub(crate) footer: &'static str,
+    pub(crate) yes: &'static str,
+    pub(crate) no: &'static str,
+    pub(crate) digest_prefix: &'static str,
+    pub(crate) continued: &'static str,
+    pub(crate) page_of: fn(usize, usize) -> String,
+}
+
+impl Words {
+    pub(crate) fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::En => &EN,
+            Lang::Ja => &JA,
+        }
+    }
+}
+
+static EN: Words = Words {
+    lang: "en",
+    title: "Cybersecurity assessment report",
+    evaluated_at: "Evaluated at",
+    result: "Result",
+    tier: "Tier reached:",
+    compliance: "Compliance:",
+    no_tier: "none",
+    assurance: "Assurance",
+    illustrative: "Illustrative scheme: parts are not confirmed from the official text.",
+    rank: "Rank",
+    holds: "Holds",
+    satisfied: "Satisfied",
+    gap: "Gap to the next tier",
+    needs: "needs",
+    top: "The top tier is reached.",
+    id: "Id",
+    title_col: "Requirement",
+    status: "Status",
+    why: "Why it blocks",
+    detail: "Detail",
+    todo: "What to do",
+    device: "Device",
+    manufacturer: "Manufacturer",
+    model: "Model",
+    variants: "Variants",
+    hardware: "Hardware version",
+    firmware: "Firmware",
+    or_later: "or later",
+    category: "Category",
+    support_end: "Security updates until",
+    scheme: "Scheme",
+    name: "Name",
+    issuing_body: "Issuing body",
+    kind: "Kind",
+    criteria_digest: "Criteria digest",
+    requirements: "Requirements",
+    clause: "clause",
+    unconfirmed: "text not confirmed from the official source",
+    outcome: "Outcome",
+    provenance: "Provenance",
+    evidence: "Evidence",
+    lab: "lab",
+    recognised: "Labels held under other schemes",
+    reference: "Reference",
+    effect: "Effect here",
+    unstated: "Features the profile does not state (their conditions were treated as holding)",
+    label: "Label",
+    label_id: "Label id",
+    issuer: "Issuer",
+    issued_at: "Issued",
+    expires: "Expires",
+    evidence_digest: "Evidence digest on the label",
+    matches: "matches this report",
+    mismatch: "DOES NOT MATCH this report",
+    label_unverified: "Label details are copied from the label's claims file, not verified here: verify the label itself with `iotlabel verify`.",
+    report_digest: "Report digest (SHA-256 of the canonical JSON)",
+    digest_explained: "A label issued on this report carries the first 16 bytes as its evidence digest:",
+    footer: "Rendered from the canonical JSON report",
+    yes: "yes",
+    no: "no",
+    digest_prefix: "Evidence digest a label issued on it carries (first 16 bytes)",
+    continued: "continued",
+    page_of: |n, m| format!("page {n} of {m}"),
+};
+
+static JA: Words = Words {
+    lang: "ja",
+    title: "サイバーセキュリティ評価報告書",
+    evaluated_at: "評価日時",
+    result: "結果",
+    tier: "到達レベル:",
+    compliance: "適合性:",
+    no_tier: "なし",
+    assurance: "保証水準",
+    illustrative: "例示用の制度: 一部は公式文書で確認されていません。",
+    rank: "順位",
+    holds: "達成",
+    satisfied: "充足",
+    gap: "次のレベルまでの差",
+    needs: "必要",
+    top: "最高レベルに到達しています。",
+    id: "ID",
+    title_col: "要件",
+    status: "区分",
+    why: "阻害理由",
+    detail: "詳細",
+    todo: "対応",
+    device: "機器",
+    manufacturer: "製造者",
+    model: "型式",
+    variants: "派生型式",
+    hardware: "ハードウェア版",
+    firmware: "ファームウェア",
+    or_later: "以降",
+    category: "分類",
+    support_end: "セキュリティ更新期限",
+    scheme: "制度",
+    name: "名称",
+    issuing_body: "発行機関",
+    kind: "種別",
+    criteria_digest: "基準ダイジェスト",
+    requirements: "要件一覧",
+    clause: "条項",
+    unconfirmed: "公式文書で未確認",
+    outcome: "判定",
+    provenance: "根拠",
+    evidence: "証跡",
+    lab: "試験所",
+    recognised: "他制度のラベル",
+    reference: "参照",
+    effect: "本評価での効果",
+    unstated: "プロファイルに記載のない機能（条件は成立として扱いました）",
+    label: "ラベル",
+    label_id: "ラベルID",
+    issuer: "発行者",
+    issued_at: "発行日時",
+    expires: "有効期限",
+    evidence_digest: "ラベル上の証跡ダイジェスト",
+    matches: "本報告書と一致",
+    mismatch: "本報告書と不一致",
+    label_unverified: "ラベル情報はクレームファイルからの転記で、ここでは検証していません。`iotlabel verify` で検証してください。",
+    report_digest: "報告書ダイジェスト（正規化JSONのSHA-256）",
+    digest_explained: "この報告書に基づくラベルは、先頭16バイトを証跡ダイジェストとして保持します:",
+    footer: "正規化JSON報告書から生成",
+    yes: "はい",
+    no: "いいえ",
+    digest_prefix: "ラベルが保持する証跡ダイジェスト（先頭16バイト）",
+    continued: "続き",
+    page_of: |n, m| format!("{m} ページ中 {n} ページ"),
+};
