@@ -91,8 +91,21 @@ fn demo_pdfs_pass_poppler_zbar_and_qpdf() {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .filter(|p| !p.to_string_lossy().ends_with(".report.pdf"))
         .collect();
     pdfs.sort();
+    // The assessment reports beside them are PDFs too: clean, fonts embedded as subsets.
+    let reports: Vec<PathBuf> = std::fs::read_dir(&labels)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".report.pdf"))
+        .collect();
+    assert_eq!(reports.len(), pdfs.len());
+    for r in reports.iter().take(5) {
+        let (ok, out) = run(Command::new("qpdf").arg("--check").arg(r));
+        assert!(ok, "qpdf --check {}: {out}", r.display());
+    }
     assert!(pdfs.len() >= 30, "{} label PDFs", pdfs.len());
     let mut all_texts = Vec::new();
     let mut japanese = 0;

@@ -39,7 +39,9 @@ pub struct Args {
     /// Issuer state: the ledger of labels issued and status indices.
     #[arg(long, value_name = "DIR")]
     state: PathBuf,
-    /// Where labels are written: <label-id>.cose, .txt (QR text), .json (claims), .report.json.
+    /// Where labels are written: <label-id>.cose, .txt (QR text), .json (claims), .pdf (artwork),
+    /// .report.json (the assessment report the label's evidence digest covers), .report.html
+    /// and .report.pdf (the same report for people).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Issue time (default: now). UTC.
@@ -115,7 +117,31 @@ pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), u8> 
     write_file(
         &dir.join(format!("{id}.report.json")),
         i.report_json.as_bytes(),
-    )
+    )?;
+    // The report a lab hands to the manufacturer, drawn from the same canonical JSON whose
+    // digest the label carries (confidential: never published by the registry).
+    let (Ok(report), Ok(label)) = (
+        serde_json::from_str::<serde_json::Value>(&i.report_json),
+        serde_json::from_str::<serde_json::Value>(&claims),
+    ) else {
+        eprintln!("error: label {id}: its report JSON does not read back");
+        return Err(EXIT_INVALID);
+    };
+    let lang = iotlabel::report::html::Lang::En;
+    match iotlabel::report::html::to_html(&report, Some(&label), lang) {
+        Ok(h) => write_file(&dir.join(format!("{id}.report.html")), h.as_bytes())?,
+        Err(e) => {
+            eprintln!("error: label {id}: report HTML: {e}");
+            return Err(EXIT_INVALID);
+        }
+    }
+    match iotlabel::report::pdf::to_pdf(&report, Some(&label), lang) {
+        Ok(p) => write_file(&dir.join(format!("{id}.report.pdf")), &p),
+        Err(e) => {
+            eprintln!("error: label {id}: report PDF: {e}");
+            Err(EXIT_INVALID)
+        }
+    }
 }
 
 /// Verifies a freshly signed label and draws its artwork (in the worker thread).
