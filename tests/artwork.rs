@@ -213,3 +213,75 @@ fn bundled_templates_hold_the_longest_texts() {
         assert!(problems.is_empty(), "{id}: {problems:#?}");
     }
 }
+
+/// The layout of a label as text: every item's kind, box (0.1 mm) and text. Snapshotted, so a
+/// library upgrade that moves or changes anything on the printed label shows up here, while
+/// byte-level changes of the PDF writer do not.
+fn layout_golden(page: &artwork::Page) -> String {
+    let mut out = format!("page {:.1} x {:.1} mm\n", page.width, page.height);
+    for i in &page.items {
+        let line = match i {
+            Item::Rect { area, colour } => format!(
+                "rect  [{:5.1} {:5.1} {:5.1} {:5.1}] {}",
+                area.x,
+                area.y,
+                area.w,
+                area.h,
+                colour.hex()
+            ),
+            Item::Text(t) => format!(
+                "text  [{:5.1} {:5.1} {:5.1} {:5.1}] {:?} {:.2}pt {}",
+                t.area.x,
+                t.area.y,
+                t.area.w,
+                t.area.h,
+                t.field,
+                t.size,
+                t.lines
+                    .iter()
+                    .map(|l| l.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ),
+            Item::Qr(q) => format!(
+                "qr    [{:5.1} {:5.1} {:5.1} {:5.1}] v{} module {:.4} mm, {} chars",
+                q.quiet.x,
+                q.quiet.y,
+                q.quiet.w,
+                q.quiet.h,
+                q.symbol.version(),
+                q.module,
+                q.text.len()
+            ),
+        };
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn golden_layouts() {
+    let set = criteria::load_bundled().unwrap();
+    let at = parse_at("2026-12-01").unwrap();
+    let sc = Scenario::new(&set, b"golden", at, 30).unwrap();
+    let store = store(&sc, at);
+    let fixtures = issue_all(&set, &sc, at);
+    for (name, tid, lang) in [
+        ("lock-lab-tested / cls-like@2", "standard", "en"),
+        ("camera-jc-star / jc-star-like@1", "standard", "ja"),
+        ("thermostat-level3 / cls-like@2", "compact", "en"),
+    ] {
+        let f = fixtures.iter().find(|f| f.name == name).unwrap();
+        let facts =
+            artwork::facts_for(&store, &set, &f.issued.cose, Some(&f.issued.qr_text), at).unwrap();
+        let t = template::load_bundled(tid).unwrap();
+        let page = layout_label(&t, &facts, artwork::words(lang).unwrap()).unwrap();
+        // The label id and dates depend on the throwaway keys; the layout must not.
+        let golden = layout_golden(&page).replace(&facts.label_id_words(), "<LABEL ID>");
+        insta::assert_snapshot!(
+            format!("{tid}-{lang}-{}", name.split(' ').next().unwrap()),
+            golden
+        );
+    }
+}
