@@ -5,10 +5,12 @@
 //!
 //! ```text
 //!  criteria/*.toml ──► criteria ──┐
-//!  (catalogues, schemes)          ├──► evaluate ──► report (text, JSON)
+//!  (catalogues, schemes)          ├──► evaluate ──► report (text, JSON, HTML, PDF)
 //!  profile.toml ─────► profile ───┘        │
-//!                                          └──► label claims ──► COSE_Sign1 ──► QR ──► artwork
-//!                                               (later issues)        verify ◄── registry
+//!                                          └──► label claims ──► COSE_Sign1 ──► QR text
+//!                                                                      │           │
+//!  trust list + status lists ──► verify ◄──────────────────────────────┘     artwork (PDF,
+//!        (offline, from a photo, registry + verify page)                     SVG, PNG)
 //! ```
 //!
 //! - [`criteria`]: the feature and property vocabulary, requirement catalogues (ETSI EN 303 645
@@ -18,10 +20,13 @@
 //!   against the vocabulary.
 //! - [`evaluate`]: the pure, total, deterministic engine: (scheme, profile, time) -> verdict per
 //!   requirement, provenance, tier, and what blocks the next tier.
-//! - [`report`]: the evaluation as a value, rendered as text and stable JSON.
+//! - [`report`]: the evaluation as a value, rendered as text and stable JSON; the assessment
+//!   report for people as HTML and PDF, drawn from that JSON.
 //! - [`scan`]: QR codes read back from a picture (PNG or JPEG) of a label, for [`verify`].
 //! - [`label`], [`trust`], [`status`], [`issue`], [`verify`]: signed labels, who may sign them,
 //!   their status, and offline verification.
+//! - [`artwork`]: printable labels from templates (`label-templates/`): PDF with subset fonts,
+//!   SVG with outlined text, PNG; the QR symbol itself is [`label::symbol`].
 //! - [`registry`] and [`serve`]: `iotlabel serve`, the registry of published labels (storage
 //!   interface, SQLite by default) and the consumer verify page, both built on [`verify`].
 //!
