@@ -381,48 +381,80 @@ enum FitError {
     TooLong,
 }
 
-/// Whether a line may break between `a` and `b` (CJK text breaks between characters).
-fn cjk(c: char) -> bool {
+/// CJK characters, between which a line may break.
+pub fn cjk(c: char) -> bool {
     ('\u{2E80}'..='\u{9FFF}').contains(&c) || ('\u{F900}'..='\u{FFEF}').contains(&c)
 }
 
-/// Greedy line breaking of set glyphs into lines no wider than `max_em`. `None` when a word
-/// alone is wider.
-fn wrap(glyphs: &[SetGlyph], max_em: f32) -> Option<Vec<Vec<SetGlyph>>> {
-    let mut lines: Vec<Vec<SetGlyph>> = Vec::new();
-    let mut line: Vec<SetGlyph> = Vec::new();
-    let mut width = 0.0f32;
-    // Split into unbreakable chunks: words with their trailing space, or single CJK chars.
-    let mut chunks: Vec<Vec<SetGlyph>> = Vec::new();
+/// Line-breaking rules.
+#[derive(Debug, Clone, Copy)]
+pub struct WrapRules {
+    /// Characters a line may break after (besides between CJK characters).
+    pub break_after: &'static [char],
+    /// Break a piece wider than a line between characters (reports: digests, links); a label
+    /// text instead fails to fit, so the template error shows.
+    pub split_long: bool,
+}
+
+/// Label texts break at spaces only.
+pub const LABEL_WRAP: WrapRules = WrapRules {
+    break_after: &[' '],
+    split_long: false,
+};
+
+/// Greedy line breaking of set glyphs into lines no wider than `max_em`; the spaces a line
+/// ends with are dropped. `None` when a piece alone is wider and `split_long` is off.
+pub fn wrap_glyphs(
+    glyphs: &[SetGlyph],
+    max_em: f32,
+    rules: WrapRules,
+) -> Option<Vec<Vec<SetGlyph>>> {
+    // Unbreakable pieces: a word with what ends it (and the spaces after), or one CJK char.
+    let mut pieces: Vec<Vec<SetGlyph>> = Vec::new();
     let mut cur: Vec<SetGlyph> = Vec::new();
     for (i, g) in glyphs.iter().enumerate() {
         cur.push(g.clone());
         let next = glyphs.get(i + 1).map(|n| n.ch);
-        let brk = g.ch == ' ' || cjk(g.ch) || next.is_some_and(cjk);
-        if brk || next.is_none() {
-            chunks.push(std::mem::take(&mut cur));
+        let brk = rules.break_after.contains(&g.ch) || cjk(g.ch) || next.is_some_and(cjk);
+        if (brk && next != Some(' ')) || next.is_none() {
+            pieces.push(std::mem::take(&mut cur));
         }
     }
-    for chunk in chunks {
-        let w: f32 = width_em(&chunk);
-        let trailing = chunk
-            .last()
-            .filter(|g| g.ch == ' ')
-            .map_or(0.0, |g| g.advance);
+    let mut lines: Vec<Vec<SetGlyph>> = Vec::new();
+    let mut line: Vec<SetGlyph> = Vec::new();
+    let mut width = 0.0f32;
+    for piece in pieces {
+        let w: f32 = width_em(&piece);
+        let trailing: f32 = piece
+            .iter()
+            .rev()
+            .take_while(|g| g.ch == ' ')
+            .map(|g| g.advance)
+            .sum();
         if !line.is_empty() && width + w - trailing > max_em {
             lines.push(std::mem::take(&mut line));
             width = 0.0;
         }
         if w - trailing > max_em {
-            return None;
+            if !rules.split_long {
+                return None;
+            }
+            for g in piece {
+                if !line.is_empty() && width + g.advance > max_em && g.ch != ' ' {
+                    lines.push(std::mem::take(&mut line));
+                    width = 0.0;
+                }
+                width += g.advance;
+                line.push(g);
+            }
+        } else {
+            width += w;
+            line.extend(piece);
         }
-        width += w;
-        line.extend(chunk);
     }
     if !line.is_empty() {
         lines.push(line);
     }
-    // Drop the spaces a line ends with.
     for l in &mut lines {
         while l.last().is_some_and(|g| g.ch == ' ') {
             l.pop();
@@ -452,7 +484,7 @@ fn fit_text(
     let h_pt = area.h * PT_PER_MM;
     let mut s = size;
     loop {
-        if let Some(lines) = wrap(&glyphs, w_pt / s) {
+        if let Some(lines) = wrap_glyphs(&glyphs, w_pt / s, LABEL_WRAP) {
             let n = lines.len();
             let needed = s * (1.0 + LINE_PITCH * (n as f32 - 1.0));
             if n <= max_lines as usize && needed <= h_pt + 0.01 {

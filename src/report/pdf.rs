@@ -17,7 +17,7 @@ use super::html::{HtmlError, Lang};
 use super::view::View;
 use crate::artwork::Field;
 use crate::artwork::fonts::{FontChain, FontError, SetGlyph, bundled_font, width_em};
-use crate::artwork::layout::{Item, PT_PER_MM, Page, TextItem, TextLine};
+use crate::artwork::layout::{Item, PT_PER_MM, Page, TextItem, TextLine, WrapRules, wrap_glyphs};
 use crate::artwork::pdf::{PdfError, write_pdf};
 use crate::artwork::template::{BoxMm, QrDraw, Rgb};
 
@@ -169,61 +169,22 @@ fn set(chain: &FontChain, text: &str) -> Vec<SetGlyph> {
         .collect()
 }
 
-/// CJK characters, between which a line may break.
-fn cjk(c: char) -> bool {
-    ('\u{2E80}'..='\u{9FFF}').contains(&c) || ('\u{F900}'..='\u{FFEF}').contains(&c)
-}
+/// Report texts also break after `/ - , ;` (links, lists) and split pieces wider than a line.
+const REPORT_WRAP: WrapRules = WrapRules {
+    break_after: &[' ', '/', '-', ',', ';'],
+    split_long: true,
+};
 
-/// Greedy line breaking into lines no wider than `max_em`; a piece wider than a line is broken
-/// between characters. Hard line breaks (`\n`) are kept.
+/// Greedy line breaking into lines no wider than `max_em` (the label artwork's line breaker
+/// with the report's rules). Hard line breaks (`\n`) are kept.
 fn wrap(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
-        let glyphs = set(chain, para);
-        // Unbreakable pieces: a word with what ends it (space, / - , ;), or one CJK character.
-        let mut pieces: Vec<Vec<SetGlyph>> = Vec::new();
-        let mut cur = Vec::new();
-        for (i, g) in glyphs.iter().enumerate() {
-            cur.push(g.clone());
-            let next = glyphs.get(i + 1).map(|n| n.ch);
-            let brk =
-                matches!(g.ch, ' ' | '/' | '-' | ',' | ';') || cjk(g.ch) || next.is_some_and(cjk);
-            if (brk && next != Some(' ')) || next.is_none() {
-                pieces.push(std::mem::take(&mut cur));
-            }
+        let mut set_lines = wrap_glyphs(&set(chain, para), max_em, REPORT_WRAP).unwrap_or_default();
+        if set_lines.is_empty() {
+            set_lines.push(Vec::new());
         }
-        let mut line: Vec<SetGlyph> = Vec::new();
-        let mut width = 0.0f32;
-        for piece in pieces {
-            let w = width_em(&piece);
-            let trailing = piece
-                .last()
-                .filter(|g| g.ch == ' ')
-                .map_or(0.0, |g| g.advance);
-            if !line.is_empty() && width + w - trailing > max_em {
-                lines.push(std::mem::take(&mut line));
-                width = 0.0;
-            }
-            if w - trailing > max_em {
-                for g in piece {
-                    if !line.is_empty() && width + g.advance > max_em && g.ch != ' ' {
-                        lines.push(std::mem::take(&mut line));
-                        width = 0.0;
-                    }
-                    width += g.advance;
-                    line.push(g);
-                }
-            } else {
-                width += w;
-                line.extend(piece);
-            }
-        }
-        lines.push(line);
-    }
-    for l in &mut lines {
-        while l.last().is_some_and(|g| g.ch == ' ') {
-            l.pop();
-        }
+        lines.extend(set_lines);
     }
     lines
 }
