@@ -15,46 +15,19 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use iotlabel::artwork::template::{QrDraw, load_bundled};
 use iotlabel::artwork::{self, Format, LabelFacts, layout_label, pdf::write_pdf};
 use iotlabel::criteria;
-use iotlabel::issue::{IssueRequest, issue, profile_digest};
-use iotlabel::keys::Signer;
 use iotlabel::label::symbol::{Ecc, encode};
-use iotlabel::profile::Profile;
 use iotlabel::scenario::Scenario;
-use iotlabel::status::StatusList;
 use iotlabel::time::parse_at;
-use iotlabel::verify::TrustStore;
 
 fn facts() -> LabelFacts {
     let set = criteria::load_bundled().unwrap();
     let at = parse_at("2026-12-01").unwrap();
     let sc = Scenario::new(&set, b"bench", at, 30).unwrap();
-    let trusted = sc.verified(at).unwrap();
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/thermostat-level3.toml");
-    let bytes = std::fs::read(&path).unwrap();
-    let profile = Profile::load(&path, &set).unwrap();
     let scheme = set.scheme("cls-like@2").unwrap();
-    let issued = issue(&IssueRequest {
-        scheme,
-        vocab: &set.vocab,
-        profile: &profile,
-        profile_digest: profile_digest(&bytes),
-        at,
-        key: &sc.lab,
-        trust: &trusted,
-        status_index: 7,
-    })
-    .map_err(|(e, _)| e)
-    .unwrap();
-    let status = StatusList::new(sc.lab.kid(), at.as_second(), at.as_second() + 86_400)
-        .sign(&sc.status)
-        .unwrap();
-    let store = TrustStore::new(
-        &sc.roots(),
-        std::slice::from_ref(&sc.trust_bytes),
-        &[status],
-        at,
-    );
+    let issued = sc.issue_file(&set, scheme, &path, at, 7).unwrap().unwrap();
+    let store = sc.store(at).unwrap();
     artwork::facts_for(&store, &set, &issued.cose, Some(&issued.qr_text), at).unwrap()
 }
 

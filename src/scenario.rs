@@ -216,4 +216,63 @@ impl Scenario {
     pub fn issuers(&self) -> [&SoftwareKey; 3] {
         [&self.issuing_body, &self.lab, &self.manufacturer]
     }
+
+    /// Issues a label for the profile file at `path` under `scheme`, signed by the key whose
+    /// role fits the tier reached ([`Scenario::signer_for`]); `None` when no tier is reached.
+    pub fn issue_file(
+        &self,
+        set: &CriteriaSet,
+        scheme: &Scheme,
+        path: &std::path::Path,
+        at: Timestamp,
+        status_index: u32,
+    ) -> Result<Option<crate::issue::Issued>, ScenarioError> {
+        let err = |e: String| ScenarioError(format!("{}: {e}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let profile = crate::profile::Profile::load(path, set).map_err(|d| err(d.to_string()))?;
+        let Some(ti) = crate::evaluate::evaluate(scheme, &profile, at).tier else {
+            return Ok(None);
+        };
+        let tier = &scheme.tiers[ti];
+        let req = crate::issue::IssueRequest {
+            scheme,
+            vocab: &set.vocab,
+            profile: &profile,
+            profile_digest: crate::issue::profile_digest(&bytes),
+            at,
+            key: self.signer_for(scheme, tier.rank, tier.assurance),
+            trust: &self.verified(at)?,
+            status_index,
+        };
+        crate::issue::issue(&req)
+            .map(Some)
+            .map_err(|(e, _)| err(e.to_string()))
+    }
+
+    /// Empty status lists of every issuer key, signed by the status key, valid `days` from
+    /// `at`.
+    pub fn status_lists(&self, at: Timestamp, days: i64) -> Result<Vec<Vec<u8>>, ScenarioError> {
+        self.issuers()
+            .iter()
+            .map(|k| {
+                crate::status::StatusList::new(
+                    k.kid(),
+                    at.as_second(),
+                    at.as_second() + days * 86_400,
+                )
+                .sign(&self.status)
+                .map_err(|e| ScenarioError(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// A verifier over this scenario's root, trust list and fresh (7-day) status lists.
+    pub fn store(&self, at: Timestamp) -> Result<crate::verify::TrustStore, ScenarioError> {
+        Ok(crate::verify::TrustStore::new(
+            &self.roots(),
+            std::slice::from_ref(&self.trust_bytes),
+            &self.status_lists(at, 7)?,
+            at,
+        ))
+    }
 }

@@ -9,12 +9,8 @@ use std::path::Path;
 use iotlabel::artwork::layout::Item;
 use iotlabel::artwork::{self, Format, LabelFacts, layout_label, template};
 use iotlabel::criteria::{self, CriteriaSet, SchemeKind};
-use iotlabel::evaluate::evaluate;
-use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
-use iotlabel::keys::Signer;
-use iotlabel::profile::Profile;
+use iotlabel::issue::Issued;
 use iotlabel::scenario::Scenario;
-use iotlabel::status::StatusList;
 use iotlabel::time::parse_at;
 use iotlabel::verify::{TrustStore, Verdict};
 
@@ -24,7 +20,6 @@ struct Fixture {
 }
 
 fn issue_all(set: &CriteriaSet, sc: &Scenario, at: jiff::Timestamp) -> Vec<Fixture> {
-    let trusted = sc.verified(at).unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -34,55 +29,25 @@ fn issue_all(set: &CriteriaSet, sc: &Scenario, at: jiff::Timestamp) -> Vec<Fixtu
     paths.sort();
     let mut out = Vec::new();
     for (n, p) in paths.iter().enumerate() {
-        let bytes = std::fs::read(p).unwrap();
-        let profile = Profile::load(p, set).unwrap();
         for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
-            let Some(ti) = evaluate(scheme, &profile, at).tier else {
-                continue;
-            };
-            let tier = &scheme.tiers[ti];
-            let key = sc.signer_for(scheme, tier.rank, tier.assurance);
-            let issued = issue(&IssueRequest {
-                scheme,
-                vocab: &set.vocab,
-                profile: &profile,
-                profile_digest: profile_digest(&bytes),
-                at,
-                key,
-                trust: &trusted,
-                status_index: u32::try_from(n).unwrap(),
-            })
-            .map_err(|(e, _)| e)
-            .unwrap();
-            out.push(Fixture {
-                name: format!(
-                    "{} / {}",
-                    p.file_stem().unwrap().to_string_lossy(),
-                    scheme.key()
-                ),
-                issued,
-            });
+            let index = u32::try_from(n).unwrap();
+            if let Some(issued) = sc.issue_file(set, scheme, p, at, index).unwrap() {
+                out.push(Fixture {
+                    name: format!(
+                        "{} / {}",
+                        p.file_stem().unwrap().to_string_lossy(),
+                        scheme.key()
+                    ),
+                    issued,
+                });
+            }
         }
     }
     out
 }
 
 fn store(sc: &Scenario, at: jiff::Timestamp) -> TrustStore {
-    let lists: Vec<Vec<u8>> = sc
-        .issuers()
-        .iter()
-        .map(|k| {
-            StatusList::new(k.kid(), at.as_second(), at.as_second() + 7 * 86_400)
-                .sign(&sc.status)
-                .unwrap()
-        })
-        .collect();
-    TrustStore::new(
-        &sc.roots(),
-        std::slice::from_ref(&sc.trust_bytes),
-        &lists,
-        at,
-    )
+    sc.store(at).unwrap()
 }
 
 fn decode_png_page(page: &artwork::Page) -> Vec<String> {

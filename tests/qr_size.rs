@@ -14,8 +14,6 @@
 use std::path::Path;
 
 use iotlabel::criteria::{self, SchemeKind};
-use iotlabel::evaluate::evaluate;
-use iotlabel::issue::{IssueRequest, issue, profile_digest};
 use iotlabel::label::symbol::{Ecc, encode};
 use iotlabel::profile::Profile;
 use iotlabel::scenario::Scenario;
@@ -42,7 +40,6 @@ fn fixture_labels_fit_the_measured_qr_versions() {
     let set = criteria::load_bundled().unwrap();
     let at = parse_at("2026-12-01").unwrap();
     let sc = Scenario::new(&set, b"qr size", at, 30).unwrap();
-    let trusted = sc.verified(at).unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
     let mut sizes = Vec::new();
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
@@ -52,25 +49,12 @@ fn fixture_labels_fit_the_measured_qr_versions() {
         .collect();
     paths.sort();
     for p in paths {
-        let bytes = std::fs::read(&p).unwrap();
         let profile = Profile::load(&p, &set).unwrap();
         for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
-            let Some(ti) = evaluate(scheme, &profile, at).tier else {
+            // The largest status index, so the label is as large as it gets.
+            let Some(i) = sc.issue_file(&set, scheme, &p, at, 131_071).unwrap() else {
                 continue;
             };
-            let tier = &scheme.tiers[ti];
-            let key = sc.signer_for(scheme, tier.rank, tier.assurance);
-            let req = IssueRequest {
-                scheme,
-                vocab: &set.vocab,
-                profile: &profile,
-                profile_digest: profile_digest(&bytes),
-                at,
-                key,
-                trust: &trusted,
-                status_index: 131_071,
-            };
-            let i = issue(&req).map_err(|(e, _)| e).unwrap();
             let name = p.file_stem().unwrap().to_string_lossy().to_string();
             assert!(version(&i.qr_text) <= qrcode_auto_version(&i.qr_text));
             // The capacity claim of the module doc: up to 241 bytes of COSE is version 12.
