@@ -250,3 +250,82 @@ fn golden_layouts() {
         );
     }
 }
+
+#[test]
+fn cli_render_and_template_check() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_iotlabel");
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let o = Command::new(bin)
+        .args(["demo", "--at", "2026-12-01", "--seed", "01", "--out"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let mut labels: Vec<_> = std::fs::read_dir(demo.join("labels"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cose"))
+        .collect();
+    labels.sort();
+    let render = |label: &Path, out: &Path, extra: &[&str]| {
+        Command::new(bin)
+            .arg("render")
+            .arg(label)
+            .arg("--trust")
+            .arg(demo.join("trust/example-agency.cose"))
+            .arg("--root")
+            .arg(demo.join("trust/scheme-owner.pub"))
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Re-rendering gives the bytes the demo wrote (no re-signing, same inputs).
+    let out = dir.path().join("again");
+    let o = render(&labels[0], &out, &["--formats", "pdf,svg,png"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stem = labels[0].file_stem().unwrap().to_string_lossy().to_string();
+    for ext in ["pdf", "svg", "png"] {
+        assert!(out.join(format!("{stem}.{ext}")).is_file(), "{ext}");
+    }
+    let json = std::fs::read_to_string(labels[0].with_extension("json")).unwrap();
+    if !json.contains("\"jc-star-like\"") {
+        assert_eq!(
+            std::fs::read(out.join(format!("{stem}.pdf"))).unwrap(),
+            std::fs::read(labels[0].with_extension("pdf")).unwrap()
+        );
+    }
+    // A label whose signature does not verify is not printed, and nothing is written.
+    let mut bad = std::fs::read(&labels[0]).unwrap();
+    let n = bad.len();
+    bad[n - 3] ^= 1;
+    let bad_path = dir.path().join("bad.cose");
+    std::fs::write(&bad_path, bad).unwrap();
+    let bad_out = dir.path().join("bad-out");
+    let o = render(&bad_path, &bad_out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("BAD SIGNATURE"));
+    assert!(!bad_out.exists());
+    // Unknown language: usage error.
+    assert_eq!(
+        render(&labels[0], &out, &["--lang", "fr"]).status.code(),
+        Some(2)
+    );
+
+    let check = |args: &[&str]| {
+        Command::new(bin)
+            .args(["template", "check"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(check(&[]).status.code(), Some(0));
+    let bad_t = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad/templates/off-page.toml");
+    let o = check(&[bad_t.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("off-page.toml:20:9"));
+}
