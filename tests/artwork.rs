@@ -299,6 +299,27 @@ fn cli_render_and_template_check() {
             std::fs::read(labels[0].with_extension("pdf")).unwrap()
         );
     }
+    // The PNG artwork verifies from the picture (the demo revoked one label).
+    let mut verify = Command::new(bin);
+    verify
+        .args(["verify", "--at", "2026-12-02", "--image"])
+        .arg(out.join(format!("{stem}.png")))
+        .arg("--trust")
+        .arg(demo.join("trust/example-agency.cose"))
+        .arg("--root")
+        .arg(demo.join("trust/scheme-owner.pub"));
+    for e in std::fs::read_dir(demo.join("status")).unwrap().flatten() {
+        verify.arg("--status").arg(e.path());
+    }
+    let o = verify.output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("VALID") || text.contains("REVOKED"),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!text.contains("MALFORMED"), "{text}");
+
     // A label whose signature does not verify is not printed, and nothing is written.
     let mut bad = std::fs::read(&labels[0]).unwrap();
     let n = bad.len();
