@@ -103,7 +103,26 @@ pub fn parse_at(s: &str) -> Result<Timestamp, String> {
 
 /// RFC 3339 in UTC with a `Z`, seconds precision: the one form reports use.
 pub fn format_ts(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // The civil fields written directly (a verify report formats several times per request);
+    // the same text as strftime("%Y-%m-%dT%H:%M:%SZ"), which years outside 0..=9999 still use.
+    let d = jiff::tz::Offset::UTC.to_datetime(t);
+    if !(0..=9999).contains(&d.year()) {
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    let mut s = String::with_capacity(20);
+    let _ = std::fmt::Write::write_fmt(
+        &mut s,
+        format_args!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        ),
+    );
+    s
 }
 
 /// Unix seconds as RFC 3339 UTC; out-of-range values are shown as the raw number.
@@ -177,5 +196,37 @@ mod tests {
         let at = parse_at("2024-02-29").unwrap();
         let later = add_period(at, 1, 0, 0).unwrap();
         assert_eq!(format_ts(later), "2025-02-28T00:00:00Z");
+    }
+
+    #[test]
+    fn format_ts_is_strftime_rfc3339() {
+        let mut t = Timestamp::MIN.as_second();
+        let step = (Timestamp::MAX.as_second() - t) / 50_000;
+        while t <= Timestamp::MAX.as_second() {
+            let ts = Timestamp::from_second(t).unwrap();
+            assert_eq!(
+                format_ts(ts),
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "{t}"
+            );
+            t += step + 7;
+        }
+        for t in [
+            0,
+            -1,
+            59,
+            86_399,
+            951_782_400,
+            4_102_444_799,
+            253_402_000_000,
+        ] {
+            let ts = Timestamp::from_second(t).unwrap();
+            assert_eq!(
+                format_unix(t),
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+        let sub = Timestamp::new(1_700_000_000, 999_999_999).unwrap();
+        assert_eq!(format_ts(sub), "2023-11-14T22:13:20Z");
     }
 }
