@@ -30,7 +30,7 @@ command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2
 command -v taskset >/dev/null || { echo "taskset is missing (util-linux)" >&2; exit 2; }
 
 cargo build --release --quiet
-bin=target/release/iotlabel
+bin="${BIN:-target/release/iotlabel}"  # BIN: compare another build
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
