@@ -161,6 +161,18 @@ fn a_cached_label_still_turns_revoked_suspended_and_expired() {
     );
     assert_eq!(cache.hits(), hits + 2);
 
+    // Past the trust list's next update, nothing vouches for the key: not from the cache.
+    let next_update = sc.trust.next_update;
+    let hits = cache.hits();
+    let late = check(&valid, &label.cose, next_update);
+    assert_eq!(
+        late.verdict,
+        Verdict::TrustListInvalidOrExpired,
+        "{:?}",
+        late.findings
+    );
+    assert_eq!(cache.hits(), hits);
+
     // A cached and an uncached store agree.
     let plain = TrustStore::new(
         &sc.roots(),

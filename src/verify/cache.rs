@@ -118,7 +118,14 @@ impl SignatureCache {
         h.finalize().into()
     }
 
-    pub(crate) fn get(&self, fingerprint: &[u8; 32], key: &Key) -> Option<CheckedSignature> {
+    /// The check remembered for `key` under `fingerprint`, if `usable` accepts it (the caller
+    /// says whether its key is the one a full check would pick now).
+    pub(crate) fn get(
+        &self,
+        fingerprint: &[u8; 32],
+        key: &Key,
+        usable: impl Fn(&CheckedSignature) -> bool,
+    ) -> Option<CheckedSignature> {
         let mut g = self.lock();
         let found = if g.fingerprint != *fingerprint {
             None
@@ -132,6 +139,7 @@ impl SignatureCache {
             None
         };
         drop(g);
+        let found = found.filter(|v| usable(v));
         let counter = if found.is_some() {
             &self.hits
         } else {

@@ -481,7 +481,7 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
         .as_ref()
         .map(|_| SignatureCache::key(&cose_bytes));
     let cached = match (&store.cache, &cache_key) {
-        (Some(c), Some(k)) => c.get(&store.fingerprint, k).filter(|hit| {
+        (Some(c), Some(k)) => c.get(&store.fingerprint, k, |hit| {
             candidates
                 .first()
                 .is_some_and(|(li, ki, _)| *li == hit.list && *ki == hit.entry)
