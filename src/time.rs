@@ -109,20 +109,23 @@ pub fn format_ts(t: Timestamp) -> String {
     if !(0..=9999).contains(&d.year()) {
         return t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     }
-    let mut s = String::with_capacity(20);
-    let _ = std::fmt::Write::write_fmt(
-        &mut s,
-        format_args!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        ),
-    );
-    s
+    // Digits by hand: with core::fmt this was ~2.5% of a verify request's instructions
+    // (callgrind). Every field is in range, so each digit is 0..=9.
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, v: i64| {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            v /= 10;
+        }
+    };
+    put(0, 4, i64::from(d.year()));
+    put(5, 2, i64::from(d.month()));
+    put(8, 2, i64::from(d.day()));
+    put(11, 2, i64::from(d.hour()));
+    put(14, 2, i64::from(d.minute()));
+    put(17, 2, i64::from(d.second()));
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// Unix seconds as RFC 3339 UTC; out-of-range values are shown as the raw number.
