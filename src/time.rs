@@ -103,7 +103,29 @@ pub fn parse_at(s: &str) -> Result<Timestamp, String> {
 
 /// RFC 3339 in UTC with a `Z`, seconds precision: the one form reports use.
 pub fn format_ts(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // The civil fields written directly (a verify report formats several times per request);
+    // the same text as strftime("%Y-%m-%dT%H:%M:%SZ"), which years outside 0..=9999 still use.
+    let d = jiff::tz::Offset::UTC.to_datetime(t);
+    if !(0..=9999).contains(&d.year()) {
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    // Digits by hand: with core::fmt this was ~2.5% of a verify request's instructions
+    // (callgrind). Every field is in range, so each digit is 0..=9.
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, v: i64| {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            v /= 10;
+        }
+    };
+    put(0, 4, i64::from(d.year()));
+    put(5, 2, i64::from(d.month()));
+    put(8, 2, i64::from(d.day()));
+    put(11, 2, i64::from(d.hour()));
+    put(14, 2, i64::from(d.minute()));
+    put(17, 2, i64::from(d.second()));
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// Unix seconds as RFC 3339 UTC; out-of-range values are shown as the raw number.
@@ -177,5 +199,37 @@ mod tests {
         let at = parse_at("2024-02-29").unwrap();
         let later = add_period(at, 1, 0, 0).unwrap();
         assert_eq!(format_ts(later), "2025-02-28T00:00:00Z");
+    }
+
+    #[test]
+    fn format_ts_is_strftime_rfc3339() {
+        let mut t = Timestamp::MIN.as_second();
+        let step = (Timestamp::MAX.as_second() - t) / 50_000;
+        while t <= Timestamp::MAX.as_second() {
+            let ts = Timestamp::from_second(t).unwrap();
+            assert_eq!(
+                format_ts(ts),
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "{t}"
+            );
+            t += step + 7;
+        }
+        for t in [
+            0,
+            -1,
+            59,
+            86_399,
+            951_782_400,
+            4_102_444_799,
+            253_402_000_000,
+        ] {
+            let ts = Timestamp::from_second(t).unwrap();
+            assert_eq!(
+                format_unix(t),
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+        let sub = Timestamp::new(1_700_000_000, 999_999_999).unwrap();
+        assert_eq!(format_ts(sub), "2023-11-14T22:13:20Z");
     }
 }

@@ -93,12 +93,20 @@ fn publish_verify_revoke_replay_and_the_status_change_seen_by_verify() {
     assert_eq!(r.json()["verdict"], "WRONG_URL");
     assert_eq!(r.json()["colour"], "red");
 
-    // Revoke (signed by the lab that issued it); verify sees it at once.
+    // Revoke (signed by the lab that issued it); verify sees it at once, although the label's
+    // signature check is in the service's signature cache by now.
+    let cache = srv
+        .core
+        .signature_cache()
+        .expect("the service caches signature checks");
+    assert!(cache.hits() > 0 && !cache.is_empty());
     let st1 = statement(&sc.lab, &label, LabelStatus::Revoked, 1, None);
     let r = revoke(a, &st1);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["status"], "revoked");
+    let hits = cache.hits();
     let j = verify_fragment(a, "/V", &label.qr_text, "en").json();
+    assert_eq!(cache.hits(), hits + 1, "served from the signature cache");
     assert_eq!(j["verdict"], "REVOKED");
     assert_eq!(j["colour"], "red");
     assert_eq!(j["view"]["icon"], "\u{2716}");

@@ -55,9 +55,15 @@ pub struct Args {
     /// Open connections at once.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     max_connections: usize,
-    /// Runtime worker threads (default: the CPUs this process may use).
+    /// Runtime worker threads (default: the CPUs this process may use). With 1, the whole
+    /// service runs on one thread (a current-thread runtime; SQLite work still goes to
+    /// blocking threads).
     #[arg(long)]
     workers: Option<usize>,
+    /// Signature checks remembered (bounded, keyed by the SHA-256 of the whole label; 0: none).
+    /// Expiry, status, key state, trust-list freshness and URL are checked on every request.
+    #[arg(long, default_value_t = iotlabel::verify::DEFAULT_CAPACITY)]
+    signature_cache: usize,
     /// Pin the clock to this time (tests and demos; default: the system clock). UTC.
     #[arg(long)]
     at: Option<String>,
@@ -154,11 +160,23 @@ pub fn run(a: Args) -> u8 {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers.max(1))
-        .enable_all()
-        .build()
-    {
+    if let Err(e) = core.set_signature_cache(a.signature_cache) {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    // One worker: a current-thread runtime (no cross-thread hand-offs between the accept loop
+    // and the connections).
+    let built = if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    };
+    let rt = match built {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

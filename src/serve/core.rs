@@ -17,7 +17,7 @@ use crate::label::{LabelClaims, cose};
 use crate::registry::{LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
 use crate::status::{ApplyError, LabelStatus, StatusState, open_statement};
 use crate::trust::{Role, VerifiedTrustList, open_trust_list};
-use crate::verify::{TrustStore, Verdict, VerifyReport};
+use crate::verify::{SignatureCache, TrustStore, Verdict, VerifyReport};
 
 /// Where the service gets the time. The server's edge passes [`SystemClock`]; tests pin it.
 pub trait Clock: Send + Sync {
@@ -146,6 +146,10 @@ pub struct Core {
     states: Mutex<BTreeMap<[u8; 8], StatusState>>,
     /// Unix seconds at which the status lists are next re-signed.
     next_refresh: AtomicI64,
+    /// Signature checks, kept across store rebuilds (status changes); emptied by the store
+    /// itself if the trust lists it verifies against change. `None`: every verify checks the
+    /// signature.
+    sig_cache: RwLock<Option<Arc<SignatureCache>>>,
 }
 
 /// A published label and what the verifier said of it.
@@ -244,9 +248,28 @@ impl Core {
             snapshot: RwLock::new(Arc::new(empty)),
             states: Mutex::new(states),
             next_refresh: AtomicI64::new(i64::MIN),
+            sig_cache: RwLock::new(Some(Arc::new(SignatureCache::default()))),
         };
         core.refresh(now)?;
         Ok(core)
+    }
+
+    /// Sets the signature cache's bound (0: no cache) and rebuilds the store with it.
+    pub fn set_signature_cache(&self, capacity: usize) -> Result<(), String> {
+        *self
+            .sig_cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            (capacity > 0).then(|| Arc::new(SignatureCache::new(capacity)));
+        self.refresh(self.clock.now().as_second())
+    }
+
+    /// The signature cache in use, if any.
+    pub fn signature_cache(&self) -> Option<Arc<SignatureCache>> {
+        self.sig_cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The clock's time now.
@@ -348,7 +371,10 @@ impl Core {
         let mut lists: Vec<Vec<u8>> = self.config.status_files.clone();
         lists.extend(status.values().map(|s| s.bytes.clone()));
         let at = Timestamp::from_second(now).map_err(|e| e.to_string())?;
-        let store = TrustStore::new(&self.config.roots, &self.config.trust_lists, &lists, at);
+        let mut store = TrustStore::new(&self.config.roots, &self.config.trust_lists, &lists, at);
+        if let Some(cache) = self.signature_cache() {
+            store = store.with_cache(cache);
+        }
         *self
             .snapshot
             .write()

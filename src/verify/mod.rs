@@ -15,8 +15,15 @@
 //! What the report shows about the issuer and the scheme comes from the trust list, never from
 //! the label.
 
+mod cache;
+
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::Serialize;
+
+use self::cache::CheckedSignature;
+pub use self::cache::{DEFAULT_CAPACITY, SignatureCache};
 
 use crate::issue::may_sign;
 use crate::keys::kid_of;
@@ -254,6 +261,10 @@ pub struct TrustStore {
     rejected: Vec<(TrustList, String)>,
     status: Vec<StatusList>,
     notes: Vec<String>,
+    /// SHA-256 of the roots and the verified trust lists (see [`SignatureCache`]).
+    fingerprint: [u8; 32],
+    /// Signature checks shared with other stores over the same trust lists.
+    cache: Option<Arc<SignatureCache>>,
 }
 
 impl TrustStore {
@@ -272,10 +283,16 @@ impl TrustStore {
             rejected: Vec::new(),
             status: Vec::new(),
             notes: Vec::new(),
+            fingerprint: [0; 32],
+            cache: None,
         };
+        let mut trusted_bytes: Vec<&[u8]> = Vec::new();
         for bytes in trust_lists {
             match open_trust_list(bytes, roots, at) {
-                Ok(t) => store.trusted.push(t),
+                Ok(t) => {
+                    store.trusted.push(t);
+                    trusted_bytes.push(bytes);
+                }
                 Err(e) => {
                     if let Ok((list, _)) = peek_trust_list(bytes) {
                         store.rejected.push((list, e.to_string()));
@@ -284,6 +301,7 @@ impl TrustStore {
                 }
             }
         }
+        store.fingerprint = cache::fingerprint(roots, &trusted_bytes);
         for (li, t) in store.trusted.iter().enumerate() {
             for (ki, k) in t.list.keys.iter().enumerate() {
                 let key = k.public_key_bytes().and_then(|pk| {
@@ -311,6 +329,19 @@ impl TrustStore {
             }
         }
         store
+    }
+
+    /// Uses (and fills) `cache` for signature checks. The cache may be shared with other
+    /// stores: one built over other roots or trust lists empties it first. Every check that
+    /// depends on time, status, key state or URL still runs on each verification.
+    pub fn with_cache(mut self, cache: Arc<SignatureCache>) -> TrustStore {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The signature cache in use, if any.
+    pub fn cache(&self) -> Option<&Arc<SignatureCache>> {
+        self.cache.as_ref()
     }
 
     /// The verified trust lists.
@@ -349,6 +380,17 @@ fn find(r: &mut VerifyReport, verdict: Verdict, detail: impl Into<String>) {
         verdict,
         detail: detail.into(),
     });
+}
+
+fn issuer_view(tl: &VerifiedTrustList, ki: usize) -> IssuerView {
+    let entry = &tl.list.keys[ki];
+    IssuerView {
+        name: entry.name.clone(),
+        id: entry.issuer.clone(),
+        role: entry.role.name(),
+        kid: entry.kid.clone(),
+        vouched_by: tl.list.owner_name.clone(),
+    }
 }
 
 fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: &mut VerifyReport) {
@@ -431,37 +473,68 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             ),
         };
     }
-    let Some((tl, entry)) = candidates
-        .iter()
-        .find(|(_, _, vk)| cose::verify_signature_with(&parsed, vk).is_ok())
-        .map(|(li, ki, _)| (&store.trusted[*li], &store.trusted[*li].list.keys[*ki]))
-    else {
-        return find(
-            r,
-            Verdict::BadSignature,
-            format!(
-                "the signature does not verify under key {}",
-                hex::encode(parsed.kid)
-            ),
-        );
+    // A signature check of these exact bytes is reused when its key is the one the full check
+    // would pick now (the first current candidate); anything else (first sight, one bit
+    // changed, trust lists changed, that list no longer current) is checked in full.
+    let cache_key = store
+        .cache
+        .as_ref()
+        .map(|_| SignatureCache::key(&cose_bytes));
+    let cached = match (&store.cache, &cache_key) {
+        (Some(c), Some(k)) => c.get(&store.fingerprint, k, |hit| {
+            candidates
+                .first()
+                .is_some_and(|(li, ki, _)| *li == hit.list && *ki == hit.entry)
+        }),
+        _ => None,
     };
-    r.issuer = Some(IssuerView {
-        name: entry.name.clone(),
-        id: entry.issuer.clone(),
-        role: entry.role.name(),
-        kid: entry.kid.clone(),
-        vouched_by: tl.list.owner_name.clone(),
-    });
-    let claims = match LabelClaims::decode(&parsed.payload) {
-        Ok(c) => c,
-        Err(e) => {
-            return find(
-                r,
-                Verdict::Malformed,
-                format!("signed, but the claims are not a label: {e}"),
-            );
+    let (li, ki, claims) = match cached {
+        Some(hit) => (hit.list, hit.entry, hit.claims),
+        None => {
+            let Some((li, ki)) = candidates
+                .iter()
+                .find(|(_, _, vk)| cose::verify_signature_with(&parsed, vk).is_ok())
+                .map(|(li, ki, _)| (*li, *ki))
+            else {
+                return find(
+                    r,
+                    Verdict::BadSignature,
+                    format!(
+                        "the signature does not verify under key {}",
+                        hex::encode(parsed.kid)
+                    ),
+                );
+            };
+            match LabelClaims::decode(&parsed.payload) {
+                Ok(c) => {
+                    let claims = Arc::new(c);
+                    if let (Some(c), Some(k)) = (&store.cache, cache_key) {
+                        c.insert(
+                            &store.fingerprint,
+                            k,
+                            CheckedSignature {
+                                list: li,
+                                entry: ki,
+                                claims: claims.clone(),
+                            },
+                        );
+                    }
+                    (li, ki, claims)
+                }
+                Err(e) => {
+                    r.issuer = Some(issuer_view(&store.trusted[li], ki));
+                    return find(
+                        r,
+                        Verdict::Malformed,
+                        format!("signed, but the claims are not a label: {e}"),
+                    );
+                }
+            }
         }
     };
+    let tl = &store.trusted[li];
+    let entry = &tl.list.keys[ki];
+    r.issuer = Some(issuer_view(tl, ki));
     let b = &claims.label;
     r.device = Some(DeviceView {
         manufacturer: b.manufacturer.clone(),

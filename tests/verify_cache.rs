@@ -1,0 +1,295 @@
+//! The signature cache of `TrustStore`: a cached label still turns REVOKED or EXPIRED when its
+//! status or the time changes, a label with one bit changed (or a forgery reusing a genuine
+//! label id) never comes from the cache and is BAD SIGNATURE, a changed trust list empties it,
+//! and it stays within its bound. No timings here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use std::sync::{Arc, OnceLock};
+
+use iotlabel::criteria::{self, CriteriaSet};
+use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
+use iotlabel::keys::Signer;
+use iotlabel::label::sign_label;
+use iotlabel::profile::Profile;
+use iotlabel::scenario::Scenario;
+use iotlabel::status::{LabelStatus, StateEntry, StatusState};
+use iotlabel::trust::compromise_key;
+use iotlabel::verify::{SignatureCache, TrustStore, Verdict, VerifyReport};
+use jiff::Timestamp;
+
+const SEED: &[u8] = b"signature cache tests";
+const DAY: i64 = 86_400;
+
+fn set() -> &'static CriteriaSet {
+    static SET: OnceLock<CriteriaSet> = OnceLock::new();
+    SET.get_or_init(|| criteria::load_bundled().expect("bundled criteria"))
+}
+
+fn t0() -> Timestamp {
+    iotlabel::time::parse_at("2026-12-01T00:00:00Z").unwrap()
+}
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap()
+}
+
+fn scenario() -> Scenario {
+    Scenario::new(set(), SEED, t0(), 30).expect("scenario")
+}
+
+/// The lab's Level 3 thermostat label with status index `index`.
+fn lab_label(sc: &Scenario, index: u32) -> Issued {
+    let trusted = sc.verified(t0()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/profiles/thermostat-level3.toml");
+    let bytes = std::fs::read(&path).unwrap();
+    let prof = Profile::load(&path, set()).expect("profile");
+    issue(&IssueRequest {
+        scheme: set().scheme("cls-like@2").expect("scheme"),
+        vocab: &set().vocab,
+        profile: &prof,
+        profile_digest: profile_digest(&bytes),
+        at: t0(),
+        key: &sc.lab,
+        trust: &trusted,
+        status_index: index,
+    })
+    .map_err(|(e, _)| e)
+    .unwrap()
+}
+
+/// Status lists of every issuer key signed at `issued_at` for 7 days; the lab key's list has
+/// `lab_status` at the given indices.
+fn status_lists(sc: &Scenario, issued_at: i64, lab_status: &[(u32, LabelStatus)]) -> Vec<Vec<u8>> {
+    sc.issuers()
+        .into_iter()
+        .map(|k| {
+            let mut state = StatusState::new(&k.kid());
+            if k.kid() == sc.lab.kid() {
+                for (i, s) in lab_status {
+                    state.entries.insert(
+                        *i,
+                        StateEntry {
+                            label: String::new(),
+                            status: *s,
+                            sequence: 1,
+                            by_owner: false,
+                            reason: "test".into(),
+                            successor: None,
+                            at: issued_at,
+                        },
+                    );
+                }
+            }
+            state
+                .to_list(issued_at, issued_at + 7 * DAY)
+                .unwrap()
+                .sign(&sc.status)
+                .unwrap()
+        })
+        .collect()
+}
+
+fn store(
+    sc: &Scenario,
+    trust: &[u8],
+    status: &[Vec<u8>],
+    cache: &Arc<SignatureCache>,
+) -> TrustStore {
+    let t = t0().as_second();
+    TrustStore::new(&sc.roots(), &[trust.to_vec()], status, at(t + DAY)).with_cache(cache.clone())
+}
+
+fn check(s: &TrustStore, cose: &[u8], when: i64) -> VerifyReport {
+    s.verify(None, Some(cose), at(when))
+}
+
+#[test]
+fn a_cached_label_still_turns_revoked_suspended_and_expired() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc, 0);
+    let cache = Arc::new(SignatureCache::new(100));
+    let valid = store(&sc, &sc.trust_bytes, &status_lists(&sc, t, &[]), &cache);
+
+    let r = check(&valid, &label.cose, t + DAY);
+    assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
+    assert_eq!((cache.hits(), cache.misses(), cache.len()), (0, 1, 1));
+    let r2 = check(&valid, &label.cose, t + DAY);
+    assert_eq!(cache.hits(), 1, "the second check comes from the cache");
+    assert_eq!(r2, r, "a cached check reports exactly what a full one does");
+
+    // The service rebuilds its store when a status list changes; the cache is kept, and the
+    // new status is seen at once.
+    for (status, verdict) in [
+        (LabelStatus::Revoked, Verdict::Revoked),
+        (LabelStatus::Superseded, Verdict::Revoked),
+        (LabelStatus::Suspended, Verdict::Suspended),
+    ] {
+        let s = store(
+            &sc,
+            &sc.trust_bytes,
+            &status_lists(&sc, t + 3600, &[(0, status)]),
+            &cache,
+        );
+        let hits = cache.hits();
+        let r = check(&s, &label.cose, t + DAY);
+        assert_eq!(cache.hits(), hits + 1, "{status:?}: served from the cache");
+        assert_eq!(r.verdict, verdict, "{status:?}: {:?}", r.findings);
+        assert_eq!(r.status, Some(status));
+    }
+
+    // Time: a label of the lab's key that expires on day 2, cached on day 1, is EXPIRED on
+    // day 3 (from the cache); on day 8 the status list is stale as well.
+    let mut claims = label.claims.clone();
+    claims.label_id = [0x5e, 0xc0, 0, 0, 0, 0, 0, 2];
+    claims.status_index = 2;
+    claims.expires = t + 2 * DAY;
+    let short = sign_label(&claims, &sc.lab).unwrap();
+    assert_eq!(check(&valid, &short, t + DAY).verdict, Verdict::Valid);
+    let hits = cache.hits();
+    let r = check(&valid, &short, t + 3 * DAY);
+    assert_eq!(r.verdict, Verdict::Expired, "{:?}", r.findings);
+    assert_eq!(cache.hits(), hits + 1, "served from the cache");
+    let r = check(&valid, &short, t + 8 * DAY);
+    assert_eq!(r.verdict, Verdict::Expired, "{:?}", r.findings);
+    assert!(
+        r.findings.iter().any(|f| f.verdict == Verdict::StatusStale),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(cache.hits(), hits + 2);
+
+    // Past the trust list's next update, nothing vouches for the key: not from the cache.
+    let next_update = sc.trust.next_update;
+    let hits = cache.hits();
+    let late = check(&valid, &label.cose, next_update);
+    assert_eq!(
+        late.verdict,
+        Verdict::TrustListInvalidOrExpired,
+        "{:?}",
+        late.findings
+    );
+    assert_eq!(cache.hits(), hits);
+
+    // A cached and an uncached store agree.
+    let plain = TrustStore::new(
+        &sc.roots(),
+        std::slice::from_ref(&sc.trust_bytes),
+        &status_lists(&sc, t, &[]),
+        at(t + DAY),
+    );
+    assert_eq!(check(&plain, &short, t + 8 * DAY), r);
+}
+
+#[test]
+fn a_changed_bit_or_a_forged_label_with_a_genuine_id_is_never_served_from_the_cache() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc, 0);
+    let cache = Arc::new(SignatureCache::new(100));
+    let s = store(&sc, &sc.trust_bytes, &status_lists(&sc, t, &[]), &cache);
+    assert_eq!(check(&s, &label.cose, t + DAY).verdict, Verdict::Valid);
+    assert_eq!(check(&s, &label.cose, t + DAY).verdict, Verdict::Valid);
+    assert_eq!(cache.hits(), 1);
+
+    // Every single-bit change of the signature and of the payload's last bytes.
+    let n = label.cose.len();
+    for i in (n - 64..n).chain(n - 140..n - 100) {
+        for bit in [0x01u8, 0x80] {
+            let mut bad = label.cose.clone();
+            bad[i] ^= bit;
+            let hits = cache.hits();
+            let r = check(&s, &bad, t + DAY);
+            assert_eq!(
+                cache.hits(),
+                hits,
+                "byte {i} bit {bit:#x}: never a cache hit"
+            );
+            assert_ne!(r.verdict, Verdict::Valid, "byte {i} bit {bit:#x}");
+            assert_eq!(
+                r.verdict,
+                Verdict::BadSignature,
+                "byte {i} bit {bit:#x}: {:?}",
+                r.findings
+            );
+        }
+    }
+    // In the signature: always BAD SIGNATURE.
+    let mut bad = label.cose.clone();
+    bad[n - 1] ^= 0x01;
+    assert_eq!(check(&s, &bad, t + DAY).verdict, Verdict::BadSignature);
+    assert_eq!(check(&s, &bad, t + DAY).verdict, Verdict::BadSignature);
+
+    // A forgery: the genuine label's id, index and signature, over other claims (another
+    // model).
+    let mut claims = label.claims.clone();
+    claims.label.model = format!("{} PRO", claims.label.model);
+    let other = sign_label(&claims, &sc.lab).unwrap();
+    let genuine_sig = &label.cose[n - 64..];
+    let mut forged = other.clone();
+    let m = forged.len();
+    forged[m - 64..].copy_from_slice(genuine_sig);
+    let hits = cache.hits();
+    let r = check(&s, &forged, t + DAY);
+    assert_eq!(cache.hits(), hits, "same label id, other bytes: a miss");
+    assert_eq!(r.verdict, Verdict::BadSignature, "{:?}", r.findings);
+    // The genuine label is still served, and still VALID.
+    assert_eq!(check(&s, &label.cose, t + DAY).verdict, Verdict::Valid);
+    assert_eq!(cache.hits(), hits + 1);
+}
+
+#[test]
+fn a_changed_trust_list_empties_the_cache_and_key_compromise_is_seen() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc, 0);
+    let cache = Arc::new(SignatureCache::new(100));
+    let status = status_lists(&sc, t, &[]);
+    let s = store(&sc, &sc.trust_bytes, &status, &cache);
+    assert_eq!(check(&s, &label.cose, t + DAY).verdict, Verdict::Valid);
+    assert_eq!(cache.len(), 1);
+
+    let mut list = sc.trust.clone();
+    list.sequence = 2;
+    list.issued_at = t + DAY / 2;
+    compromise_key(&mut list, &hex::encode(sc.lab.kid()), t + DAY / 4, vec![]).unwrap();
+    let bytes = list.sign(&sc.root).unwrap();
+    let s2 = store(&sc, &bytes, &status, &cache);
+    let hits = cache.hits();
+    let r = check(&s2, &label.cose, t + DAY);
+    assert_eq!(r.verdict, Verdict::KeyCompromised, "{:?}", r.findings);
+    assert_eq!(cache.hits(), hits, "other trust lists: not from the cache");
+    assert_eq!(cache.len(), 1, "emptied, then filled under the new lists");
+    // Key state is judged on each verification, also from the cache.
+    assert_eq!(
+        check(&s2, &label.cose, t + DAY).verdict,
+        Verdict::KeyCompromised
+    );
+    assert_eq!(cache.hits(), hits + 1);
+}
+
+#[test]
+fn the_cache_is_bounded() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let labels: Vec<Issued> = (0..12).map(|i| lab_label(&sc, i)).collect();
+    let cache = Arc::new(SignatureCache::new(4));
+    assert_eq!(cache.capacity(), 4);
+    let s = store(&sc, &sc.trust_bytes, &status_lists(&sc, t, &[]), &cache);
+    for round in 0..3 {
+        for l in &labels {
+            assert_eq!(check(&s, &l.cose, t + DAY).verdict, Verdict::Valid);
+            assert!(cache.len() <= 4, "round {round}: {} entries", cache.len());
+        }
+    }
+    // Round robin over more labels than the bound: every check is a full one.
+    assert_eq!(cache.hits(), 0);
+    assert_eq!(cache.misses(), 36);
+    // The most recent label is held.
+    assert_eq!(check(&s, &labels[11].cose, t + DAY).verdict, Verdict::Valid);
+    assert_eq!(cache.hits(), 1);
+    cache.clear();
+    assert!(cache.is_empty());
+}
