@@ -7,58 +7,23 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use iotlabel::criteria::{self, CriteriaSet};
-use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
+use iotlabel::issue::Issued;
 use iotlabel::profile::Profile;
 use iotlabel::report::html::{Lang, report_digest, to_html};
-use iotlabel::scenario::Scenario;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-fn set() -> &'static CriteriaSet {
-    static SET: OnceLock<CriteriaSet> = OnceLock::new();
-    SET.get_or_init(|| criteria::load_bundled().expect("bundled criteria"))
-}
+mod common;
+use common::claims_json;
 
 /// The lab's label for `profile` under `scheme` at 2026-12-01, after `edit` on the profile.
 fn issued(profile: &str, scheme: &str, edit: impl FnOnce(&mut Profile)) -> Issued {
-    let at = iotlabel::time::parse_at("2026-12-01").unwrap();
-    let sc = Scenario::new(set(), b"report html tests", at, 30).unwrap();
-    let trusted = sc.verified(at).unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/profiles")
-        .join(profile);
-    let bytes = std::fs::read(&path).unwrap();
-    let mut p = Profile::load(&path, set()).unwrap();
-    edit(&mut p);
-    issue(&IssueRequest {
-        scheme: set().scheme(scheme).unwrap(),
-        vocab: &set().vocab,
-        profile: &p,
-        profile_digest: profile_digest(&bytes),
-        at,
-        key: &sc.lab,
-        trust: &trusted,
-        status_index: 0,
-    })
-    .map_err(|(e, _)| e)
-    .unwrap()
+    common::lab_issued(b"report html tests", profile, scheme, edit)
 }
 
 fn thermostat() -> &'static Issued {
     static I: OnceLock<Issued> = OnceLock::new();
     I.get_or_init(|| issued("thermostat-level3.toml", "cls-like@2", |_| {}))
-}
-
-/// The label's claims file, as `iotlabel issue` writes the fields the page uses.
-fn claims_json(i: &Issued) -> Value {
-    json!({
-        "label_id": hex::encode(i.claims.label_id),
-        "issuer": i.claims.issuer,
-        "issued_at": iotlabel::time::format_unix(i.claims.issued_at),
-        "expires": iotlabel::time::format_unix(i.claims.expires),
-        "evidence_digest": hex::encode(i.claims.label.evidence_digest),
-    })
 }
 
 #[test]

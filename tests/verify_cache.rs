@@ -5,9 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use iotlabel::criteria::{self, CriteriaSet};
 use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
 use iotlabel::keys::Signer;
 use iotlabel::label::sign_label;
@@ -21,10 +20,8 @@ use jiff::Timestamp;
 const SEED: &[u8] = b"signature cache tests";
 const DAY: i64 = 86_400;
 
-fn set() -> &'static CriteriaSet {
-    static SET: OnceLock<CriteriaSet> = OnceLock::new();
-    SET.get_or_init(|| criteria::load_bundled().expect("bundled criteria"))
-}
+mod common;
+use common::bundled as set;
 
 fn t0() -> Timestamp {
     iotlabel::time::parse_at("2026-12-01T00:00:00Z").unwrap()

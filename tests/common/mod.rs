@@ -45,3 +45,52 @@ pub fn value_for(ty: &PropertyType, seed: u64) -> Value {
         }
     }
 }
+
+/// The bundled criteria, loaded once per test binary.
+pub fn bundled() -> &'static iotlabel::criteria::CriteriaSet {
+    static SET: std::sync::OnceLock<iotlabel::criteria::CriteriaSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| iotlabel::criteria::load_bundled().expect("bundled criteria"))
+}
+
+/// The lab's label for the fixture `profile` under `scheme` at 2026-12-01 (throwaway keys
+/// from `seed`), after `edit` on the profile.
+pub fn lab_issued(
+    seed: &[u8],
+    profile: &str,
+    scheme: &str,
+    edit: impl FnOnce(&mut iotlabel::profile::Profile),
+) -> iotlabel::issue::Issued {
+    use iotlabel::issue::{IssueRequest, issue, profile_digest};
+    let set = bundled();
+    let at = iotlabel::time::parse_at("2026-12-01").unwrap();
+    let sc = iotlabel::scenario::Scenario::new(set, seed, at, 30).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/profiles")
+        .join(profile);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut p = iotlabel::profile::Profile::load(&path, set).unwrap();
+    edit(&mut p);
+    issue(&IssueRequest {
+        scheme: set.scheme(scheme).unwrap(),
+        vocab: &set.vocab,
+        profile: &p,
+        profile_digest: profile_digest(&bytes),
+        at,
+        key: &sc.lab,
+        trust: &sc.verified(at).unwrap(),
+        status_index: 0,
+    })
+    .map_err(|(e, _)| e)
+    .unwrap()
+}
+
+/// The label's claims file, with the fields the report pages use (as `issue` writes them).
+pub fn claims_json(i: &iotlabel::issue::Issued) -> serde_json::Value {
+    serde_json::json!({
+        "label_id": hex::encode(i.claims.label_id),
+        "issuer": i.claims.issuer,
+        "issued_at": iotlabel::time::format_unix(i.claims.issued_at),
+        "expires": iotlabel::time::format_unix(i.claims.expires),
+        "evidence_digest": hex::encode(i.claims.label.evidence_digest),
+    })
+}
