@@ -153,6 +153,15 @@ pub fn run(a: Args) -> u8 {
     }
 }
 
+/// Labels per page of the bundled A4 sheet.
+fn standard_per_sheet() -> Result<usize, u8> {
+    let sheet = load_template("sheet-a4")?;
+    Ok(sheet
+        .sheet
+        .map_or(1, |s| (s.grid.0 * s.grid.1) as usize)
+        .max(1))
+}
+
 fn load_template(id: &str) -> Result<iotlabel::artwork::Template, u8> {
     iotlabel::artwork::template::load_bundled(id).map_err(|d| {
         super::print_diagnostics(&d);
@@ -326,6 +335,7 @@ fn pipeline(
     let art_store = TrustStore::new(&sc.roots(), std::slice::from_ref(&sc.trust_bytes), &[], at);
     let standard = load_template("standard")?;
     let mut all_facts = Vec::new();
+    let mut japanese = 0;
     for (_, scheme, i, _) in &issued {
         let facts = super::render_cmd::facts(
             &art_store,
@@ -336,6 +346,7 @@ fn pipeline(
             &hex::encode(i.claims.label_id),
         )?;
         let lang = if scheme.starts_with("jc-star") {
+            japanese += 1;
             "ja"
         } else {
             "en"
@@ -371,10 +382,13 @@ fn pipeline(
     let trust_lists = vec![sc.trust_bytes.clone()];
     let store = TrustStore::new(&roots, &trust_lists, &status_lists, when);
     let check = |text: &str| store.verify(Some(text), None, when);
+    let per_sheet = standard_per_sheet()?;
     let mut s = format!(
-        "\n2. LABELS: {} issued into {}\n\n3. VERIFICATION at {} (offline: roots, trust list, status lists)\n\n",
+        "\n2. LABELS: {} issued into {}\n   artwork: a PDF beside every label ({japanese} in Japanese), the assessment report as\n   HTML and PDF, {} labels on {} A4 pages (print/sheet-a4.pdf), one compact label (print/compact/)\n\n3. VERIFICATION at {} (offline: roots, trust list, status lists)\n\n",
         issued.len(),
         labels_dir.display(),
+        all_facts.len(),
+        all_facts.len().div_ceil(per_sheet),
         iotlabel::time::format_ts(when)
     );
     let w = issued
