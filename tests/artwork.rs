@@ -278,7 +278,7 @@ fn cli_render_and_template_check() {
             .arg(demo.join("trust/example-agency.cose"))
             .arg("--root")
             .arg(demo.join("trust/scheme-owner.pub"))
-            .arg("--out")
+            .args(["--at", "2026-12-02", "--out"])
             .arg(out)
             .args(extra)
             .output()

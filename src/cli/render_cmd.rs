@@ -135,7 +135,7 @@ pub struct RenderArgs {
     /// Where to write the artwork (default: beside each label).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Check the label as of this time (default: its issue time). UTC.
+    /// Check the label as of this time (default: now). UTC.
     #[arg(long)]
     at: Option<String>,
     #[command(flatten)]
@@ -167,13 +167,13 @@ pub fn run_render(a: RenderArgs) -> u8 {
         Ok(t) => t,
         Err(c) => return c,
     };
-    let fixed_at = match &a.at {
-        Some(s) => match unix_at(Some(s)) {
-            Ok((t, _)) => Some(t),
-            Err(c) => return c,
-        },
-        None => None,
+    // The label must be genuine and current at this time (default: now) to be printed again;
+    // the artwork itself does not depend on it.
+    let at = match unix_at(a.at.as_deref()) {
+        Ok((t, _)) => t,
+        Err(c) => return c,
     };
+    let store = TrustStore::new(&roots, &trust, &[], at);
     let mut all = Vec::new();
     for p in &a.labels {
         let cose = match std::fs::read(p) {
@@ -183,23 +183,6 @@ pub fn run_render(a: RenderArgs) -> u8 {
                 return EXIT_IO;
             }
         };
-        // Default time: the label's own issue time, so re-rendering an old label works while
-        // it is genuine; expiry and status are the verifier's business, not the printer's.
-        let at = match fixed_at {
-            Some(t) => t,
-            None => match iotlabel::label::cose::parse(&cose)
-                .ok()
-                .and_then(|x| iotlabel::label::LabelClaims::decode(&x.payload).ok())
-                .and_then(|c| jiff::Timestamp::from_second(c.issued_at).ok())
-            {
-                Some(t) => t,
-                None => {
-                    eprintln!("error: {}: not a label (COSE_Sign1 claims)", p.display());
-                    return EXIT_INVALID;
-                }
-            },
-        };
-        let store = TrustStore::new(&roots, &trust, &[], at);
         let f = match facts(&store, &set, &cose, None, at, &p.display().to_string()) {
             Ok(f) => f,
             Err(c) => return c,
