@@ -175,6 +175,7 @@ pub fn run_render(a: RenderArgs) -> u8 {
     };
     let store = TrustStore::new(&roots, &trust, &[], at);
     let mut all = Vec::new();
+    // Every label is checked before anything is written: one bad label stops the run clean.
     for p in &a.labels {
         let cose = match std::fs::read(p) {
             Ok(b) => b,
@@ -192,10 +193,12 @@ pub fn run_render(a: RenderArgs) -> u8 {
             .clone()
             .or_else(|| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        if let Err(c) = write_label_artwork(&dir, &f, &art) {
+        all.push((dir, f));
+    }
+    for (dir, f) in &all {
+        if let Err(c) = write_label_artwork(dir, f, &art) {
             return c;
         }
-        all.push((dir, f));
     }
     if art.template.sheet.is_some() {
         let dir = a.out.clone().unwrap_or_else(|| all[0].0.clone());
