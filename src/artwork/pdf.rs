@@ -166,40 +166,27 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                     for line in &t.lines {
                         let mut x = line.x * PT_PER_MM;
                         let y = h_pt - line.baseline * PT_PER_MM;
-                        let mut i = 0;
-                        while i < line.glyphs.len() {
-                            let font = line.glyphs[i].font;
-                            let mut j = i;
-                            let mut codes = Vec::new();
-                            let mut advance = 0.0;
-                            while j < line.glyphs.len() && line.glyphs[j].font == font {
-                                let g = &line.glyphs[j];
-                                let slot = t
-                                    .chain
-                                    .fonts
-                                    .get(g.font)
-                                    .and_then(|f| fonts.iter().position(|u| u.file.name == f.name))
-                                    .unwrap_or(0);
+                        // One run per stretch of glyphs from the same font of the chain.
+                        for run in line.glyphs.chunk_by(|a, b| a.font == b.font) {
+                            let slot = t
+                                .chain
+                                .fonts
+                                .get(run[0].font)
+                                .and_then(|f| fonts.iter().position(|u| u.file.name == f.name))
+                                .unwrap_or(0);
+                            let mut codes = Vec::with_capacity(run.len() * 2);
+                            for g in run {
                                 let cid = fonts
                                     .get(slot)
                                     .and_then(|u| u.remapper.get(g.gid))
                                     .unwrap_or(0);
                                 codes.extend_from_slice(&cid.to_be_bytes());
-                                advance += g.advance * t.size;
-                                j += 1;
                             }
-                            let slot = t
-                                .chain
-                                .fonts
-                                .get(font)
-                                .and_then(|f| fonts.iter().position(|u| u.file.name == f.name))
-                                .unwrap_or(0);
                             let name = format!("F{slot}");
                             c.set_font(Name(name.as_bytes()), r(t.size));
                             c.set_text_matrix([1.0, 0.0, 0.0, 1.0, r(x), r(y)]);
                             c.show(Str(&codes));
-                            x += advance;
-                            i = j;
+                            x += run.iter().map(|g| g.advance).sum::<f32>() * t.size;
                         }
                     }
                     c.end_text();

@@ -336,15 +336,10 @@ pub fn run(a: Args) -> u8 {
                 if let Err(c) = write_label(&a.out, i, &set) {
                     return c;
                 }
-                for (f, bytes) in files {
-                    let path = a.out.join(format!(
-                        "{}.{}",
-                        hex::encode(i.claims.label_id),
-                        f.extension()
-                    ));
-                    if let Err(c) = write_file(&path, bytes) {
-                        return c;
-                    }
+                if let Err(c) =
+                    super::render_cmd::write_artwork_files(&a.out, &i.claims.label_id, files)
+                {
+                    return c;
                 }
                 sheet_labels.push(facts.clone());
                 ledger.record(i, &kid, input.clone());

@@ -84,10 +84,19 @@ pub fn write_label_artwork(dir: &Path, facts: &LabelFacts, a: &Artwork) -> Resul
         eprintln!("error: label {}: {e}", hex::encode(facts.label_id));
         EXIT_INVALID
     })?;
+    write_artwork_files(dir, &facts.label_id, &files)
+}
+
+/// Writes drawn artwork as `<dir>/<label-id>.<ext>`, one file per format.
+pub fn write_artwork_files(
+    dir: &Path,
+    label_id: &[u8; 8],
+    files: &[(Format, Vec<u8>)],
+) -> Result<(), u8> {
     for (f, bytes) in files {
         write_file(
-            &dir.join(format!("{}.{}", hex::encode(facts.label_id), f.extension())),
-            &bytes,
+            &dir.join(format!("{}.{}", hex::encode(label_id), f.extension())),
+            bytes,
         )?;
     }
     Ok(())

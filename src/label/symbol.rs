@@ -331,8 +331,8 @@ fn format_modules(ecc: Ecc, k: u8, n: usize) -> Vec<(usize, usize, bool)> {
 /// bits rewritten), scored; the best as a symbol. One Reed-Solomon encoding and one module
 /// placement instead of eight (measured: the QR was most of a label PDF's time).
 fn best_of_derived(code0: &QrCode, ecc: Ecc) -> QrSymbol {
-    let base = BitRows::of(code0);
-    let n = base.n;
+    let base = rows_of(code0);
+    let n = base.len();
     let version = code0.version().value();
     let function = function_rows(version);
     let p0 = mask_rows(0, n);
@@ -340,7 +340,7 @@ fn best_of_derived(code0: &QrCode, ecc: Ecc) -> QrSymbol {
     for k in 0..8u8 {
         let pk = mask_rows(k, n);
         let mut rows: Vec<u128> = (0..n)
-            .map(|y| base.rows[y] ^ ((p0[y] ^ pk[y]) & !function[y]))
+            .map(|y| base[y] ^ ((p0[y] ^ pk[y]) & !function[y]))
             .collect();
         for (x, y, dark) in format_modules(ecc, k, n) {
             if dark {
@@ -355,7 +355,7 @@ fn best_of_derived(code0: &QrCode, ecc: Ecc) -> QrSymbol {
             best = Some((score, b.rows));
         }
     }
-    let rows = best.map(|(_, r)| r).unwrap_or(base.rows);
+    let rows = best.map(|(_, r)| r).unwrap_or(base);
     QrSymbol {
         version,
         size: n,
@@ -433,6 +433,17 @@ impl Runs {
     }
 }
 
+/// The modules of a symbol of at most 128 modules a side as bit rows (bit x = column x).
+fn rows_of(code: &QrCode) -> Vec<u128> {
+    (0..code.size())
+        .map(|y| {
+            (0..code.size())
+                .filter(|&x| code.get_module(x, y))
+                .fold(0u128, |acc, x| acc | 1u128 << x)
+        })
+        .collect()
+}
+
 /// A symbol of at most 128 modules a side as bit rows and bit columns (bit x = module x).
 struct BitRows {
     n: usize,
@@ -441,16 +452,10 @@ struct BitRows {
 }
 
 impl BitRows {
+    #[cfg(test)]
     fn of(code: &QrCode) -> BitRows {
-        let n = usize::try_from(code.size()).unwrap_or(0);
-        let rows = (0..code.size())
-            .map(|y| {
-                (0..code.size())
-                    .filter(|&x| code.get_module(x, y))
-                    .fold(0u128, |acc, x| acc | 1u128 << x)
-            })
-            .collect();
-        BitRows::from_rows(n, rows)
+        let rows = rows_of(code);
+        BitRows::from_rows(rows.len(), rows)
     }
 
     fn from_rows(n: usize, rows: Vec<u128>) -> BitRows {
