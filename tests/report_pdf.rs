@@ -180,10 +180,7 @@ fn seventy_eight_requirements_run_over_pages_with_the_header_repeated() {
 fn cli_writes_the_pdf_and_refuses_what_is_not_a_report() {
     let i = thermostat();
     let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("r.report.json");
-    std::fs::write(&report, &i.report_json).unwrap();
-    let label = dir.path().join("r.json");
-    std::fs::write(&label, claims_json(i).to_string()).unwrap();
+    let (report, label) = common::report_files(dir.path(), i);
     let out = dir.path().join("out/r.pdf");
     let run = |args: &[&Path]| {
         Command::new(env!("CARGO_BIN_EXE_iotlabel"))

@@ -24,15 +24,7 @@ const SEED: &[u8] = b"trust and status tests";
 const DAY: i64 = 86_400;
 
 mod common;
-use common::bundled as set;
-
-fn t0() -> Timestamp {
-    iotlabel::time::parse_at("2026-12-01T00:00:00Z").unwrap()
-}
-
-fn at(secs: i64) -> Timestamp {
-    Timestamp::from_second(secs).unwrap()
-}
+use common::{at, bundled as set, t0};
 
 fn scenario() -> Scenario {
     Scenario::new(set(), SEED, t0(), 30).expect("scenario")

@@ -94,3 +94,26 @@ pub fn claims_json(i: &iotlabel::issue::Issued) -> serde_json::Value {
         "evidence_digest": hex::encode(i.claims.label.evidence_digest),
     })
 }
+
+/// 2026-12-01T00:00:00Z, the time the fixtures are evaluated at.
+pub fn t0() -> jiff::Timestamp {
+    iotlabel::time::parse_at("2026-12-01T00:00:00Z").unwrap()
+}
+
+/// A unix time as a timestamp.
+pub fn at(secs: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(secs).unwrap()
+}
+
+/// Writes a label's report JSON and claims file into `dir` (as `issue` names them):
+/// `(r.report.json, r.json)`.
+pub fn report_files(
+    dir: &std::path::Path,
+    i: &iotlabel::issue::Issued,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let report = dir.join("r.report.json");
+    std::fs::write(&report, &i.report_json).unwrap();
+    let label = dir.join("r.json");
+    std::fs::write(&label, claims_json(i).to_string()).unwrap();
+    (report, label)
+}
