@@ -168,7 +168,7 @@ fn field<'a>(map: &'a Value, name: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-fn int_key<'a>(map: &'a Value, key: i64) -> Option<&'a Value> {
+fn int_key(map: &Value, key: i64) -> Option<&Value> {
     map.as_map()?
         .iter()
         .find(|(k, _)| k.as_integer().and_then(|i| i64::try_from(i).ok()) == Some(key))
