@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
+use super::{Damaged, LabelRecord, LoadedStates, PutOutcome, StatementRecord, Store, StoreError};
 use crate::status::StatusState;
 
 /// The migrations, in order; version = position + 1. Never edit one that has shipped: add the
@@ -279,22 +279,66 @@ impl Store for SqliteStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn status_states(&self) -> Result<Vec<StatusState>, StoreError> {
+    fn status_states(&self) -> Result<LoadedStates, StoreError> {
         let c = lock(&self.reader);
         let mut st = c
             .prepare("SELECT issuer_kid, state_json FROM status_states ORDER BY issuer_kid")
             .map_err(backend)?;
+        // Read as raw values: a row of the wrong type is a damaged record, not a failed load.
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, rusqlite::types::Value>(0)?,
+                    r.get::<_, rusqlite::types::Value>(1)?,
+                ))
+            })
             .map_err(backend)?;
-        let mut out = Vec::new();
+        let mut out = LoadedStates::default();
         for row in rows {
             let (kid, json) = row.map_err(backend)?;
-            let state: StatusState = serde_json::from_str(&json)
-                .map_err(|e| backend(format!("status state of key {kid}: {e}")))?;
-            out.push(state);
+            let kid = match kid {
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
+            let state = match &json {
+                rusqlite::types::Value::Text(j) => serde_json::from_str::<StatusState>(j).ok(),
+                _ => None,
+            };
+            match state {
+                Some(s) if s.issuer_kid == kid => out.states.push(s),
+                Some(s) => out.damaged.push(Damaged {
+                    record: format!("status_states/{kid}"),
+                    issuer_kid: Some(kid.clone()),
+                    problem: format!(
+                        "the row of key {kid} holds the state of key {}; key {kid}'s status list is not signed and its revocations are refused until the row is repaired",
+                        s.issuer_kid
+                    ),
+                }),
+                None => out.damaged.push(Damaged {
+                    record: format!("status_states/{kid}"),
+                    issuer_kid: Some(kid.clone()),
+                    problem: "the status state does not decode; this key's status list is not signed (its labels verify STATUS UNKNOWN) and its revocations are refused until the row is repaired".into(),
+                }),
+            }
         }
         Ok(out)
+    }
+
+    fn labels_with_index_from(&self, index: u32) -> Result<Vec<LabelRecord>, StoreError> {
+        let c = lock(&self.reader);
+        let mut st = c
+            .prepare(&format!(
+                "SELECT {LABEL_COLUMNS} FROM labels WHERE status_index >= ?1 ORDER BY label_id LIMIT 1000"
+            ))
+            .map_err(backend)?;
+        let rows = st.query_map([index], row_to_label).map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let c = lock(&self.writer);
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(backend)
     }
 
     fn apply_statement(
