@@ -720,14 +720,8 @@ struct SearchQuery {
 
 impl SearchQuery {
     /// Reads the query parameters one by one, so every error names the parameter in our words.
-    fn parse(pairs: Vec<(String, String)>) -> Result<SearchQuery, Response> {
-        let bad = |m: String| {
-            error(
-                StatusCode::BAD_REQUEST,
-                m,
-                "e.g. /api/labels?manufacturer=acme&model=cam&limit=20",
-            )
-        };
+    fn parse(pairs: Vec<(String, String)>) -> Result<SearchQuery, String> {
+        let bad = |m: String| m;
         let mut q = SearchQuery {
             manufacturer: String::new(),
             model: String::new(),
@@ -774,6 +768,14 @@ impl SearchQuery {
 /// The query of a search, parsed in our words (the extractor never fails: it decodes lossily).
 type RawPairs = Query<Vec<(String, String)>>;
 
+fn bad_query(message: String) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        message,
+        "e.g. /api/labels?manufacturer=acme&model=cam&limit=20",
+    )
+}
+
 #[derive(Serialize)]
 struct LabelSummary {
     #[serde(flatten)]
@@ -797,7 +799,7 @@ fn summarise(core: &Core, rec: crate::registry::LabelRecord) -> LabelSummary {
 async fn api_search(State(app): State<Arc<App>>, Query(pairs): RawPairs) -> Response {
     let q = match SearchQuery::parse(pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(m) => return bad_query(m),
     };
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let core = app.core.clone();
@@ -824,7 +826,7 @@ async fn search(
 ) -> Response {
     let q = match SearchQuery::parse(pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(m) => return bad_query(m),
     };
     let lang = lang(&headers);
     let core = app.core.clone();
@@ -861,13 +863,13 @@ async fn search(
 
 /// A path segment, or a JSON 400 in our words when it does not decode (bad percent-encoding,
 /// not UTF-8).
-fn segment(p: Result<Path<String>, PathRejection>, what: &str) -> Result<String, Response> {
+fn segment(p: Result<Path<String>, PathRejection>, what: &str) -> Result<String, Box<Response>> {
     p.map(|Path(s)| s).map_err(|_| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             format!("the {what} in the path could not be decoded"),
             "percent-encode only valid UTF-8",
-        )
+        ))
     })
 }
 
@@ -878,7 +880,7 @@ async fn api_label(
 ) -> Response {
     let id = match segment(id, "label id") {
         Ok(id) => id.to_ascii_lowercase(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !valid_id(&id) {
         return error(
@@ -947,7 +949,7 @@ async fn api_status(
 ) -> Response {
     let kid = match segment(kid, "key id") {
         Ok(k) => k.to_ascii_lowercase(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let snap = app.core.snapshot();
     match snap.status.get(&kid) {
@@ -995,7 +997,7 @@ async fn api_trust(
 ) -> Response {
     let owner = match segment(owner, "owner") {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let core = &app.core;
     let found = core

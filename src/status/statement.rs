@@ -206,8 +206,9 @@ pub fn decode_statement(payload: &[u8]) -> Result<RevocationStatement, ApplyErro
             "field `at` ({at}) is not between 2020-01-01 and 2100-01-01 (unix seconds {EARLIEST_AT}..{LATEST_AT})"
         )));
     }
+    // 0 decodes, and is refused when applied (as a replay: no statement precedes it).
     let sequence = int("sequence")?;
-    if !(1..=i128::from(MAX_SEQUENCE)).contains(&sequence) {
+    if !(0..=i128::from(MAX_SEQUENCE)).contains(&sequence) {
         return Err(bad(format!(
             "field `sequence` ({sequence}) must be from 1 to {MAX_SEQUENCE}"
         )));
@@ -523,7 +524,7 @@ mod tests {
             ));
         }
         assert!(decoded(|s| s.index = 131_071).is_ok());
-        for seq in [0, MAX_SEQUENCE + 1, i64::MAX as u64, u64::MAX] {
+        for seq in [MAX_SEQUENCE + 1, 1 << 53, i64::MAX as u64, u64::MAX] {
             let e = decoded(|s| s.sequence = seq).unwrap_err().to_string();
             assert!(e.contains("`sequence`"), "{e}");
         }
