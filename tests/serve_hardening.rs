@@ -183,6 +183,14 @@ fn plant_bad_records(sc: &iotlabel::scenario::Scenario, dir: &std::path::Path) -
         [&body_kid],
     )
     .unwrap();
+    // A label row edited by hand: its status index is not a number.
+    c.execute(
+        "INSERT INTO labels SELECT 'badbadbadbadbad0', issuer_kid, 'x', issuer, manufacturer,
+            model, manufacturer_key, model_key, scheme_id, scheme_version, tier, issued_at,
+            expires, published_at, cose FROM labels WHERE label_id = ?1",
+        [&evil_id],
+    )
+    .unwrap();
     (evil_id, body_kid)
 }
 
@@ -208,6 +216,7 @@ fn the_service_starts_on_a_damaged_database_reports_it_and_other_keys_still_revo
         records.contains(&format!("status_states/{body_kid}").as_str()),
         "{records:?}"
     );
+    assert!(records.contains(&"labels/badbadbadbadbad0"), "{records:?}");
     let h = get(a, "/api/health");
     assert_eq!(h.status, 200);
     let h = h.json();

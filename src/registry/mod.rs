@@ -139,9 +139,9 @@ pub trait Store: Send + Sync {
     /// Every issuer key's status state; a row that does not decode is reported in
     /// [`LoadedStates::damaged`], never an error for the whole load.
     fn status_states(&self) -> Result<LoadedStates, StoreError>;
-    /// Labels whose status index is `index` or above (damaged records: such labels are refused
-    /// at publication, but a database written before that may hold some).
-    fn labels_with_index_from(&self, index: u32) -> Result<Vec<LabelRecord>, StoreError>;
+    /// Label rows whose status index is not an integer below `entries` (such labels are refused
+    /// at publication, but a database written before that, or edited by hand, may hold some).
+    fn damaged_labels(&self, entries: u32) -> Result<Vec<Damaged>, StoreError>;
     /// Makes everything committed durable in the main file (a WAL checkpoint) before exit.
     fn flush(&self) -> Result<(), StoreError>;
     /// Records an applied statement and the issuer key's new state, in one transaction.

@@ -324,15 +324,45 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn labels_with_index_from(&self, index: u32) -> Result<Vec<LabelRecord>, StoreError> {
+    fn damaged_labels(&self, entries: u32) -> Result<Vec<Damaged>, StoreError> {
         let c = lock(&self.reader);
         let mut st = c
-            .prepare(&format!(
-                "SELECT {LABEL_COLUMNS} FROM labels WHERE status_index >= ?1 ORDER BY label_id LIMIT 1000"
-            ))
+            .prepare(
+                "SELECT label_id, issuer_kid, status_index FROM labels
+                 WHERE typeof(status_index) != 'integer' OR status_index < 0 OR status_index >= ?1
+                 ORDER BY label_id LIMIT 1000",
+            )
             .map_err(backend)?;
-        let rows = st.query_map([index], row_to_label).map_err(backend)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        // Raw values: a row of the wrong type is itself what is reported.
+        let text = |v: rusqlite::types::Value| match v {
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        };
+        let rows = st
+            .query_map([entries], |r| {
+                Ok((
+                    r.get::<_, rusqlite::types::Value>(0)?,
+                    r.get::<_, rusqlite::types::Value>(1)?,
+                    r.get::<_, rusqlite::types::Value>(2)?,
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kid, index) = row.map_err(backend)?;
+            let index = match index {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                other => format!("{other:?}"),
+            };
+            out.push(Damaged {
+                record: format!("labels/{}", text(id)),
+                issuer_kid: Some(text(kid)),
+                problem: format!(
+                    "status index {index} is not below the status list's {entries} entries: no status list can revoke this label (it verifies STATUS UNKNOWN); statements for it are refused"
+                ),
+            });
+        }
+        Ok(out)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -272,20 +272,12 @@ fn load_states(store: &dyn Store) -> Result<LoadedState, String> {
         }
         states.insert(kid, s);
     }
-    let beyond = u32::try_from(STATUS_ENTRIES).unwrap_or(u32::MAX);
-    for r in store
-        .labels_with_index_from(beyond)
-        .map_err(|e| format!("reading the labels: {e}"))?
-    {
-        damaged.push(Damaged {
-            record: format!("labels/{}", r.label_id),
-            issuer_kid: Some(r.issuer_kid.clone()),
-            problem: format!(
-                "status index {} is beyond the status list's {STATUS_ENTRIES} entries: no status list can revoke it (it verifies STATUS UNKNOWN); statements for it are refused",
-                r.status_index
-            ),
-        });
-    }
+    let entries = u32::try_from(STATUS_ENTRIES).unwrap_or(u32::MAX);
+    damaged.extend(
+        store
+            .damaged_labels(entries)
+            .map_err(|e| format!("reading the labels: {e}"))?,
+    );
     Ok((states, blocked, damaged))
 }
 
