@@ -164,6 +164,62 @@ pub struct Core {
     damaged: RwLock<Vec<Damaged>>,
 }
 
+/// A `POST /api/verify` body: either `text`, or `path` and `fragment` (public so the fuzz
+/// targets drive the same parser the route uses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyRequest {
+    /// The whole QR text (`HTTPS://...#BASE32`), for API clients.
+    pub text: Option<String>,
+    /// The verify page's path (`/V`): the server attaches the verify URL it serves there.
+    pub path: Option<String>,
+    /// The part after `#`.
+    pub fragment: Option<String>,
+    /// Also return the verifier's full report (API clients; the page does not need it).
+    pub report: bool,
+}
+
+impl VerifyRequest {
+    /// Reads the body field by field, so every error names the field in our words.
+    pub fn parse(bytes: &[u8]) -> Result<VerifyRequest, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|_| "the body is not JSON".to_string())?;
+        let serde_json::Value::Object(fields) = v else {
+            return Err("the body is not a JSON object".into());
+        };
+        let mut req = VerifyRequest {
+            text: None,
+            path: None,
+            fragment: None,
+            report: false,
+        };
+        for (name, value) in fields {
+            let text = || {
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{name}` must be a string"))
+            };
+            match name.as_str() {
+                "text" => req.text = Some(text()?),
+                "path" => req.path = Some(text()?),
+                "fragment" => req.fragment = Some(text()?),
+                "report" => {
+                    req.report = value
+                        .as_bool()
+                        .ok_or_else(|| "`report` must be true or false".to_string())?;
+                }
+                other => {
+                    return Err(format!(
+                        "unknown field `{}` (known: text, path, fragment, report)",
+                        super::page::esc(&other.chars().take(40).collect::<String>())
+                    ));
+                }
+            }
+        }
+        Ok(req)
+    }
+}
+
 /// A published label and what the verifier said of it.
 #[derive(Debug, Clone)]
 pub struct Published {

@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use super::core::{Core, Refusal};
+use super::core::{Core, Refusal, VerifyRequest};
 use super::page;
 use super::view::{Lang, View, colour, view};
 use crate::registry::PutOutcome;
@@ -496,59 +496,6 @@ async fn label_page(app: Arc<App>, id: String, lang: Lang) -> Response {
         Ok(Ok(None)) => html(page::not_found_page(lang), StatusCode::NOT_FOUND),
         Ok(Err(e)) => internal(&e),
         Err(_) => internal("the lookup task failed"),
-    }
-}
-
-struct VerifyRequest {
-    /// The whole QR text (`HTTPS://...#BASE32`), for API clients.
-    text: Option<String>,
-    /// The verify page's path (`/V`): the server attaches the verify URL it serves there.
-    path: Option<String>,
-    /// The part after `#`.
-    fragment: Option<String>,
-    /// Also return the verifier's full report (API clients; the page does not need it).
-    report: bool,
-}
-
-impl VerifyRequest {
-    /// Reads the body field by field, so every error names the field in our words.
-    fn parse(bytes: &[u8]) -> Result<VerifyRequest, String> {
-        let v: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|_| "the body is not JSON".to_string())?;
-        let serde_json::Value::Object(fields) = v else {
-            return Err("the body is not a JSON object".into());
-        };
-        let mut req = VerifyRequest {
-            text: None,
-            path: None,
-            fragment: None,
-            report: false,
-        };
-        for (name, value) in fields {
-            let text = || {
-                value
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("`{name}` must be a string"))
-            };
-            match name.as_str() {
-                "text" => req.text = Some(text()?),
-                "path" => req.path = Some(text()?),
-                "fragment" => req.fragment = Some(text()?),
-                "report" => {
-                    req.report = value
-                        .as_bool()
-                        .ok_or_else(|| "`report` must be true or false".to_string())?;
-                }
-                other => {
-                    return Err(format!(
-                        "unknown field `{}` (known: text, path, fragment, report)",
-                        page::esc(&other.chars().take(40).collect::<String>())
-                    ));
-                }
-            }
-        }
-        Ok(req)
     }
 }
 
