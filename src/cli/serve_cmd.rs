@@ -52,9 +52,21 @@ pub struct Args {
     /// Requests handled at once (503 beyond).
     #[arg(long, default_value_t = Limits::default().concurrency)]
     concurrency: usize,
-    /// Open connections at once.
+    /// Open connections at once. At the cap, the connection that has waited longest for a
+    /// request is closed to make room.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     max_connections: usize,
+    /// Open connections per client address (0: no limit). Behind a proxy every client has the
+    /// proxy's address: set 0 or the proxy's own pool size there.
+    #[arg(long, default_value_t = Limits::default().per_address)]
+    max_connections_per_address: usize,
+    /// Seconds a connection may wait for a request head (its first byte, or the next request on
+    /// a keep-alive connection); 1 s once three quarters of --max-connections are open.
+    #[arg(long, default_value_t = 10)]
+    idle_secs: u64,
+    /// On SIGTERM or Ctrl-C: seconds requests in flight have to finish before the exit.
+    #[arg(long, default_value_t = 10)]
+    drain_secs: u64,
     /// Runtime worker threads (default: the CPUs this process may use). With 1, the whole
     /// service runs on one thread (a current-thread runtime; SQLite work still goes to
     /// blocking threads).
@@ -77,8 +89,10 @@ pub fn run(a: Args) -> u8 {
         );
         return EXIT_USAGE;
     }
-    if a.status_valid_hours < 1 || a.timeout_secs == 0 || a.max_body == 0 {
-        eprintln!("error: --status-valid-hours, --timeout-secs and --max-body must be at least 1");
+    if a.status_valid_hours < 1 || a.timeout_secs == 0 || a.max_body == 0 || a.idle_secs == 0 {
+        eprintln!(
+            "error: --status-valid-hours, --timeout-secs, --idle-secs and --max-body must be at least 1"
+        );
         return EXIT_USAGE;
     }
     let clock: Arc<dyn Clock> = match &a.at {
@@ -154,6 +168,11 @@ pub fn run(a: Args) -> u8 {
         header_timeout: Duration::from_secs(a.timeout_secs),
         concurrency: a.concurrency,
         max_connections: a.max_connections,
+        per_address: a.max_connections_per_address,
+        idle_timeout: Duration::from_secs(a.idle_secs),
+        busy_idle_timeout: Duration::from_secs(a.idle_secs.min(1)),
+        drain: Duration::from_secs(a.drain_secs),
+        ..Limits::default()
     };
     let workers = a.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -209,18 +228,41 @@ pub fn run(a: Args) -> u8 {
             a.db.display()
         ));
         out(&msg);
+        // A damaged record does not stop the service: it is reported here and by /api/health.
+        for d in core.damaged() {
+            eprintln!(
+                "warning: damaged record {}: {}\n  help: repair or remove it; /api/health lists it until then",
+                d.record, d.problem
+            );
+        }
         let app = Arc::new(App::new(core.clone(), limits));
-        let ticker = tokio::spawn(iotlabel::serve::tick(core));
+        let ticker = tokio::spawn(iotlabel::serve::tick(core.clone()));
         iotlabel::serve::serve(
             listener,
             iotlabel::serve::router(app),
             limits,
-            shutdown_signal(),
+            async {
+                shutdown_signal().await;
+                out(&format!(
+                    "iotlabel serve: stopping: no new connections; requests in flight have {} s\n",
+                    limits.drain.as_secs()
+                ));
+            },
         )
         .await;
         ticker.abort();
+        // Every acknowledged write is already durable (synchronous=FULL); the checkpoint folds
+        // the WAL into the database file so the exit leaves one self-contained file.
+        let code = match tokio::task::spawn_blocking(move || core.flush()).await {
+            Ok(Ok(())) => 0,
+            Ok(Err(e)) => {
+                eprintln!("warning: flushing the database at exit: {e}");
+                0
+            }
+            Err(_) => 0,
+        };
         out("iotlabel serve: stopped\n");
-        0
+        code
     })
 }
 

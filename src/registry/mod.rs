@@ -75,6 +75,28 @@ pub struct StatementRecord {
     pub bytes: Vec<u8>,
 }
 
+/// A stored record the service cannot use as it is. The service starts anyway, leaves the
+/// record untouched for the operator, and reports it (a log line at start, `/api/health`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Damaged {
+    /// Which record: e.g. `status_states/<kid>` or `labels/<label-id>`.
+    pub record: String,
+    /// The issuer key it concerns (hex), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_kid: Option<String>,
+    /// What is wrong with it, and what the service does about it.
+    pub problem: String,
+}
+
+/// Every issuer key's status state, as far as it could be read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedStates {
+    /// The states that decoded.
+    pub states: Vec<StatusState>,
+    /// Rows that did not decode (their keys' lists are not signed until repaired).
+    pub damaged: Vec<Damaged>,
+}
+
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -114,8 +136,14 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<LabelRecord>, StoreError>;
     /// Labels for exactly this manufacturer and model (case-insensitive), newest first.
     fn same_model(&self, manufacturer: &str, model: &str) -> Result<Vec<LabelRecord>, StoreError>;
-    /// Every issuer key's status state.
-    fn status_states(&self) -> Result<Vec<StatusState>, StoreError>;
+    /// Every issuer key's status state; a row that does not decode is reported in
+    /// [`LoadedStates::damaged`], never an error for the whole load.
+    fn status_states(&self) -> Result<LoadedStates, StoreError>;
+    /// Label rows whose status index is not an integer below `entries` (such labels are refused
+    /// at publication, but a database written before that, or edited by hand, may hold some).
+    fn damaged_labels(&self, entries: u32) -> Result<Vec<Damaged>, StoreError>;
+    /// Makes everything committed durable in the main file (a WAL checkpoint) before exit.
+    fn flush(&self) -> Result<(), StoreError>;
     /// Records an applied statement and the issuer key's new state, in one transaction.
     fn apply_statement(
         &self,

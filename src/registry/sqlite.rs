@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
+use super::{Damaged, LabelRecord, LoadedStates, PutOutcome, StatementRecord, Store, StoreError};
 use crate::status::StatusState;
 
 /// The migrations, in order; version = position + 1. Never edit one that has shipped: add the
@@ -279,22 +279,96 @@ impl Store for SqliteStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn status_states(&self) -> Result<Vec<StatusState>, StoreError> {
+    fn status_states(&self) -> Result<LoadedStates, StoreError> {
         let c = lock(&self.reader);
         let mut st = c
             .prepare("SELECT issuer_kid, state_json FROM status_states ORDER BY issuer_kid")
             .map_err(backend)?;
+        // Read as raw values: a row of the wrong type is a damaged record, not a failed load.
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, rusqlite::types::Value>(0)?,
+                    r.get::<_, rusqlite::types::Value>(1)?,
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = LoadedStates::default();
+        for row in rows {
+            let (kid, json) = row.map_err(backend)?;
+            let kid = match kid {
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
+            let state = match &json {
+                rusqlite::types::Value::Text(j) => serde_json::from_str::<StatusState>(j).ok(),
+                _ => None,
+            };
+            match state {
+                Some(s) if s.issuer_kid == kid => out.states.push(s),
+                Some(s) => out.damaged.push(Damaged {
+                    record: format!("status_states/{kid}"),
+                    issuer_kid: Some(kid.clone()),
+                    problem: format!(
+                        "the row of key {kid} holds the state of key {}; key {kid}'s status list is not signed and its revocations are refused until the row is repaired",
+                        s.issuer_kid
+                    ),
+                }),
+                None => out.damaged.push(Damaged {
+                    record: format!("status_states/{kid}"),
+                    issuer_kid: Some(kid.clone()),
+                    problem: "the status state does not decode; this key's status list is not signed (its labels verify STATUS UNKNOWN) and its revocations are refused until the row is repaired".into(),
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    fn damaged_labels(&self, entries: u32) -> Result<Vec<Damaged>, StoreError> {
+        let c = lock(&self.reader);
+        let mut st = c
+            .prepare(
+                "SELECT label_id, issuer_kid, status_index FROM labels
+                 WHERE typeof(status_index) != 'integer' OR status_index < 0 OR status_index >= ?1
+                 ORDER BY label_id LIMIT 1000",
+            )
+            .map_err(backend)?;
+        // Raw values: a row of the wrong type is itself what is reported.
+        let text = |v: rusqlite::types::Value| match v {
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        };
+        let rows = st
+            .query_map([entries], |r| {
+                Ok((
+                    r.get::<_, rusqlite::types::Value>(0)?,
+                    r.get::<_, rusqlite::types::Value>(1)?,
+                    r.get::<_, rusqlite::types::Value>(2)?,
+                ))
+            })
             .map_err(backend)?;
         let mut out = Vec::new();
         for row in rows {
-            let (kid, json) = row.map_err(backend)?;
-            let state: StatusState = serde_json::from_str(&json)
-                .map_err(|e| backend(format!("status state of key {kid}: {e}")))?;
-            out.push(state);
+            let (id, kid, index) = row.map_err(backend)?;
+            let index = match index {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                other => format!("{other:?}"),
+            };
+            out.push(Damaged {
+                record: format!("labels/{}", text(id)),
+                issuer_kid: Some(text(kid)),
+                problem: format!(
+                    "status index {index} is not below the status list's {entries} entries: no status list can revoke this label (it verifies STATUS UNKNOWN); statements for it are refused"
+                ),
+            });
         }
         Ok(out)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let c = lock(&self.writer);
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(backend)
     }
 
     fn apply_statement(

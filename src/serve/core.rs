@@ -6,7 +6,7 @@
 //! status list changes, so a verify after a revocation sees it. Time comes from a [`Clock`]
 //! passed in; nothing here reads the system clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -14,9 +14,9 @@ use jiff::Timestamp;
 
 use crate::keys::{Signer, SoftwareKey};
 use crate::label::{LabelClaims, cose};
-use crate::registry::{LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
-use crate::status::{ApplyError, LabelStatus, StatusState, open_statement};
-use crate::trust::{Role, VerifiedTrustList, open_trust_list};
+use crate::registry::{Damaged, LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
+use crate::status::{ApplyError, LabelStatus, STATUS_ENTRIES, StatusState, open_statement};
+use crate::trust::{Role, SKEW_SECONDS, VerifiedTrustList, open_trust_list};
 use crate::verify::{SignatureCache, TrustStore, Verdict, VerifyReport};
 
 /// Where the service gets the time. The server's edge passes [`SystemClock`]; tests pin it.
@@ -102,12 +102,18 @@ impl Refusal {
                 m,
                 "a label id and an issuer key's status index are used once",
             ),
-            other => Refusal::new(
-                500,
-                other.to_string(),
-                "the registry could not store this; try again later",
-            ),
+            other => Refusal::internal(&other.to_string()),
         }
+    }
+
+    /// A 500 that tells the client nothing internal; the cause goes to the service's log.
+    fn internal(cause: &str) -> Refusal {
+        eprintln!("iotlabel serve: internal error: {cause}");
+        Refusal::new(
+            500,
+            "the registry could not complete this request",
+            "nothing was changed; try again later (the operator finds the cause in the service log)",
+        )
     }
 }
 
@@ -150,6 +156,68 @@ pub struct Core {
     /// itself if the trust lists it verifies against change. `None`: every verify checks the
     /// signature.
     sig_cache: RwLock<Option<Arc<SignatureCache>>>,
+    /// Issuer keys whose stored status state is damaged: no list is signed for them (their
+    /// labels verify STATUS UNKNOWN, never a fresh all-valid list) and their statements are
+    /// refused until the operator repairs the row.
+    blocked: BTreeSet<[u8; 8]>,
+    /// Damaged records found at start or since (reported by `/api/health`).
+    damaged: RwLock<Vec<Damaged>>,
+}
+
+/// A `POST /api/verify` body: either `text`, or `path` and `fragment` (public so the fuzz
+/// targets drive the same parser the route uses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyRequest {
+    /// The whole QR text (`HTTPS://...#BASE32`), for API clients.
+    pub text: Option<String>,
+    /// The verify page's path (`/V`): the server attaches the verify URL it serves there.
+    pub path: Option<String>,
+    /// The part after `#`.
+    pub fragment: Option<String>,
+    /// Also return the verifier's full report (API clients; the page does not need it).
+    pub report: bool,
+}
+
+impl VerifyRequest {
+    /// Reads the body field by field, so every error names the field in our words.
+    pub fn parse(bytes: &[u8]) -> Result<VerifyRequest, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|_| "the body is not JSON".to_string())?;
+        let serde_json::Value::Object(fields) = v else {
+            return Err("the body is not a JSON object".into());
+        };
+        let mut req = VerifyRequest {
+            text: None,
+            path: None,
+            fragment: None,
+            report: false,
+        };
+        for (name, value) in fields {
+            let text = || {
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{name}` must be a string"))
+            };
+            match name.as_str() {
+                "text" => req.text = Some(text()?),
+                "path" => req.path = Some(text()?),
+                "fragment" => req.fragment = Some(text()?),
+                "report" => {
+                    req.report = value
+                        .as_bool()
+                        .ok_or_else(|| "`report` must be true or false".to_string())?;
+                }
+                other => {
+                    return Err(format!(
+                        "unknown field `{}` (known: text, path, fragment, report)",
+                        super::page::esc(&other.chars().take(40).collect::<String>())
+                    ));
+                }
+            }
+        }
+        Ok(req)
+    }
 }
 
 /// A published label and what the verifier said of it.
@@ -179,6 +247,94 @@ pub struct Applied {
 /// Verdicts at which a label is still recorded: the signature, issuer and role verified.
 fn publishable(v: Verdict) -> bool {
     v >= Verdict::Revoked
+}
+
+/// A statement takes effect when it is applied: it may not be dated after the service's clock
+/// (status lists have no schedule) nor before its label was issued, each within the clock-skew
+/// window.
+fn check_statement_time(at: i64, now: i64, issued_at: i64) -> Result<(), Refusal> {
+    let help = "date the statement when it is signed (`iotlabel revoke --at`, default now)";
+    if at > now.saturating_add(SKEW_SECONDS) {
+        return Err(Refusal::new(
+            422,
+            format!(
+                "the statement is dated {}, after this registry's clock ({})",
+                crate::time::format_unix(at),
+                crate::time::format_unix(now)
+            ),
+            help,
+        ));
+    }
+    if at < issued_at.saturating_sub(SKEW_SECONDS) {
+        return Err(Refusal::new(
+            422,
+            format!(
+                "the statement is dated {}, before its label was issued ({})",
+                crate::time::format_unix(at),
+                crate::time::format_unix(issued_at)
+            ),
+            help,
+        ));
+    }
+    Ok(())
+}
+
+type LoadedState = (
+    BTreeMap<[u8; 8], StatusState>,
+    BTreeSet<[u8; 8]>,
+    Vec<Damaged>,
+);
+
+/// The stored status states, and every damaged record: undecodable state rows (their keys are
+/// blocked), entries beyond the status list, and labels with such an index. Only a store that
+/// does not answer at all is an error.
+fn load_states(store: &dyn Store) -> Result<LoadedState, String> {
+    let loaded = store
+        .status_states()
+        .map_err(|e| format!("reading the status states: {e}"))?;
+    let mut damaged = loaded.damaged;
+    let mut blocked = BTreeSet::new();
+    for d in &damaged {
+        if let Some(kid) = d
+            .issuer_kid
+            .as_deref()
+            .and_then(|k| hex::decode(k.to_ascii_lowercase()).ok())
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            blocked.insert(kid);
+        }
+    }
+    let mut states = BTreeMap::new();
+    for s in loaded.states {
+        let Some(kid) = hex::decode(&s.issuer_kid)
+            .ok()
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        else {
+            damaged.push(Damaged {
+                record: format!("status_states/{}", s.issuer_kid),
+                issuer_kid: None,
+                problem: "the key id is not 16 hex digits; the row is ignored".into(),
+            });
+            continue;
+        };
+        for index in s.out_of_range() {
+            damaged.push(Damaged {
+                record: format!("status_states/{}/{index}", s.issuer_kid),
+                issuer_kid: Some(s.issuer_kid.clone()),
+                problem: format!(
+                    "an entry at status index {index}, beyond the list's {STATUS_ENTRIES} entries; left out of the signed list (that label verifies STATUS UNKNOWN), every other entry is signed"
+                ),
+            });
+        }
+        states.insert(kid, s);
+    }
+    let entries = u32::try_from(STATUS_ENTRIES).unwrap_or(u32::MAX);
+    damaged.extend(
+        store
+            .damaged_labels(entries)
+            .map_err(|e| format!("reading the labels: {e}"))?,
+    );
+    Ok((states, blocked, damaged))
 }
 
 impl Core {
@@ -227,14 +383,7 @@ impl Core {
                 }
             }
         }
-        let mut states = BTreeMap::new();
-        for s in store.status_states().map_err(|e| e.to_string())? {
-            let kid = hex::decode(&s.issuer_kid)
-                .ok()
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .ok_or_else(|| format!("stored status state has a bad kid {}", s.issuer_kid))?;
-            states.insert(kid, s);
-        }
+        let (states, blocked, damaged) = load_states(store.as_ref())?;
         let empty = Snapshot {
             store: TrustStore::new(&[], &[], &[], clock.now()),
             status: BTreeMap::new(),
@@ -249,6 +398,8 @@ impl Core {
             states: Mutex::new(states),
             next_refresh: AtomicI64::new(i64::MIN),
             sig_cache: RwLock::new(Some(Arc::new(SignatureCache::default()))),
+            blocked,
+            damaged: RwLock::new(damaged),
         };
         core.refresh(now)?;
         Ok(core)
@@ -346,31 +497,66 @@ impl Core {
         self.rebuild(&states, now)
     }
 
+    /// Re-signs every covered key's list, each on its own: a key whose list cannot be signed
+    /// keeps its previous list (it goes stale, never wrong) and is reported, and no other key
+    /// is affected.
     fn rebuild(&self, states: &BTreeMap<[u8; 8], StatusState>, now: i64) -> Result<(), String> {
-        let mut status = BTreeMap::new();
-        if let Some(key) = &self.config.status_key {
-            let expires = now.saturating_add(self.config.status_validity);
-            for kid in &self.covered {
-                let state = states
-                    .get(kid)
-                    .cloned()
-                    .unwrap_or_else(|| StatusState::new(kid));
-                let list = state.to_list(now, expires).map_err(|e| e.to_string())?;
-                let bytes = list.sign(key).map_err(|e| e.to_string())?;
-                status.insert(
-                    hex::encode(kid),
-                    SignedStatus {
-                        kid: hex::encode(kid),
-                        bytes,
-                        issued_at: now,
-                        expires,
-                    },
-                );
+        let at = Timestamp::from_second(now).map_err(|e| e.to_string())?;
+        let mut status = self.current().status.clone();
+        for kid in &self.covered {
+            match self.sign_list(kid, states.get(kid), now) {
+                Ok(Some(signed)) => {
+                    status.insert(signed.kid.clone(), signed);
+                }
+                Ok(None) => {}
+                Err(e) => self.report_damaged(Damaged {
+                    record: format!("status_states/{}", hex::encode(kid)),
+                    issuer_kid: Some(hex::encode(kid)),
+                    problem: format!("the status list could not be signed: {e}"),
+                }),
             }
         }
+        self.install(status, at);
+        let half = (self.config.status_validity / 2).max(1);
+        self.next_refresh
+            .store(now.saturating_add(half), Ordering::Release);
+        Ok(())
+    }
+
+    /// One key's list signed at `now`; `None` when this service signs none for it (no status
+    /// key, or its stored state is damaged).
+    fn sign_list(
+        &self,
+        kid: &[u8; 8],
+        state: Option<&StatusState>,
+        now: i64,
+    ) -> Result<Option<SignedStatus>, String> {
+        let Some(key) = &self.config.status_key else {
+            return Ok(None);
+        };
+        if self.blocked.contains(kid) {
+            return Ok(None);
+        }
+        let expires = now.saturating_add(self.config.status_validity);
+        let list = match state {
+            Some(s) => s.to_list_in_range(now, expires),
+            None => StatusState::new(kid).to_list(now, expires),
+        }
+        .map_err(|e| e.to_string())?;
+        let bytes = list.sign(key).map_err(|e| e.to_string())?;
+        Ok(Some(SignedStatus {
+            kid: hex::encode(kid),
+            bytes,
+            issued_at: now,
+            expires,
+        }))
+    }
+
+    /// Replaces the snapshot: these signed lists (plus the given files) and a verifier's store
+    /// over them. Cannot fail, so it is safe after a commit.
+    fn install(&self, status: BTreeMap<String, SignedStatus>, at: Timestamp) {
         let mut lists: Vec<Vec<u8>> = self.config.status_files.clone();
         lists.extend(status.values().map(|s| s.bytes.clone()));
-        let at = Timestamp::from_second(now).map_err(|e| e.to_string())?;
         let mut store = TrustStore::new(&self.config.roots, &self.config.trust_lists, &lists, at);
         if let Some(cache) = self.signature_cache() {
             store = store.with_cache(cache);
@@ -380,10 +566,34 @@ impl Core {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Arc::new(Snapshot { store, status });
-        let half = (self.config.status_validity / 2).max(1);
-        self.next_refresh
-            .store(now.saturating_add(half), Ordering::Release);
-        Ok(())
+    }
+
+    fn report_damaged(&self, d: Damaged) {
+        let mut all = self
+            .damaged
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !all
+            .iter()
+            .any(|x| x.record == d.record && x.problem == d.problem)
+        {
+            eprintln!("iotlabel serve: damaged record {}: {}", d.record, d.problem);
+            all.push(d);
+        }
+    }
+
+    /// The damaged records found (at start, or when a list could not be signed). The service
+    /// runs on regardless; `/api/health` reports them.
+    pub fn damaged(&self) -> Vec<Damaged> {
+        self.damaged
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Makes the store durable for exit (after the last request was answered).
+    pub fn flush(&self) -> Result<(), String> {
+        self.store.flush().map_err(|e| e.to_string())
     }
 
     /// Verifies a QR text (or bare base32) now.
@@ -428,6 +638,19 @@ impl Core {
                 "send a label's COSE bytes",
             )
         })?;
+        // No status list can say anything of such a label, so it could never be revoked.
+        if claims.status_index as usize >= STATUS_ENTRIES {
+            return Err(Refusal {
+                status: 422,
+                error: format!(
+                    "label refused: status index {} is beyond the status list's {STATUS_ENTRIES} entries (0-{})",
+                    claims.status_index,
+                    STATUS_ENTRIES - 1
+                ),
+                help: "issue the label with a status index below 131072".into(),
+                verdict: Some(report.verdict),
+            });
+        }
         let record = LabelRecord {
             label_id: hex::encode(claims.label_id),
             issuer_kid: hex::encode(parsed.kid),
@@ -473,9 +696,73 @@ impl Core {
             )
         })?;
         let s = &opened.statement;
+        let record = self.statement_label(s)?;
+        let kid = self.statement_key(s)?;
+        let now = self.clock.now().as_second();
+        check_statement_time(s.at, now, record.issued_at)?;
+        let at =
+            Timestamp::from_second(now).map_err(|e| Refusal::internal(&format!("clock: {e}")))?;
+        let mut states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Validate fully before anything is committed: the new state, and this key's list
+        // signed from it. Only then the one transaction; after it nothing can fail.
+        let mut next = states
+            .get(&kid)
+            .cloned()
+            .unwrap_or_else(|| StatusState::new(&kid));
+        next.apply(&opened).map_err(|e| {
+            let status = match e {
+                ApplyError::Replayed { .. } | ApplyError::Final { .. } => 409,
+                ApplyError::OwnerSuspension { .. } => 403,
+                _ => 422,
+            };
+            Refusal::new(
+                status,
+                e.to_string(),
+                "each statement for a label needs a higher sequence number; revoked and superseded are final",
+            )
+        })?;
+        let signed = self
+            .sign_list(&kid, Some(&next), now)
+            .map_err(|e| Refusal::internal(&format!("signing the status list: {e}")))?
+            .ok_or_else(|| Refusal::internal("no status list to sign"))?;
+        self.store
+            .apply_statement(
+                &StatementRecord {
+                    issuer_kid: s.issuer_kid.clone(),
+                    label_id: s.label.clone(),
+                    sequence: s.sequence,
+                    applied_at: now,
+                    bytes: bytes.to_vec(),
+                },
+                &next,
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => Refusal::new(409, m, "a statement is applied once"),
+                other => Refusal::store(other),
+            })?;
+        states.insert(kid, next);
+        let mut status = self.current().status.clone();
+        status.insert(signed.kid.clone(), signed);
+        self.install(status, at);
+        Ok(Applied {
+            label: s.label.clone(),
+            status: s.status,
+            sequence: s.sequence,
+            by_owner: opened.by_owner,
+        })
+    }
+
+    /// The registered label a statement names, with its own key and index.
+    fn statement_label(
+        &self,
+        s: &crate::status::RevocationStatement,
+    ) -> Result<LabelRecord, Refusal> {
         let record = self
             .store
-            .get_label(&s.label.to_ascii_lowercase())
+            .get_label(&s.label)
             .map_err(Refusal::store)?
             .ok_or_else(|| {
                 Refusal::new(
@@ -494,6 +781,12 @@ impl Core {
                 "the statement must name the label's own key and status index",
             ));
         }
+        Ok(record)
+    }
+
+    /// The issuer key a statement changes, if this service signs that key's list and its
+    /// stored state is usable.
+    fn statement_key(&self, s: &crate::status::RevocationStatement) -> Result<[u8; 8], Refusal> {
         let kid: [u8; 8] = hex::decode(&s.issuer_kid)
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -508,51 +801,17 @@ impl Core {
                 "send it to the status service of the label's issuer",
             ));
         }
-        let mut states = self
-            .states
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut next = states
-            .get(&kid)
-            .cloned()
-            .unwrap_or_else(|| StatusState::new(&kid));
-        next.apply(&opened).map_err(|e| {
-            let status = match e {
-                ApplyError::Replayed { .. } | ApplyError::Final { .. } => 409,
-                ApplyError::OwnerSuspension { .. } => 403,
-                _ => 422,
-            };
-            Refusal::new(
-                status,
-                e.to_string(),
-                "each statement for a label needs a higher sequence number; revoked and superseded are final",
-            )
-        })?;
-        let now = self.clock.now().as_second();
-        self.store
-            .apply_statement(
-                &StatementRecord {
-                    issuer_kid: s.issuer_kid.clone(),
-                    label_id: s.label.clone(),
-                    sequence: s.sequence,
-                    applied_at: now,
-                    bytes: bytes.to_vec(),
-                },
-                &next,
-            )
-            .map_err(|e| match e {
-                StoreError::Conflict(m) => Refusal::new(409, m, "a statement is applied once"),
-                other => Refusal::store(other),
-            })?;
-        states.insert(kid, next);
-        self.rebuild(&states, now)
-            .map_err(|e| Refusal::new(500, e, "the status list could not be re-signed"))?;
-        Ok(Applied {
-            label: s.label.clone(),
-            status: s.status,
-            sequence: s.sequence,
-            by_owner: opened.by_owner,
-        })
+        if self.blocked.contains(&kid) {
+            return Err(Refusal::new(
+                503,
+                format!(
+                    "the stored status state of key {} is damaged, so its status cannot change now",
+                    s.issuer_kid
+                ),
+                "the operator must repair the record (see /api/health); other keys are not affected",
+            ));
+        }
+        Ok(kid)
     }
 
     /// The status-state entry of a label, if its status ever changed.

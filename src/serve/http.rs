@@ -1,25 +1,26 @@
 //! The HTTP layer: routes, handlers, limits, JSON errors, and the accept loop.
 //!
-//! Nothing here logs request bodies or client addresses (the accept loop drops the peer
-//! address unread). Every error response is JSON `{"error": ..., "help": ...}`.
+//! Nothing here logs request bodies or client addresses (the accept loop uses the peer address
+//! only to count connections per address). Every error response is JSON
+//! `{"error": ..., "help": ...}` in our own words: never a decoder's or the database's text.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use super::core::{Core, Refusal};
+use super::core::{Core, Refusal, VerifyRequest};
 use super::page;
 use super::view::{Lang, View, colour, view};
 use crate::registry::PutOutcome;
@@ -30,14 +31,30 @@ use crate::verify::Verdict;
 pub struct Limits {
     /// Largest request body, bytes (413 beyond).
     pub body_bytes: usize,
-    /// Longest a request may take, body included (408 beyond).
+    /// Longest the body may take to arrive, and longest the handling may take (408 beyond).
     pub request_timeout: Duration,
     /// Longest a client may take to send the request head (the connection is closed beyond).
     pub header_timeout: Duration,
-    /// Requests handled at once (503 beyond, at once, never queued).
+    /// Requests handled at once (503 beyond, at once, never queued). A request takes a slot
+    /// only once its body has fully arrived.
     pub concurrency: usize,
-    /// Open connections (further ones are closed on accept).
+    /// Open connections. At the cap, the connection that has waited longest for its next
+    /// request is closed to make room; if none is waiting, the new one is closed on accept.
     pub max_connections: usize,
+    /// Open connections per client address (0: no limit). Behind a proxy every client has the
+    /// proxy's address: raise it or set 0 there.
+    pub per_address: usize,
+    /// How long a connection may wait for a request head (first byte, or the next request on a
+    /// keep-alive connection) while the server is below three quarters of its cap.
+    pub idle_timeout: Duration,
+    /// The same once three quarters of `max_connections` are open.
+    pub busy_idle_timeout: Duration,
+    /// A body must arrive at this rate at least (bytes per second) after `body_grace`.
+    pub body_min_rate: u32,
+    /// Time a body may take before the minimum rate applies.
+    pub body_grace: Duration,
+    /// On shutdown, how long requests in flight have to finish.
+    pub drain: Duration,
 }
 
 impl Default for Limits {
@@ -48,9 +65,28 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             concurrency: 256,
             max_connections: 1024,
+            per_address: 64,
+            idle_timeout: Duration::from_secs(10),
+            busy_idle_timeout: Duration::from_secs(1),
+            body_min_rate: 1024,
+            body_grace: Duration::from_secs(2),
+            drain: Duration::from_secs(10),
         }
     }
 }
+
+/// Longest request target (path and query), bytes: 414 beyond.
+pub const MAX_URI: usize = 8 * 1024;
+
+/// The headers every response carries (also the JSON answers that replace hyper's own).
+pub const SECURITY_HEADERS: [(&str, &str); 3] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
 
 /// Shared state of the handlers.
 pub struct App {
@@ -124,6 +160,16 @@ fn error(status: StatusCode, error: impl Into<String>, help: impl Into<String>) 
     r
 }
 
+/// A 500 that shows the client nothing internal; the cause goes to the service's log.
+fn internal(cause: &str) -> Response {
+    eprintln!("iotlabel serve: internal error: {cause}");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the registry could not complete this request",
+        "try again later (the operator finds the cause in the service log)",
+    )
+}
+
 fn refusal(r: Refusal) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
@@ -154,25 +200,95 @@ fn content_type_is(h: &HeaderMap, accepted: &[&str]) -> bool {
         .is_some_and(|v| accepted.contains(&v.as_str()))
 }
 
-/// Reads a body up to the limit: 413 beyond it, 400 if the client broke off.
+fn too_large(limit: usize) -> Response {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body over the limit of {limit} bytes"),
+        "a label is at most 1024 bytes, a revocation statement 4096",
+    )
+}
+
+/// The body a handler gets: already read in full by [`buffer_body`], before the request took a
+/// processing slot.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        // axum reports the limit as "length limit exceeded"; anything else is a broken body.
-        let too_large = e.to_string().contains("length limit");
-        if too_large {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body over the limit of {limit} bytes"),
-                "a label is at most 1024 bytes, a revocation statement 4096",
-            )
-        } else {
-            error(
-                StatusCode::BAD_REQUEST,
-                "the request body could not be read",
-                "send the whole body with a correct Content-Length",
-            )
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large(limit))
+}
+
+/// Reads the whole body before the request may take a processing slot: at most `body_bytes`
+/// (413), within `request_timeout` in all, and after `body_grace` at `body_min_rate` at least
+/// (408 otherwise), so a slow or stalled body holds a connection for a bounded time and never a
+/// slot. Also refuses a request target over [`MAX_URI`] (414).
+async fn buffer_body(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let limits = app.limits;
+    if req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI {
+        return error(
+            StatusCode::URI_TOO_LONG,
+            "the request path is too long",
+            "a path and query fit in 8 KiB",
+        );
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.body_bytes as u64) {
+        return too_large(limits.body_bytes);
+    }
+    let (parts, body) = req.into_parts();
+    match read_at_rate(body, &limits).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
-    })
+        Err(r) => r,
+    }
+}
+
+async fn read_at_rate(mut body: Body, limits: &Limits) -> Result<Bytes, Response> {
+    use axum::body::HttpBody;
+
+    let start = tokio::time::Instant::now();
+    let total = start + limits.request_timeout;
+    let mut buf = Vec::new();
+    loop {
+        // The next byte is due when the minimum rate says so, and never after the total.
+        let due = Duration::from_secs_f64(
+            (buf.len() as f64 + 1.0) / f64::from(limits.body_min_rate.max(1)),
+        );
+        let deadline = (start + limits.body_grace + due).min(total);
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
+        match tokio::time::timeout_at(deadline, frame).await {
+            Err(_) => {
+                return Err(error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body arrived too slowly or stopped",
+                    format!(
+                        "send the whole body at once (it must arrive within {} s)",
+                        limits.request_timeout.as_secs_f64()
+                    ),
+                ));
+            }
+            Ok(None) => return Ok(Bytes::from(buf)),
+            Ok(Some(Err(_))) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read",
+                    "send the whole body with a correct Content-Length or chunked encoding",
+                ));
+            }
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > limits.body_bytes {
+                        return Err(too_large(limits.body_bytes));
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+    }
 }
 
 fn html(body: String, status: StatusCode) -> Response {
@@ -205,14 +321,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/search", get(search))
         .fallback(qr_paths)
         .with_state(app.clone())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            limits.body_bytes,
-        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .layer(middleware::from_fn_with_state(app, concurrency))
+        .layer(middleware::from_fn_with_state(app.clone(), concurrency))
+        .layer(middleware::from_fn_with_state(app, buffer_body))
         .layer(middleware::from_fn(json_errors_and_headers))
 }
 
@@ -234,8 +348,8 @@ async fn concurrency(State(app): State<Arc<App>>, req: Request, next: Next) -> R
 }
 
 /// Turns every error response that is not already JSON or a page into JSON (the limit layers
-/// and the router answer 405, 408, 413 ... with empty or plain-text bodies), and adds the
-/// security headers to everything.
+/// and the router answer 405, 408, 413 ... with empty or plain-text bodies), in our own words
+/// (their text may be a decoder's), and adds the security headers to everything.
 async fn json_errors_and_headers(req: Request, next: Next) -> Response {
     let mut r = next.run(req).await;
     let status = r.status();
@@ -245,9 +359,6 @@ async fn json_errors_and_headers(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error()) && !typed {
-        let body = std::mem::take(r.body_mut());
-        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
-        let text = String::from_utf8_lossy(&text).trim().to_string();
         let (msg, help) = match status {
             StatusCode::METHOD_NOT_ALLOWED => (
                 "method not allowed on this path".to_string(),
@@ -261,11 +372,15 @@ async fn json_errors_and_headers(req: Request, next: Next) -> Response {
                 "the request took too long (a slow or incomplete body?)".to_string(),
                 "send the whole request at once",
             ),
-            _ if text.is_empty() => (
+            StatusCode::BAD_REQUEST => (
+                "the request could not be understood (a malformed path, query or header)"
+                    .to_string(),
+                "see docs/api.md for each route's form",
+            ),
+            _ => (
                 status.canonical_reason().unwrap_or("error").to_string(),
                 "see docs/api.md",
             ),
-            _ => (text, "see docs/api.md"),
         };
         let allow = r.headers().get(header::ALLOW).cloned();
         r = error(status, msg, help);
@@ -274,20 +389,9 @@ async fn json_errors_and_headers(req: Request, next: Next) -> Response {
         }
     }
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     r
 }
 
@@ -390,27 +494,9 @@ async fn label_page(app: Arc<App>, id: String, lang: Lang) -> Response {
     match res {
         Ok(Ok(Some((v, history)))) => html(page::label_page(lang, &v, &history), StatusCode::OK),
         Ok(Ok(None)) => html(page::not_found_page(lang), StatusCode::NOT_FOUND),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e, "try again later"),
-        Err(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            "try again later",
-        ),
+        Ok(Err(e)) => internal(&e),
+        Err(_) => internal("the lookup task failed"),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyRequest {
-    /// The whole QR text (`HTTPS://...#BASE32`), for API clients.
-    text: Option<String>,
-    /// The verify page's path (`/V`): the server attaches the verify URL it serves there.
-    path: Option<String>,
-    /// The part after `#`.
-    fragment: Option<String>,
-    /// Also return the verifier's full report (API clients; the page does not need it).
-    #[serde(default)]
-    report: bool,
 }
 
 #[derive(Serialize)]
@@ -435,7 +521,7 @@ async fn api_verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         Ok(b) => b,
         Err(r) => return r,
     };
-    let req: VerifyRequest = match serde_json::from_slice(&bytes) {
+    let req = match VerifyRequest::parse(&bytes) {
         Ok(r) => r,
         Err(e) => {
             return error(
@@ -573,14 +659,68 @@ async fn api_revoke(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SearchQuery {
-    #[serde(default)]
     manufacturer: String,
-    #[serde(default)]
     model: String,
     limit: Option<usize>,
+}
+
+impl SearchQuery {
+    /// Reads the query parameters one by one, so every error names the parameter in our words.
+    fn parse(pairs: Vec<(String, String)>) -> Result<SearchQuery, String> {
+        let bad = |m: String| m;
+        let mut q = SearchQuery {
+            manufacturer: String::new(),
+            model: String::new(),
+            limit: None,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in pairs {
+            if seen.contains(&name) {
+                return Err(bad(format!(
+                    "query parameter `{}` is given twice",
+                    page::esc(&name)
+                )));
+            }
+            match name.as_str() {
+                "manufacturer" => q.manufacturer = value,
+                "model" => q.model = value,
+                "limit" => {
+                    q.limit = Some(
+                        value
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|n| (1..=100).contains(n))
+                            .ok_or_else(|| {
+                                bad(
+                                    "query parameter `limit` must be a whole number from 1 to 100"
+                                        .into(),
+                                )
+                            })?,
+                    );
+                }
+                other => {
+                    return Err(bad(format!(
+                        "unknown query parameter `{}` (known: manufacturer, model, limit)",
+                        page::esc(&other.chars().take(40).collect::<String>())
+                    )));
+                }
+            }
+            seen.push(name);
+        }
+        Ok(q)
+    }
+}
+
+/// The query of a search, parsed in our words (the extractor never fails: it decodes lossily).
+type RawPairs = Query<Vec<(String, String)>>;
+
+fn bad_query(message: String) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        message,
+        "e.g. /api/labels?manufacturer=acme&model=cam&limit=20",
+    )
 }
 
 #[derive(Serialize)]
@@ -603,7 +743,11 @@ fn summarise(core: &Core, rec: crate::registry::LabelRecord) -> LabelSummary {
     }
 }
 
-async fn api_search(State(app): State<Arc<App>>, q: Query<SearchQuery>) -> Response {
+async fn api_search(State(app): State<Arc<App>>, Query(pairs): RawPairs) -> Response {
+    let q = match SearchQuery::parse(pairs) {
+        Ok(q) => q,
+        Err(m) => return bad_query(m),
+    };
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let core = app.core.clone();
     let (manufacturer, model) = (q.manufacturer.clone(), q.model.clone());
@@ -617,19 +761,20 @@ async fn api_search(State(app): State<Arc<App>>, q: Query<SearchQuery>) -> Respo
     .await;
     match res {
         Ok(Ok(v)) => axum::Json(serde_json::json!({ "labels": v })).into_response(),
-        _ => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "search failed",
-            "try again",
-        ),
+        Ok(Err(e)) => internal(&e.to_string()),
+        Err(_) => internal("the search task failed"),
     }
 }
 
 async fn search(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    q: Query<SearchQuery>,
+    Query(pairs): RawPairs,
 ) -> Response {
+    let q = match SearchQuery::parse(pairs) {
+        Ok(q) => q,
+        Err(m) => return bad_query(m),
+    };
     let lang = lang(&headers);
     let core = app.core.clone();
     let (manufacturer, model) = (q.manufacturer.clone(), q.model.clone());
@@ -658,20 +803,32 @@ async fn search(
             page::search_page(lang, &manufacturer, &model, &hits),
             StatusCode::OK,
         ),
-        _ => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "search failed",
-            "try again",
-        ),
+        Ok(Err(e)) => internal(&e.to_string()),
+        Err(_) => internal("the search task failed"),
     }
+}
+
+/// A path segment, or a JSON 400 in our words when it does not decode (bad percent-encoding,
+/// not UTF-8).
+fn segment(p: Result<Path<String>, PathRejection>, what: &str) -> Result<String, Box<Response>> {
+    p.map(|Path(s)| s).map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            format!("the {what} in the path could not be decoded"),
+            "percent-encode only valid UTF-8",
+        ))
+    })
 }
 
 async fn api_label(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let id = id.to_ascii_lowercase();
+    let id = match segment(id, "label id") {
+        Ok(id) => id.to_ascii_lowercase(),
+        Err(r) => return *r,
+    };
     if !valid_id(&id) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -711,11 +868,8 @@ async fn api_label(
             "no label with this id is in the registry",
             "labels are published with POST /api/labels",
         ),
-        _ => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lookup failed",
-            "try again",
-        ),
+        Ok(Err(e)) => internal(&e),
+        Err(_) => internal("the lookup task failed"),
     }
 }
 
@@ -736,8 +890,14 @@ async fn api_status_index(State(app): State<Arc<App>>) -> Response {
     axum::Json(serde_json::json!({ "status_lists": lists })).into_response()
 }
 
-async fn api_status(State(app): State<Arc<App>>, Path(kid): Path<String>) -> Response {
-    let kid = kid.to_ascii_lowercase();
+async fn api_status(
+    State(app): State<Arc<App>>,
+    kid: Result<Path<String>, PathRejection>,
+) -> Response {
+    let kid = match segment(kid, "key id") {
+        Ok(k) => k.to_ascii_lowercase(),
+        Err(r) => return *r,
+    };
     let snap = app.core.snapshot();
     match snap.status.get(&kid) {
         Some(s) => (
@@ -778,7 +938,14 @@ async fn api_trust_index(State(app): State<Arc<App>>) -> Response {
     axum::Json(serde_json::json!({ "trust_lists": lists })).into_response()
 }
 
-async fn api_trust(State(app): State<Arc<App>>, Path(owner): Path<String>) -> Response {
+async fn api_trust(
+    State(app): State<Arc<App>>,
+    owner: Result<Path<String>, PathRejection>,
+) -> Response {
+    let owner = match segment(owner, "owner") {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
     let core = &app.core;
     let found = core
         .trusted()
@@ -808,57 +975,20 @@ async fn api_health(State(app): State<Arc<App>>) -> Response {
         .await
         .ok()
         .and_then(Result::ok);
+    let damaged = app.core.damaged();
     match n {
-        Some(n) => axum::Json(serde_json::json!({ "ok": true, "labels": n })).into_response(),
+        // `ok` is false while a damaged record waits for the operator; the service still runs.
+        Some(n) => axum::Json(serde_json::json!({
+            "ok": damaged.is_empty(),
+            "labels": n,
+            "damaged": damaged,
+        }))
+        .into_response(),
         None => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the store is not answering",
             "check the database file",
         ),
-    }
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves: HTTP/1.1, a header-read timeout,
-/// at most `limits.max_connections` connections. Peer addresses are never read.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    limits: Limits,
-    shutdown: impl Future<Output = ()> + Send,
-) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::service::TowerToHyperService;
-
-    let conns = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            () = &mut shutdown => return,
-        };
-        let (tcp, _peer) = match accepted {
-            Ok(x) => x,
-            Err(_) => {
-                // Out of file descriptors and the like: back off, never exit.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-        };
-        let Ok(permit) = conns.clone().try_acquire_owned() else {
-            drop(tcp);
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
-        let svc = TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout)
-                .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(tcp), svc);
-            let _ = conn.await;
-            drop(permit);
-        });
     }
 }
 

@@ -11,12 +11,14 @@
 //!   injectable [`Clock`](core::Clock);
 //! - [`view`]: what a person is shown (verdict colour, icon and words; en and ja);
 //! - [`page`]: the HTML, CSS and script, embedded;
-//! - [`http`]: routes, limits, JSON errors and the accept loop.
+//! - [`http`]: routes, limits, the body reader and JSON errors;
+//! - [`conn`]: the accept loop: connection caps, idle timeouts, half-close, drain.
 //!
 //! The verify page never verifies anything itself: it sends the fragment to the server,
 //! which attaches the verify URL of the path the page was served from (so a label of another
 //! scheme's path is still WRONG URL), runs the Rust verifier and returns the verdict.
 
+pub mod conn;
 pub mod core;
 pub mod http;
 pub mod page;
@@ -26,8 +28,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::conn::serve;
 pub use self::core::{Clock, Core, CoreConfig, FixedClock, SystemClock};
-pub use self::http::{App, Limits, router, serve};
+pub use self::http::{App, Limits, router};
 
 /// How often the background task checks whether the status lists are due for re-signing.
 pub const TICK: Duration = Duration::from_secs(30);
@@ -46,7 +49,8 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting and waits for the server thread.
+    /// Stops accepting, drains (requests in flight are answered, within `Limits::drain`) and
+    /// waits for the server thread.
     pub fn stop(mut self) {
         self.shutdown();
     }

@@ -23,14 +23,21 @@ impl Lang {
     /// when neither is named.
     pub fn from_accept_language(header: Option<&str>) -> Lang {
         let Some(h) = header else { return Lang::En };
-        let mut best = (Lang::En, -1.0f32);
+        // The highest q wins; on a tie the first listed. q=0 means "not this one", and an
+        // entry whose q is not a valid q-value (RFC 9110: 0 to 1, at most three decimals) is
+        // ignored rather than guessed at.
+        let mut best = (Lang::En, 0u16);
         for part in h.split(',').take(32) {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let mut q = Some(1000);
+            for param in it {
+                let (name, value) = param.split_once('=').unwrap_or((param, ""));
+                if name.trim().eq_ignore_ascii_case("q") {
+                    q = q_value(value.trim());
+                }
+            }
+            let Some(q) = q else { continue };
             let primary = tag.split('-').next().unwrap_or("");
             let lang = match primary {
                 "ja" => Lang::Ja,
@@ -50,6 +57,21 @@ impl Lang {
             Lang::En => "en",
             Lang::Ja => "ja",
         }
+    }
+}
+
+/// A q-value in thousandths: `0`, `1`, `0.x` to `0.xxx`, `1.`, `1.0` to `1.000`; `None` for
+/// anything else.
+fn q_value(v: &str) -> Option<u16> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths: u16 = format!("{frac:0<3}").parse().ok()?;
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -468,7 +490,41 @@ mod tests {
             Lang::En
         );
         assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some(";;,q=,ja;q=x")), Lang::Ja);
+        // Not a q-value: the entry is ignored.
+        assert_eq!(Lang::from_accept_language(Some(";;,q=,ja;q=x")), Lang::En);
+        // q=0 means "not Japanese", in every spelling.
+        for h in [
+            "ja;q=0",
+            "ja;q=0.0",
+            "ja;q=0.000",
+            "ja; Q=0",
+            "ja-JP;q=0, fr",
+            "en;q=0.1, ja;q=0",
+        ] {
+            assert_eq!(Lang::from_accept_language(Some(h)), Lang::En, "{h}");
+        }
+        // Values outside the grammar are ignored, not read as 1 or as a huge number.
+        for h in [
+            "ja;q=2",
+            "ja;q=1.5",
+            "ja;q=-1",
+            "ja;q=nan",
+            "ja;q=inf",
+            "ja;q=0.0001",
+            "ja;q=",
+            "en;q=0.5, ja;q=1e3",
+        ] {
+            assert_eq!(Lang::from_accept_language(Some(h)), Lang::En, "{h}");
+        }
+        assert_eq!(Lang::from_accept_language(Some("ja;q=0.001")), Lang::Ja);
+        assert_eq!(
+            Lang::from_accept_language(Some("en;q=0.5, ja;q=0.501")),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::from_accept_language(Some("en;q=0, ja;q=1.000")),
+            Lang::Ja
+        );
     }
 
     #[test]

@@ -124,7 +124,11 @@ impl Server {
 
 /// Starts a registry for the scenario on 127.0.0.1:0 with the clock at `now`.
 pub fn start(sc: &Scenario, now: Timestamp, limits: Limits) -> Server {
-    let dir = tempfile::tempdir().unwrap();
+    start_in(sc, now, limits, tempfile::tempdir().unwrap())
+}
+
+/// The same, on the database `registry.sqlite` in `dir` (which may hold one already).
+pub fn start_in(sc: &Scenario, now: Timestamp, limits: Limits, dir: tempfile::TempDir) -> Server {
     let store = Arc::new(SqliteStore::open(&dir.path().join("registry.sqlite")).unwrap());
     let clock = Arc::new(FixedClock::new(now));
     // Keys depend on the seed only: a second scenario hands over its status key by value.
@@ -308,4 +312,112 @@ pub fn verify_fragment(addr: SocketAddr, path: &str, qr_text: &str, lang: &str) 
         ],
         body.as_bytes(),
     )
+}
+
+/// A TCP connection to `addr` from the source address `from` (any of 127.0.0.0/8 binds on
+/// Linux), so a test can act as several clients for the per-address connection limit.
+pub fn connect_from(from: std::net::Ipv4Addr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let rt = RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap()
+    });
+    let _guard = rt.enter();
+    let s = rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4()?;
+        sock.bind(SocketAddr::new(from.into(), 0))?;
+        sock.connect(addr).await
+    })?;
+    let s = s.into_std()?;
+    s.set_nonblocking(false)?;
+    Ok(s)
+}
+
+/// Sends one request on an open connection and reads one response (by Content-Length or
+/// chunked framing), leaving the connection open.
+pub fn exchange(s: &mut TcpStream, raw_request: &[u8]) -> std::io::Result<Resp> {
+    s.write_all(raw_request)?;
+    read_one_response(s)
+}
+
+/// Reads exactly one response from a keep-alive connection.
+pub fn read_one_response(s: &mut TcpStream) -> std::io::Result<Resp> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            let done = match len {
+                Some(n) => raw.len() >= split + 4 + n,
+                None => raw.ends_with(b"0\r\n\r\n"),
+            };
+            if done {
+                return Ok(parse_response(&raw));
+            }
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("connection closed after {} bytes", raw.len()),
+            ));
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A keep-alive `GET` request.
+pub fn get_keep_alive(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
+}
+
+/// The files `iotlabel serve` needs for the scenario, written to `dir`.
+pub fn write_serve_files(sc: &Scenario, dir: &std::path::Path) {
+    std::fs::write(dir.join("trust.cose"), &sc.trust_bytes).unwrap();
+    iotlabel::keys::write_public_key(&dir.join("root.pub"), &sc.root.public_key()).unwrap();
+    iotlabel::keys::write_private_key(&dir.join("status.key"), &sc.status, None).unwrap();
+}
+
+/// Starts the real binary on 127.0.0.1:0 over the files of [`write_serve_files`] and reads the
+/// bound address from its first line; the rest of its stdout is returned as a reader.
+pub fn start_binary(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    SocketAddr,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["serve", "--db"])
+        .arg(dir.join("registry.sqlite"))
+        .arg("--trust")
+        .arg(dir.join("trust.cose"))
+        .arg("--root")
+        .arg(dir.join("root.pub"))
+        .arg("--status-key")
+        .arg(dir.join("status.key"))
+        .args(["--listen", "127.0.0.1:0", "--at", "2026-12-02"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn iotlabel serve");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, addr, out)
 }
