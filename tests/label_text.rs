@@ -671,3 +671,54 @@ fn verify_file_drops_one_trailing_newline_and_nothing_else() {
     let help = String::from_utf8(cli(&["verify", "--help"]).stdout).unwrap();
     assert!(help.contains("exactly one trailing newline"), "{help}");
 }
+
+#[test]
+fn trust_drafts_with_spoofing_names_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, bad) in ["Agency\u{202E}", "Agency\u{2028}VALID", "Agency\u{00A0}"]
+        .iter()
+        .enumerate()
+    {
+        let out = dir.path().join(format!("d{i}.json"));
+        let o = cli(&[
+            "trust",
+            "init",
+            "--owner",
+            "ex",
+            "--name",
+            bad,
+            "--out",
+            &out.display().to_string(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{bad:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("`owner_name` holds U+"), "{err}");
+        assert!(!out.exists(), "{bad:?}: a draft was written");
+    }
+    // The same with a Japanese name and U+3000 is written.
+    let out = dir.path().join("ok.json");
+    let o = cli(&[
+        "trust",
+        "init",
+        "--owner",
+        "ex",
+        "--name",
+        "情報処理推進機構\u{3000}（例）",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A draft edited by hand to hold one is refused when read.
+    let text = std::fs::read_to_string(&out)
+        .unwrap()
+        .replace("（例）", "\u{2066}x");
+    std::fs::write(&out, text).unwrap();
+    let o = cli(&["trust", "show", &out.display().to_string()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("U+2066 (Cf"));
+}
