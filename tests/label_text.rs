@@ -722,3 +722,57 @@ fn trust_drafts_with_spoofing_names_are_refused_before_anything_is_written() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("U+2066 (Cf"));
 }
+
+#[test]
+fn revoke_refuses_a_label_file_whose_id_is_not_its_keys() {
+    let sc = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("lab.key");
+    iotlabel::keys::write_private_key(&key, &sc.lab, None).unwrap();
+    let maker = maker_label(&sc, 0);
+    let genuine = lab_label(&sc, 0);
+    // The lab's label carrying the manufacturer's id, re-signed by the lab.
+    let mut c = genuine.claims.clone();
+    c.label_id = maker.claims.label_id;
+    let forged = dir.path().join("forged.cose");
+    std::fs::write(&forged, cose::sign(&c.encode().unwrap(), &sc.lab).unwrap()).unwrap();
+    let out = dir.path().join("stmt.cose");
+    let run = |file: &std::path::Path, id: [u8; 8]| {
+        cli(&[
+            "revoke",
+            "--label",
+            &hex::encode(id),
+            "--to",
+            "revoked",
+            "--reason",
+            "test",
+            "--key",
+            &key.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--label-file",
+            &file.display().to_string(),
+            "--at",
+            "2026-12-01T01:00:00Z",
+        ])
+    };
+    let o = run(&forged, maker.claims.label_id);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not the id of key"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+    // The genuine file works.
+    let file = dir.path().join("genuine.cose");
+    std::fs::write(&file, &genuine.cose).unwrap();
+    let o = run(&file, genuine.claims.label_id);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.exists());
+}
