@@ -776,3 +776,28 @@ fn revoke_refuses_a_label_file_whose_id_is_not_its_keys() {
     );
     assert!(out.exists());
 }
+
+/// The signature cache remembers that the bytes are signed, never that the label is one: a
+/// label with another key's id is MALFORMED on every verification, from the cache too.
+#[test]
+fn the_signature_cache_does_not_skip_the_label_id_check() {
+    let sc = scenario();
+    let maker = maker_label(&sc, 0);
+    let lab = lab_label(&sc, 0);
+    let mut c = maker.claims.clone();
+    c.label_id = lab.claims.label_id;
+    let bytes = cose::sign(&c.encode().unwrap(), &sc.manufacturer).unwrap();
+    let cache = std::sync::Arc::new(iotlabel::verify::SignatureCache::new(16));
+    let store = sc.store(t0()).unwrap().with_cache(cache.clone());
+    let when = at(t0().as_second() + DAY);
+    let text = qr_text(DEMO_VERIFY_URL, &bytes);
+    for round in 0..3 {
+        let r = store.verify(Some(&text), None, when);
+        malformed_because(&r, "is not the id of key");
+        assert!(cache.hits() >= round, "round {round}");
+    }
+    assert!(
+        cache.hits() >= 1,
+        "the later rounds were served from the cache"
+    );
+}
