@@ -22,6 +22,7 @@
 //!   requirement, provenance, tier, and what blocks the next tier.
 //! - [`report`]: the evaluation as a value, rendered as text and stable JSON; the assessment
 //!   report for people as HTML and PDF, drawn from that JSON.
+//! - [`text`]: which characters a text people read may hold (signed, loaded or shown).
 //! - [`scan`]: QR codes read back from a picture (PNG or JPEG) of a label, for [`verify`].
 //! - [`label`], [`trust`], [`status`], [`issue`], [`verify`]: signed labels, who may sign them,
 //!   their status, and offline verification.
@@ -50,6 +51,7 @@ pub mod scan;
 pub mod scenario;
 pub mod serve;
 pub mod status;
+pub mod text;
 pub mod time;
 mod toml_read;
 pub mod trust;

@@ -226,7 +226,7 @@ fn otsu_level(pixels: &[u8]) -> u8 {
 /// True for a text shaped like a label's QR text (`URL#BASE32` or bare base32 that decodes).
 /// Says nothing about whether the label is genuine.
 pub fn looks_like_label(text: &str) -> bool {
-    crate::label::parse_qr_text(text.trim()).is_ok()
+    crate::label::parse_qr_text(text).is_ok()
 }
 
 fn words(e: &rqrr::DeQRError) -> &'static str {

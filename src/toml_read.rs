@@ -54,7 +54,10 @@ pub fn parse_document<'i>(
     diags: &mut Diagnostics,
 ) -> Option<Spanned<DeTable<'i>>> {
     match DeTable::parse(&file.text) {
-        Ok(t) => Some(t),
+        Ok(t) => {
+            check_texts(file, t.get_ref(), diags);
+            Some(t)
+        }
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             diags.push(
@@ -300,4 +303,65 @@ pub fn as_array<'a, 'i>(v: &'a Val<'i>, key: &str, ctx: &mut Ctx<'_>) -> Option<
             None
         }
     }
+}
+
+/// Every key and string in a document holds allowed characters only ([`crate::text`]): one
+/// check for every file loaded through here (profiles, criteria, templates), whatever reads
+/// the value later. Each problem is reported at the offending character where it is written
+/// literally or as a `\u` escape, else at the value.
+fn check_texts(file: &Arc<SourceFile>, table: &DeTable<'_>, diags: &mut Diagnostics) {
+    for (k, v) in table.iter() {
+        let key = k.get_ref().as_ref();
+        check_one(file, key, key, k.span(), diags);
+        check_value(file, key, v, diags);
+    }
+}
+
+fn check_value(file: &Arc<SourceFile>, key: &str, v: &Val<'_>, diags: &mut Diagnostics) {
+    match v.get_ref() {
+        DeValue::String(s) => check_one(file, key, s, v.span(), diags),
+        DeValue::Array(a) => {
+            for item in a.iter() {
+                check_value(file, key, item, diags);
+            }
+        }
+        DeValue::Table(t) => check_texts(file, t, diags),
+        _ => {}
+    }
+}
+
+fn check_one(
+    file: &Arc<SourceFile>,
+    key: &str,
+    text: &str,
+    span: Range<usize>,
+    diags: &mut Diagnostics,
+) {
+    let Err(e) = crate::text::check(text) else {
+        return;
+    };
+    let at = locate(&file.text, span, e.character);
+    diags.push(
+        Diagnostic::error(file, at, format!("`{key}` holds {e}"))
+            .with_help("remove it: texts may hold letters, marks, numbers, punctuation, symbols and the spaces U+0020 and U+3000 only (bidi controls, line separators and invisible characters make a text show as something other than what was written)"),
+    );
+}
+
+/// Where `c` is written inside `span` of `source`: literally, or as a `\uXXXX` / `\UXXXXXXXX`
+/// escape; the whole span when neither is found.
+fn locate(source: &str, span: Range<usize>, c: char) -> Range<usize> {
+    let Some(raw) = source.get(span.clone()) else {
+        return span;
+    };
+    if let Some(i) = raw.find(c) {
+        return span.start + i..span.start + i + c.len_utf8();
+    }
+    let n = u32::from(c);
+    let upper = raw.to_ascii_uppercase();
+    for esc in [format!("\\U{n:04X}"), format!("\\U{n:08X}")] {
+        if let Some(i) = upper.find(&esc) {
+            return span.start + i..span.start + i + esc.len();
+        }
+    }
+    span
 }

@@ -61,7 +61,8 @@ fn claims() -> LabelClaims {
         issuer: "exlab".to_string(),
         issued_at: 1_764_028_800, // 2025-11-25
         expires: 1_827_100_800,   // 2027-11-25
-        label_id: [0x3a, 0x91, 0x0c, 0x55, 0xde, 0x01, 0x7f, 0x42],
+        // Derived from the signing key and the index, as issue() does (sign_label checks).
+        label_id: iotlabel::label::label_id(&kid_of(&key().public_key()), 131_071),
         status_index: 131_071,
         label,
     }
@@ -203,8 +204,10 @@ fn seeded_rng_keys_sign_and_verify() {
     use rand::SeedableRng;
     let mut rng = rand::rngs::StdRng::seed_from_u64(27404);
     let k = SoftwareKey::generate(&mut rng);
-    let cose_bytes = sign_label(&claims(), &k).unwrap();
-    assert_eq!(open_label(&cose_bytes, &k.public_key()).unwrap(), claims());
+    let mut c = claims();
+    c.label_id = iotlabel::label::label_id(&k.kid(), c.status_index);
+    let cose_bytes = sign_label(&c, &k).unwrap();
+    assert_eq!(open_label(&cose_bytes, &k.public_key()).unwrap(), c);
 }
 
 /// Size of the realistic label: the COSE length, QR text length and the QR version that the
@@ -1048,7 +1051,7 @@ proptest! {
         assurance in 0u8..3,
         support_end in proptest::option::of(-100_000_000i64..100_000_000),
         iat in any::<i64>(),
-        exp in any::<i64>(),
+        validity in 1u64..=u64::MAX,
         status_index in any::<u32>(),
         results in prop::collection::vec(0u8..4, 0..80),
         variants in prop::collection::vec("[A-Z0-9-]{1,32}", 0..4),
@@ -1061,9 +1064,11 @@ proptest! {
         c.label.tier = tier;
         c.label.assurance = assurance;
         c.label.support_end = support_end.map(|d| d * 86_400);
-        c.issued_at = iat;
-        c.expires = exp;
+        // exp after iat (by up to the whole i64 range, saturating).
+        c.issued_at = iat.min(i64::MAX - 1);
+        c.expires = c.issued_at.saturating_add_unsigned(validity);
         c.status_index = status_index;
+        c.label_id = iotlabel::label::label_id(&kid_of(&key().public_key()), status_index);
         c.label.variants = variants;
         let codes: Vec<ResultCode> = results.iter().map(|b| ResultCode::from_bits(*b)).collect();
         c.label.set_results(&codes).unwrap();

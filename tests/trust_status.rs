@@ -357,8 +357,8 @@ fn label_signed_before_retirement_stays_valid() {
 fn backdated_forgery(sc: &Scenario, genuine: &Issued, iat: i64) -> Vec<u8> {
     let mut c = genuine.claims.clone();
     c.issued_at = iat;
-    c.label_id = [0xf0, 0x0d, 0, 0, 0, 0, 0, 1];
     c.status_index = 7;
+    c.label_id = iotlabel::label::label_id(&sc.lab.kid(), 7);
     sign_label(&c, &sc.lab).unwrap()
 }
 
@@ -893,6 +893,7 @@ fn manufacturer_cannot_mint_a_lab_tested_tier_by_claiming_self_declared() {
     let mut c = genuine.claims.clone();
     c.issuer = "EXMAKER".into();
     c.label.assurance = iotlabel::label::claims::ASSURANCE_SELF_DECLARED;
+    c.label_id = iotlabel::label::label_id(&sc.manufacturer.kid(), c.status_index);
     let cose = sign_label(&c, &sc.manufacturer).unwrap();
     let r = check(
         &sc,

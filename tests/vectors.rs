@@ -613,7 +613,9 @@ mod gen_vectors {
 
         // --- Keys and issuers.
         let rogue = SoftwareKey::from_seed(&[0x66; 32]);
-        let cose_bytes = sign_label(&lab.claims(), &rogue).unwrap();
+        let mut c = lab.claims();
+        c.label_id = relabel(&rogue, c.status_index);
+        let cose_bytes = sign_label(&c, &rogue).unwrap();
         out.push(ctx.base(
             "unknown-kid",
             "The lab label's claims (iss EXLAB) signed by a key that no trust list names (unknown kid).",
@@ -632,17 +634,10 @@ mod gen_vectors {
         ));
 
         // Role: manufacturer signing a lab-tested tier.
-        let set = criteria_set();
         let lab_tested = ctx.label("thermostat-level3.toml", "cls-like@1", "lab", 3);
         let mut c = lab_tested.claims();
         c.issuer = MANUFACTURER.to_string();
-        c.label_id = relabel(
-            &sc.manufacturer,
-            set,
-            "cls-like@1",
-            "thermostat-level3.toml",
-            t0,
-        );
+        c.label_id = relabel(&sc.manufacturer, c.status_index);
         let cose_bytes = sign_label(&c, &sc.manufacturer).unwrap();
         out.push(ctx.base(
             "role-manufacturer-lab-tested",
@@ -654,8 +649,8 @@ mod gen_vectors {
         // Role: lab above its max tier.
         let mut c = body.claims();
         c.issuer = LAB.to_string();
-        c.label_id = relabel(&sc.lab, set, "cls-like@2", "lock-lab-tested.toml", t0);
         c.status_index = 4;
+        c.label_id = relabel(&sc.lab, 4);
         let cose_bytes = sign_label(&c, &sc.lab).unwrap();
         out.push(ctx.base(
             "role-lab-above-max-tier",
@@ -837,6 +832,103 @@ mod gen_vectors {
         v.at = t0 + 10 * DAY;
         out.push(v);
 
+        // --- Label ids: derived from the signing key and the status index.
+        let mut c = maker.claims();
+        c.label_id = lab.issued.claims.label_id;
+        let cose_bytes = cose::sign(&c.encode().unwrap(), &sc.manufacturer).unwrap();
+        out.push(ctx.base(
+            "label-id-of-another-key",
+            "The manufacturer's genuine self-declared label re-signed by the manufacturer's (trusted) key, but carrying the label id of the lab's label: a label id is derived from the signing key's kid and the status index, so no key can use another key's ids (this label would otherwise take the lab label's place in a registry).",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        ));
+
+        let mut c = to_revoke.claims();
+        c.status_index = 5;
+        let cose_bytes = cose::sign(&c.encode().unwrap(), &sc.lab).unwrap();
+        let st = ctx.state_after(&to_revoke, &sc.lab, LabelStatus::Revoked, None);
+        let mut v = ctx.base(
+            "label-id-reused-fresh-index",
+            "The revoked lab label (status index 1, revoked in the status list given) re-signed by the lab's key under a fresh status index 5, keeping its label id: the id of index 5 is another, so the label is not a label (it would otherwise dodge its revocation).",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        );
+        v.status = ctx.status_lists(t0, &[st]);
+        out.push(v);
+
+        // --- Display spoofing: signed text people are shown.
+        let payload = raw_claims(&maker.claims(), |pairs| {
+            set_key(
+                label_map(pairs),
+                5,
+                Value::Text("QV Cam\u{202E}DILAV".into()),
+            );
+        });
+        let cose_bytes = cose::sign(&payload, &sc.manufacturer).unwrap();
+        out.push(ctx.base(
+            "model-bidi-override",
+            "The manufacturer's label re-signed by its own trusted key with the model `QV Cam` + U+202E (right-to-left override) + `DILAV`, which renders as `QV CamVALID`: signed text may hold letters, marks, numbers, punctuation, symbols and the spaces U+0020/U+3000 only.",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        ));
+
+        let payload = raw_claims(&maker.claims(), |pairs| {
+            let m = label_map(pairs);
+            let at = m
+                .iter()
+                .position(|(k, _)| *k == Value::Integer(16.into()))
+                .unwrap();
+            m.insert(
+                at,
+                (
+                    Value::Integer(15.into()),
+                    Value::Array(vec![Value::Text("QV Cam\u{2028}VALID".into())]),
+                ),
+            );
+        });
+        let cose_bytes = cose::sign(&payload, &sc.manufacturer).unwrap();
+        out.push(ctx.base(
+            "variant-line-separator",
+            "The manufacturer's label re-signed by its own trusted key with one variant `QV Cam` + U+2028 (line separator) + `VALID`, which shows as a line of its own: line and paragraph separators are never signed text.",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        ));
+
+        // --- Time sanity: exp after iat, whatever the clock skew allows.
+        let iat = t0 + DAY + 100;
+        let payload = raw_claims(&maker.claims(), |pairs| {
+            set_key(pairs, 4, Value::Integer(iat.into()));
+            set_key(pairs, 6, Value::Integer(iat.into()));
+        });
+        let cose_bytes = cose::sign(&payload, &sc.manufacturer).unwrap();
+        out.push(ctx.base(
+            "expiry-not-after-issue",
+            "The manufacturer's label re-signed by its own trusted key with exp equal to iat, both 100 s after the verification time (inside the 300 s clock-skew window, so it is neither expired nor issued in the future): a label whose expiry is not after its issue time is malformed.",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        ));
+
+        // --- The QR text is taken as given: nothing around it is ignored.
+        for (name, description, text) in [
+            (
+                "qr-text-leading-nbsp",
+                "The valid lab label's QR text preceded by U+00A0 (no-break space): a scanner hands over exact text, so anything around the canonical text is malformed.",
+                format!("\u{a0}{}", lab.issued.qr_text),
+            ),
+            (
+                "qr-text-trailing-newline",
+                "The valid lab label's QR text followed by a newline (given as the text argument, which is never trimmed; only `verify --file` drops one trailing newline).",
+                format!("{}\n", lab.issued.qr_text),
+            ),
+            (
+                "qr-text-trailing-ideographic-space",
+                "The valid lab label's QR text followed by U+3000 (ideographic space).",
+                format!("{}\u{3000}", lab.issued.qr_text),
+            ),
+        ] {
+            out.push(ctx.base(name, description, Verdict::Malformed, Input::Qr(text)));
+        }
+
         // --- Malformed envelopes and QR texts.
         let mut tagged = vec![0xd8, 0x3d];
         tagged.extend_from_slice(&lab.issued.cose);
@@ -938,21 +1030,40 @@ mod gen_vectors {
         out
     }
 
-    /// The label id a key would give the same inputs (as `issue()` computes it).
-    fn relabel(
-        key: &SoftwareKey,
-        set: &CriteriaSet,
-        scheme: &str,
-        profile: &str,
-        iat: i64,
-    ) -> [u8; 8] {
-        let bytes = std::fs::read(crate_dir().join(PROFILE_DIR).join(profile)).unwrap();
-        iotlabel::issue::label_id(
-            &key.kid(),
-            set.scheme(scheme).unwrap(),
-            &profile_digest(&bytes),
-            iat,
-        )
+    /// The label id of `key` at `index` (as `issue()` derives it).
+    fn relabel(key: &SoftwareKey, index: u32) -> [u8; 8] {
+        iotlabel::label::label_id(&key.kid(), index)
+    }
+
+    /// `claims` encoded without the encoder's checks (text, exp after iat), as a forger would:
+    /// the valid claims are encoded, then `edit` changes the CBOR value.
+    fn raw_claims(claims: &LabelClaims, edit: impl FnOnce(&mut Vec<(Value, Value)>)) -> Vec<u8> {
+        let mut v: Value = ciborium::de::from_reader(claims.encode().unwrap().as_slice()).unwrap();
+        let Value::Map(pairs) = &mut v else {
+            panic!("claims are a map")
+        };
+        edit(pairs);
+        to_bytes(&v)
+    }
+
+    /// The label map (-65537) of raw claims.
+    fn label_map(pairs: &mut [(Value, Value)]) -> &mut Vec<(Value, Value)> {
+        match pairs
+            .iter_mut()
+            .find(|(k, _)| *k == Value::Integer((-65537).into()))
+        {
+            Some((_, Value::Map(m))) => m,
+            _ => panic!("no label map"),
+        }
+    }
+
+    /// Sets the value of integer key `key` in a map.
+    fn set_key(map: &mut [(Value, Value)], key: i64, value: Value) {
+        let slot = map
+            .iter_mut()
+            .find(|(k, _)| *k == Value::Integer(key.into()))
+            .unwrap_or_else(|| panic!("no key {key}"));
+        slot.1 = value;
     }
 
     fn toml_str(s: &str) -> String {

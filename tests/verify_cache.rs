@@ -131,8 +131,8 @@ fn a_cached_label_still_turns_revoked_suspended_and_expired() {
     // Time: a label of the lab's key that expires on day 2, cached on day 1, is EXPIRED on
     // day 3 (from the cache); on day 8 the status list is stale as well.
     let mut claims = label.claims.clone();
-    claims.label_id = [0x5e, 0xc0, 0, 0, 0, 0, 0, 2];
     claims.status_index = 2;
+    claims.label_id = iotlabel::label::label_id(&sc.lab.kid(), 2);
     claims.expires = t + 2 * DAY;
     let short = sign_label(&claims, &sc.lab).unwrap();
     assert_eq!(check(&valid, &short, t + DAY).verdict, Verdict::Valid);

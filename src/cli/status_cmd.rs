@@ -170,7 +170,14 @@ pub fn revoke(a: RevokeArgs) -> u8 {
                 return EXIT_INVALID;
             }
         };
-        match LabelClaims::decode(&parsed.payload) {
+        let claims = LabelClaims::decode(&parsed.payload).map_err(|e| e.to_string());
+        // A file whose id is not its key's id at its index is not a label of that key.
+        let claims = claims.and_then(|c| {
+            iotlabel::label::check_label_id(&parsed.kid, &c)
+                .map(|()| c)
+                .map_err(|e| e.to_string())
+        });
+        match claims {
             Ok(c) if hex::encode(c.label_id) == label => (parsed.kid, c.status_index),
             Ok(c) => {
                 eprintln!(

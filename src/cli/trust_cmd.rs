@@ -164,13 +164,25 @@ fn read_draft(p: &Path) -> Result<TrustList, u8> {
         eprintln!("error: cannot read {}: {e}", p.display());
         EXIT_IO
     })?;
-    serde_json::from_str(&text).map_err(|e| {
+    let t: TrustList = serde_json::from_str(&text).map_err(|e| {
         eprintln!("error: {} is not a trust-list draft: {e}", p.display());
+        EXIT_INVALID
+    })?;
+    check_draft_text(p, &t)?;
+    Ok(t)
+}
+
+/// Every text of a draft holds allowed characters only (names are shown to people).
+fn check_draft_text(p: &Path, t: &TrustList) -> Result<(), u8> {
+    t.check_text().map_err(|e| {
+        eprintln!("error: {}: {e}", p.display());
         EXIT_INVALID
     })
 }
 
 fn write_draft(p: &Path, t: &TrustList) -> Result<(), u8> {
+    // Refused before anything is written.
+    check_draft_text(p, t)?;
     let text = serde_json::to_string_pretty(t).unwrap_or_default() + "\n";
     write_file(p, text.as_bytes())
 }
@@ -374,7 +386,12 @@ fn show(a: ShowArgs) -> u8 {
     };
     let (list, note) = if a.file.extension().is_some_and(|e| e == "json") {
         match serde_json::from_slice::<TrustList>(&bytes) {
-            Ok(t) => (t, "draft (unsigned)".to_string()),
+            Ok(t) => {
+                if let Err(code) = check_draft_text(&a.file, &t) {
+                    return code;
+                }
+                (t, "draft (unsigned)".to_string())
+            }
             Err(e) => {
                 eprintln!("error: not a trust-list draft: {e}");
                 return EXIT_INVALID;

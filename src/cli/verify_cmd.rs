@@ -13,7 +13,10 @@ use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
 pub struct Args {
     /// The QR text (`HTTPS://...#BASE32`) or bare base32.
     text: Option<String>,
-    /// Or a file: a .txt with the QR text, or the label's .cose bytes.
+    /// Or a file: a .txt with the QR text, or the label's .cose bytes. The text is taken as
+    /// given except that exactly one trailing newline ("\n" or "\r\n") is dropped; any other
+    /// character around the QR text (spaces, tabs, more newlines, U+00A0, U+3000 ...) makes it
+    /// MALFORMED.
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
     /// Or a picture of the label (PNG or JPEG): every label QR code in it is verified.
@@ -119,19 +122,28 @@ fn label_from_args(a: &Args) -> Result<Label, u8> {
     };
     match (&a.text, file_bytes) {
         (Some(t), None) => Ok(Label::Text(t.clone())),
-        // A file that is printable ASCII is QR text; anything else is COSE bytes.
-        (None, Some(b))
-            if b.iter()
-                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) =>
-        {
-            Ok(Label::Text(String::from_utf8_lossy(&b).trim().to_string()))
-        }
-        (None, Some(b)) => Ok(Label::Cose(b)),
+        // A file that is UTF-8 is QR text (a COSE_Sign1 never is: its 64 signature bytes
+        // alone make that practically impossible); anything else is COSE bytes.
+        (None, Some(b)) => match String::from_utf8(b) {
+            Ok(text) => Ok(Label::Text(file_text(text))),
+            Err(e) => Ok(Label::Cose(e.into_bytes())),
+        },
         _ => {
             eprintln!("error: give the QR text, --file FILE or --image FILE (one of them)");
             Err(EXIT_USAGE)
         }
     }
+}
+
+/// A text file's QR text: exactly one trailing "\n" or "\r\n" dropped (editors add one),
+/// nothing else touched, so anything else around the text is seen by the verifier.
+fn file_text(mut text: String) -> String {
+    if text.ends_with("\r\n") {
+        text.truncate(text.len() - 2);
+    } else if text.ends_with('\n') {
+        text.truncate(text.len() - 1);
+    }
+    text
 }
 
 /// The QR texts in a picture: the label-shaped ones, or, when none is, all of them (so each

@@ -1,6 +1,8 @@
 //! The issuer's ledger (`--state DIR/ledger.json`): every label issued, its status index and the
 //! digest of its inputs. `issue` allocates the next status index per key from it and skips
-//! inputs already issued, so a re-run of a batch only signs what is new.
+//! inputs already issued, so a re-run of a batch only signs what is new. The label id follows
+//! from the key and that index ([`crate::label::id`]): an index is never handed out twice, so
+//! neither is an id.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -15,7 +15,9 @@ use crate::criteria::vocab::Vocabulary;
 use crate::evaluate::{Evaluation, Outcome, Provenance, evaluate};
 use crate::keys::Signer;
 use crate::label::claims::assurance_code;
-use crate::label::{LabelBody, LabelClaims, ResultCode, pack_results, qr_text, sign_label};
+use crate::label::{
+    LabelBody, LabelClaims, ResultCode, label_id, pack_results, qr_text, sign_label,
+};
 use crate::profile::{Firmware, Profile};
 use crate::report::Report;
 use crate::time::{add_period, format_unix, unix};
@@ -99,22 +101,6 @@ pub enum IssueError {
     /// The envelope refused the claims (e.g. text over its cap).
     #[error("cannot encode the label: {0}")]
     Envelope(String),
-}
-
-/// The label id: the first 8 bytes of SHA-256(kid, scheme id, criteria digest, profile digest,
-/// iat), so the same inputs give the same id.
-pub fn label_id(kid: &[u8; 8], scheme: &Scheme, profile_digest: &[u8; 32], iat: i64) -> [u8; 8] {
-    let mut h = Sha256::new();
-    h.update(kid);
-    h.update(scheme.id.as_bytes());
-    h.update([0]);
-    h.update(scheme.digest);
-    h.update(profile_digest);
-    h.update(iat.to_be_bytes());
-    let d = h.finalize();
-    let mut out = [0u8; 8];
-    out.copy_from_slice(&d[..8]);
-    out
 }
 
 /// The ledger's input digest: SHA-256 of (kid, scheme, criteria digest, profile digest).
@@ -318,7 +304,9 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         Firmware::Exact(v) => (v.clone(), false),
         Firmware::Minimum(v) => (v.clone(), true),
     };
-    let cti = label_id(&kid, scheme, &req.profile_digest, iat);
+    // The id follows from the key and the status index the ledger assigned (label::id): no
+    // issuer can choose it, so none can take another's id or re-use a revoked one.
+    let cti = label_id(&kid, req.status_index);
     let claims = LabelClaims {
         issuer: entry.issuer.clone(),
         issued_at: iat,

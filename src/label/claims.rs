@@ -19,7 +19,8 @@
 //! Encoding is RFC 8949 §4.2.1 core deterministic: shortest-form integers, definite lengths,
 //! map keys sorted by their encoded bytes (non-negative keys ascending, then negative keys
 //! ascending in magnitude). Decoding is strict and fails closed: exact types, every required
-//! key present, no unknown or duplicate key at either level, text NFC and within its cap, and
+//! key present, no unknown or duplicate key at either level, text NFC, within its cap and of
+//! allowed characters only ([`crate::text`]), `exp` after `iat`, and
 //! the input must be exactly the deterministic encoding of the claims it holds (checked while
 //! reading: shortest heads, definite lengths, keys in order), so there is one encoding of any
 //! claims set and no other is accepted.
@@ -258,13 +259,24 @@ pub enum ClaimsError {
         /// The field.
         field: &'static str,
     },
-    /// Text holding a control character.
-    #[error("{field} holds a control character at character {position}")]
-    ControlCharacter {
+    /// Text holding a character people must not be shown (bidi controls, line separators,
+    /// invisible and other spaces, controls ...: see [`crate::text`]).
+    #[error(
+        "{field} holds {error}: only letters, marks, numbers, punctuation, symbols and spaces U+0020/U+3000 may be signed"
+    )]
+    ForbiddenCharacter {
         /// The field.
         field: &'static str,
-        /// The character index.
-        position: usize,
+        /// Which character, its category and position.
+        error: crate::text::TextError,
+    },
+    /// `exp` is not after `iat`: a label is valid for a positive time or not at all.
+    #[error("expires {expires} is not after issued_at {issued_at} (unix seconds)")]
+    ExpiryNotAfterIssue {
+        /// iat.
+        issued_at: i64,
+        /// exp.
+        expires: i64,
     },
     /// Too many variants.
     #[error("{count} variants, at most {max}")]
@@ -488,7 +500,8 @@ impl LabelClaims {
 
     fn validate(&self) -> Result<(), ClaimsError> {
         check_text("issuer", &self.issuer, MAX_ISSUER)?;
-        self.label.validate()
+        self.label.validate()?;
+        check_times(self.issued_at, self.expires)
     }
 
     fn to_value(&self) -> Value {
@@ -522,10 +535,16 @@ fn check_text(field: &'static str, s: &str, max: usize) -> Result<(), ClaimsErro
     if !is_nfc(s) {
         return Err(ClaimsError::NotNfc { field });
     }
-    if let Some(position) = s.chars().position(char::is_control) {
-        return Err(ClaimsError::ControlCharacter { field, position });
+    crate::text::check(s).map_err(|error| ClaimsError::ForbiddenCharacter { field, error })
+}
+
+/// `exp` must be after `iat` (checked last, after every field was read).
+fn check_times(issued_at: i64, expires: i64) -> Result<(), ClaimsError> {
+    if expires > issued_at {
+        Ok(())
+    } else {
+        Err(ClaimsError::ExpiryNotAfterIssue { issued_at, expires })
     }
-    Ok(())
 }
 
 /// The hot path of [`LabelClaims::decode`]: reads valid claims in their one deterministic
@@ -557,6 +576,7 @@ fn read_canonical(bytes: &[u8]) -> Option<LabelClaims> {
     let label_id = <[u8; 8]>::try_from(c.bytes()?).ok()?;
     key(&mut c, &[0x3a, 0x00, 0x01, 0x00, 0x00])?;
     let (label, status_index) = read_canonical_label(&mut c)?;
+    check_times(issued_at, expires).ok()?;
     c.at_end().then_some(LabelClaims {
         issuer,
         issued_at,
@@ -651,7 +671,7 @@ fn key(c: &mut Canonical<'_>, encoded: &[u8]) -> Option<()> {
     c.eat(encoded).then_some(())
 }
 
-/// A text field within its cap, NFC, with no control character.
+/// A text field within its cap, NFC, of allowed characters only.
 fn canonical_text(c: &mut Canonical<'_>, max: usize) -> Option<String> {
     let s = c.text()?;
     check_text("", s, max).ok()?;
@@ -812,6 +832,7 @@ fn read_claims(r: &mut Reader<'_>) -> Result<LabelClaims, ClaimsError> {
         label,
         status_index,
     };
+    check_times(claims.issued_at, claims.expires)?;
     Ok(claims)
 }
 
@@ -1085,6 +1106,7 @@ pub(crate) mod reference {
             label,
             status_index,
         };
+        check_times(claims.issued_at, claims.expires)?;
         Ok(claims)
     }
 
@@ -1344,9 +1366,13 @@ mod tests {
         c.label.model = "a\nb".to_string();
         assert!(matches!(
             c.encode(),
-            Err(ClaimsError::ControlCharacter {
+            Err(ClaimsError::ForbiddenCharacter {
                 field: "model",
-                position: 1
+                error: crate::text::TextError {
+                    character: '\n',
+                    position: 1,
+                    ..
+                }
             })
         ));
         let mut c = sample();
@@ -1355,6 +1381,98 @@ mod tests {
             c.encode(),
             Err(ClaimsError::EmptyText { field: "issuer" })
         ));
+    }
+
+    /// Characters that must never be signed: several per refused category.
+    const SPOOFS: [char; 12] = [
+        '\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{2028}', '\u{2029}', '\u{0007}',
+        '\u{00A0}', '\u{2003}', '\u{E000}', '\u{FFFF}', '\u{0378}',
+    ];
+
+    /// Every text field of `c`, settable by name.
+    fn set_text(c: &mut LabelClaims, field: &str, value: String) {
+        match field {
+            "issuer" => c.issuer = value,
+            "scheme_id" => c.label.scheme_id = value,
+            "manufacturer" => c.label.manufacturer = value,
+            "model" => c.label.model = value,
+            "hardware_version" => c.label.hardware_version = value,
+            "firmware" => c.label.firmware = value,
+            "variant" => c.label.variants = vec!["ok".into(), value],
+            _ => unreachable!(),
+        }
+    }
+
+    /// Signed text with a bidi control, a line separator, an invisible or odd space ... is
+    /// refused at encode and at decode (bytes written past `encode`'s check), by all three
+    /// decoders alike, naming the field and the character.
+    #[test]
+    fn forbidden_characters_are_refused_at_encode_and_decode() {
+        for field in [
+            "issuer",
+            "scheme_id",
+            "manufacturer",
+            "model",
+            "hardware_version",
+            "firmware",
+            "variant",
+        ] {
+            for bad in SPOOFS {
+                let mut c = sample();
+                set_text(&mut c, field, format!("A{bad}B"));
+                let want = ClaimsError::ForbiddenCharacter {
+                    field,
+                    error: crate::text::TextError {
+                        character: bad,
+                        position: 1,
+                        byte: 1,
+                    },
+                };
+                assert_eq!(c.encode(), Err(want.clone()), "{field} {bad:?}");
+                let bytes = cbor::write(&c.to_value()).unwrap();
+                assert_eq!(LabelClaims::decode(&bytes), Err(want), "{field} {bad:?}");
+                assert_eq!(read_canonical(&bytes), None);
+                agree(&bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn japanese_text_with_the_ideographic_space_is_signed() {
+        let mut c = sample();
+        c.label.manufacturer = "株式会社\u{3000}サンプル".to_string();
+        c.label.model = "見守りカメラ\u{3000}二型".to_string();
+        c.label.variants = vec!["白\u{3000}モデル".to_string()];
+        let bytes = c.encode().unwrap();
+        assert_eq!(LabelClaims::decode(&bytes).unwrap(), c);
+        agree(&bytes);
+    }
+
+    /// exp <= iat is refused however close the two are (a verifier's clock skew must not let
+    /// a zero-length or negative validity through).
+    #[test]
+    fn expiry_must_be_after_issue() {
+        for (iat, exp) in [
+            (1_760_000_000, 1_760_000_000),
+            (1_760_000_000, 1_759_999_999),
+            (1_760_000_000, 1_759_999_700),
+            (i64::MAX, i64::MIN),
+        ] {
+            let mut c = sample();
+            c.issued_at = iat;
+            c.expires = exp;
+            let want = ClaimsError::ExpiryNotAfterIssue {
+                issued_at: iat,
+                expires: exp,
+            };
+            assert_eq!(c.encode(), Err(want.clone()));
+            let bytes = cbor::write(&c.to_value()).unwrap();
+            assert_eq!(LabelClaims::decode(&bytes), Err(want));
+            agree(&bytes);
+        }
+        let mut c = sample();
+        c.expires = c.issued_at + 1;
+        assert_eq!(LabelClaims::decode(&c.encode().unwrap()).unwrap(), c);
     }
 
     #[test]
@@ -1796,10 +1914,18 @@ mod tests {
             .map(|_| ResultCode::from_bits(rng.next() as u8))
             .collect();
         label.set_results(&results).unwrap();
+        // exp after iat, over the whole range.
+        let (a, b) = (int(rng), int(rng));
+        let (issued_at, expires) = match a.cmp(&b) {
+            std::cmp::Ordering::Less => (a, b),
+            std::cmp::Ordering::Greater => (b, a),
+            std::cmp::Ordering::Equal if a == i64::MAX => (a - 1, a),
+            std::cmp::Ordering::Equal => (a, a + 1),
+        };
         LabelClaims {
             issuer: text(rng, MAX_ISSUER),
-            issued_at: int(rng),
-            expires: int(rng),
+            issued_at,
+            expires,
             label_id: (rng.next()).to_be_bytes(),
             status_index: u32_(rng),
             label,

@@ -69,6 +69,18 @@ pub enum QrError {
         /// Byte offset in the text.
         position: usize,
     },
+    /// A character no verify URL holds (a space, a control, anything not printable ASCII)
+    /// before the `#`: the text is not exactly what a label's QR code holds.
+    #[error(
+        "{} at position {position} of the URL before the `#`: a label's verify URL is printable ASCII without spaces (give the QR text exactly as scanned, nothing around it)",
+        crate::text::code_point(*character)
+    )]
+    UrlCharacter {
+        /// Byte offset in the text.
+        position: usize,
+        /// The character.
+        character: char,
+    },
     /// The payload decodes to more than a COSE_Sign1 may hold.
     #[error("base32 payload decodes to {len} bytes, over the limit of {max}")]
     TooLarge {
@@ -109,6 +121,17 @@ pub fn parse_qr_text(text: &str) -> Result<QrInput, QrError> {
         Some((url, payload)) => (Some(url.to_string()), payload, url.len() + 1),
         None => (None, text, 0),
     };
+    // Taken as given, never trimmed: whatever surrounds the canonical text (spaces, U+00A0,
+    // U+3000, U+0085, tabs, newlines) is refused here or, after the `#`, as a payload character.
+    if let Some((position, character)) = url
+        .as_deref()
+        .and_then(|u| u.char_indices().find(|(_, c)| !c.is_ascii_graphic()))
+    {
+        return Err(QrError::UrlCharacter {
+            position,
+            character,
+        });
+    }
     if payload.is_empty() {
         return Err(QrError::EmptyPayload);
     }
@@ -215,6 +238,20 @@ mod tests {
         assert!(matches!(parse_qr_text(""), Err(QrError::EmptyPayload)));
         let long = "A".repeat(MAX_QR_TEXT + 1);
         assert!(matches!(parse_qr_text(&long), Err(QrError::TooLong { .. })));
+        assert!(matches!(
+            parse_qr_text(" U#MY"),
+            Err(QrError::UrlCharacter {
+                position: 0,
+                character: ' '
+            })
+        ));
+        assert!(matches!(
+            parse_qr_text("U\u{3000}#MY"),
+            Err(QrError::UrlCharacter {
+                position: 1,
+                character: '\u{3000}'
+            })
+        ));
         let big = "A".repeat(1640);
         assert!(matches!(
             parse_qr_text(&big),

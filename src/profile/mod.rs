@@ -448,14 +448,7 @@ fn text_field(
         );
         return None;
     }
-    if trimmed.chars().any(char::is_control) {
-        ctx.error(
-            s.span(),
-            format!("`{key}` contains control characters"),
-            "use printable text only",
-        );
-        return None;
-    }
+    // Characters were checked when the file was read (`toml_read`, `crate::text`).
     if trimmed.len() > max {
         ctx.error(
             s.span(),

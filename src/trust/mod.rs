@@ -188,8 +188,55 @@ impl TrustList {
         self.keys.iter().filter(move |k| k.kid == hexkid)
     }
 
-    /// Deterministic CBOR of the list.
+    /// Every text of the list with its place (`keys[1].name`), for [`TrustList::check_text`].
+    fn texts(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = vec![
+            ("format".into(), &self.format),
+            ("owner".into(), &self.owner),
+            ("owner_name".into(), &self.owner_name),
+        ];
+        for (i, sc) in self.schemes.iter().enumerate() {
+            out.push((format!("schemes[{i}].id"), &sc.id));
+            out.push((format!("schemes[{i}].name"), &sc.name));
+            out.push((format!("schemes[{i}].verify_url"), &sc.verify_url));
+            for (j, a) in sc.accepted.iter().enumerate() {
+                out.push((format!("schemes[{i}].accepted[{j}].digest"), &a.digest));
+                for (k, t) in a.tiers.iter().enumerate() {
+                    out.push((format!("schemes[{i}].accepted[{j}].tiers[{k}]"), t));
+                }
+            }
+        }
+        for (i, k) in self.keys.iter().enumerate() {
+            out.push((format!("keys[{i}].kid"), &k.kid));
+            out.push((format!("keys[{i}].public_key"), &k.public_key));
+            out.push((format!("keys[{i}].issuer"), &k.issuer));
+            out.push((format!("keys[{i}].name"), &k.name));
+            let lists = [
+                ("schemes", &k.schemes),
+                ("status_for", &k.status_for),
+                ("allowed_labels", &k.allowed_labels),
+            ];
+            for (what, list) in lists {
+                for (j, t) in list.iter().enumerate() {
+                    out.push((format!("keys[{i}].{what}[{j}]"), t));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every text in the list (names shown to people, ids, URLs) holds allowed characters
+    /// only ([`crate::text`]): checked when a list is signed and when one is read.
+    pub fn check_text(&self) -> Result<(), TrustError> {
+        for (field, t) in self.texts() {
+            crate::text::check(t).map_err(|error| TrustError::Text { field, error })?;
+        }
+        Ok(())
+    }
+
+    /// Deterministic CBOR of the list; refuses a list with a forbidden character in a text.
     pub fn encode(&self) -> Result<Vec<u8>, TrustError> {
+        self.check_text()?;
         let mut out = Vec::new();
         ciborium::ser::into_writer(self, &mut out)
             .map_err(|e| TrustError::Encode(e.to_string()))?;
@@ -249,6 +296,16 @@ pub enum TrustError {
     /// Could not be encoded.
     #[error("cannot encode the trust list: {0}")]
     Encode(String),
+    /// A text holds a character people must not be shown (see [`crate::text`]).
+    #[error(
+        "trust list text `{field}` holds {error}: only letters, marks, numbers, punctuation, symbols and spaces U+0020/U+3000 are allowed"
+    )]
+    Text {
+        /// Where (`keys[1].name`).
+        field: String,
+        /// Which character, its category and position.
+        error: crate::text::TextError,
+    },
 }
 
 /// A trust list that verified under one of the given roots.
@@ -282,6 +339,7 @@ pub fn open_trust_list(
     })?;
     let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())
         .map_err(|e| TrustError::Payload(e.to_string()))?;
+    list.check_text()?;
     if list.format != TRUST_FORMAT {
         return Err(TrustError::Payload(format!(
             "format `{}`, expected `{TRUST_FORMAT}`",
@@ -320,5 +378,7 @@ pub fn peek_trust_list(bytes: &[u8]) -> Result<(TrustList, [u8; 8]), TrustError>
         .map_err(|e| TrustError::Envelope(e.to_string()))?;
     let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())
         .map_err(|e| TrustError::Payload(e.to_string()))?;
+    // Shown to people (`trust show`), so held to the same characters.
+    list.check_text()?;
     Ok((list, parsed.kid))
 }

@@ -3,7 +3,8 @@
 //! Order of work (each step needs the one before): decode the QR text and the COSE envelope;
 //! verify the trust lists against the given roots (a list that does not verify, or is past its
 //! next-update, vouches for nothing: fail closed); find the label's key by kid (protected
-//! header only) in a verified list; `verify_strict` the signature; decode the claims; then
+//! header only) in a verified list; `verify_strict` the signature; decode the claims; check
+//! the label id is the one the kid and status index give ([`crate::label::id`]); then
 //! check the issuer claim, role and accreditation, scheme and criteria digest, verify URL, key
 //! state, status list and time. Every problem found is a [`Finding`]; the verdict is the first
 //! in this precedence:
@@ -28,7 +29,7 @@ pub use self::cache::{DEFAULT_CAPACITY, SignatureCache};
 use crate::issue::may_sign;
 use crate::keys::kid_of;
 use crate::label::claims::assurance_from_code;
-use crate::label::{LabelClaims, cose, parse_qr_text};
+use crate::label::{LabelClaims, check_label_id, cose, parse_qr_text};
 use crate::status::{LabelStatus, StatusList, open_status_list};
 use crate::time::{format_unix, unix};
 use crate::trust::{
@@ -396,7 +397,9 @@ fn issuer_view(tl: &VerifiedTrustList, ki: usize) -> IssuerView {
 fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: &mut VerifyReport) {
     // 1. The envelope.
     let (url, cose_bytes) = match (text, cose) {
-        (Some(text), _) => match parse_qr_text(text.trim()) {
+        // Exactly as given: a scanner hands over exact text, and anything around the
+        // canonical text (spaces, U+00A0, U+3000, newlines ...) makes it MALFORMED.
+        (Some(text), _) => match parse_qr_text(text) {
             Ok(q) => (q.url, q.cose),
             Err(e) => return find(r, Verdict::Malformed, e.to_string()),
         },
@@ -535,6 +538,16 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
     let tl = &store.trusted[li];
     let entry = &tl.list.keys[ki];
     r.issuer = Some(issuer_view(tl, ki));
+    // The label id is derived from the signing key and the status index; before anything in
+    // the claims is shown or trusted, it must be that id (another key's id, or a revoked
+    // label's id under a fresh index, is MALFORMED).
+    if let Err(e) = check_label_id(&parsed.kid, &claims) {
+        return find(
+            r,
+            Verdict::Malformed,
+            format!("signed, but the claims are not a label: {e}"),
+        );
+    }
     let b = &claims.label;
     r.device = Some(DeviceView {
         manufacturer: b.manufacturer.clone(),
