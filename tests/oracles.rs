@@ -31,6 +31,7 @@ use iotlabel::status::{LabelStatus, STATUS_ENTRIES, StatusList, open_status_list
 const MAX_STATUS_LIST: usize = 64 * 1024;
 use jiff::Timestamp;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -239,7 +240,7 @@ fn every_vector_decodes_and_verifies_through_coset() {
             bytes,
             "{name}: coset re-encoding"
         );
-        check_claims_with_ciborium(&name, msg.payload.as_deref().unwrap());
+        check_claims_with_ciborium(&name, &kid, msg.payload.as_deref().unwrap());
         signed += 1;
     }
     // The oracle must have met real cases, not skipped them all.
@@ -247,9 +248,11 @@ fn every_vector_decodes_and_verifies_through_coset() {
     assert!(bad_signature >= 1);
 }
 
-/// The claims, read with ciborium: the CWT claims the format names, exp after iat, an 8-byte
-/// label id, the label map, and re-encoding gives the same bytes (deterministic CBOR).
-fn check_claims_with_ciborium(name: &str, payload: &[u8]) {
+/// The claims, read with ciborium: the CWT claims the format names, exp after iat, the label
+/// id derived from the signing key's kid and the status index as docs/label-format.md says
+/// (computed here with `sha2`, not with the library's function), the label map, and
+/// re-encoding gives the same bytes (deterministic CBOR).
+fn check_claims_with_ciborium(name: &str, kid: &[u8; 8], payload: &[u8]) {
     let claims: Value = ciborium::from_reader(payload).unwrap();
     let int = |k| {
         int_key(&claims, k)
