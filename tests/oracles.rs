@@ -272,6 +272,19 @@ fn check_claims_with_ciborium(name: &str, kid: &[u8; 8], payload: &[u8]) {
         int_key(label, 1).and_then(Value::as_text).is_some(),
         "{name}: scheme id"
     );
+    let index = int_key(label, 16)
+        .and_then(Value::as_integer)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or_else(|| panic!("{name}: status index"));
+    let mut h = Sha256::new();
+    h.update(b"iotlabel/label-id/v1");
+    h.update(kid);
+    h.update(index.to_be_bytes());
+    assert_eq!(
+        cti,
+        &h.finalize()[..8],
+        "{name}: label id is not its kid's id at index {index}"
+    );
     let mut again = Vec::new();
     ciborium::into_writer(&claims, &mut again).unwrap();
     assert_eq!(again, payload, "{name}: ciborium re-encoding");
