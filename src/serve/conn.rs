@@ -105,7 +105,8 @@ impl Tracker {
     /// Admits a connection from `ip`, or says why not. At the cap, the connection that has
     /// waited longest is asked to close to make room; if none is waiting, the new one is
     /// refused.
-    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<(u64, Arc<Conn>)> {
+    fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<(u64, Arc<Conn>)> {
+        let ip = client_key(peer);
         let mut conns = locked(&self.conns);
         let mut per = locked(&self.per_address);
         let n = per.get(&ip).copied().unwrap_or(0);
@@ -158,6 +159,21 @@ impl Tracker {
         for (_, c) in locked(&self.conns).values() {
             c.ask_to_close();
         }
+    }
+}
+
+/// The "address" a client is counted under: an IPv4 address as it is (an IPv4-mapped IPv6
+/// address too), an IPv6 address by its /64 prefix, since one host commonly holds a whole /64.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
     }
 }
 
@@ -441,6 +457,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_slash_64() {
+        let k = |s: &str| client_key(s.parse().unwrap()).to_string();
+        assert_eq!(k("127.0.0.2"), "127.0.0.2");
+        assert_eq!(k("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(k("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(k("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::");
+        assert_ne!(k("2001:db8:1:3::1"), k("2001:db8:1:2::1"));
+    }
 
     #[test]
     fn only_hypers_own_error_heads_are_replaced() {
