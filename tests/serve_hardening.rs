@@ -719,3 +719,37 @@ fn accept_language_q_zero_never_picks_japanese() {
     let j = verify_fragment(a, "/V", &l.qr_text, "en;q=0.5, ja;q=0.8").json();
     assert_eq!(j["view"]["lang"], "ja");
 }
+
+/// The page's fragment is taken as given, like QR text: one or more '#' before it, or spaces
+/// around it, make it MALFORMED, never a trimmed VALID.
+#[test]
+fn verify_fragments_are_taken_as_given() {
+    let sc = scenario(30);
+    let srv = start(&sc, now(), Limits::default());
+    let a = srv.addr();
+    let l = lab_label(&sc, 0, 1);
+    assert_eq!(publish(a, &l.cose).status, 201);
+    let (_, fragment) = l.qr_text.split_once('#').unwrap();
+    let ask = |f: &str| {
+        let body = serde_json::json!({ "path": "/V", "fragment": f }).to_string();
+        let r = request(
+            a,
+            "POST",
+            "/api/verify",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["verdict"].as_str().unwrap().to_string()
+    };
+    assert_eq!(ask(fragment), "VALID");
+    for f in [
+        format!("#{fragment}"),
+        format!("##{fragment}"),
+        format!(" {fragment}"),
+        format!("{fragment}\n"),
+        format!("{fragment}\u{3000}"),
+    ] {
+        assert_eq!(ask(&f), "MALFORMED", "{f:?}");
+    }
+}

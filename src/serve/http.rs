@@ -543,7 +543,9 @@ async fn api_verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
                     "send the path the verify page was served from",
                 );
             };
-            format!("{url}#{}", f.trim_start_matches('#'))
+            // The page sends the fragment without its '#'; nothing is trimmed or stripped, so
+            // anything else around the base32 is the verifier's to refuse (MALFORMED).
+            format!("{url}#{f}")
         }
         _ => {
             return error(

@@ -51,6 +51,8 @@ pub struct RevocationStatement {
 impl RevocationStatement {
     /// Signs the statement.
     pub fn sign(&self, key: &dyn Signer) -> Result<Vec<u8>, ApplyError> {
+        crate::text::check(&self.reason)
+            .map_err(|e| ApplyError::Malformed(format!("field `reason`: {e}")))?;
         let mut payload = Vec::new();
         ciborium::ser::into_writer(self, &mut payload)
             .map_err(|e| ApplyError::Malformed(e.to_string()))?;
@@ -200,6 +202,8 @@ pub fn decode_statement(payload: &[u8]) -> Result<RevocationStatement, ApplyErro
             reason.len()
         )));
     }
+    // The reason is shown on registry pages: the same Unicode-category rule as label text.
+    crate::text::check(&reason).map_err(|e| bad(format!("field `reason`: {e}")))?;
     let at = int("at")?;
     if !(i128::from(EARLIEST_AT)..i128::from(LATEST_AT)).contains(&at) {
         return Err(bad(format!(
@@ -557,6 +561,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`reason`"), "{e}");
+    }
+
+    /// The reason is shown on registry pages: refused by Unicode category when decoded and
+    /// when signed, like label text; Japanese with the ideographic space is fine.
+    #[test]
+    fn reasons_with_spoofing_characters_are_refused_when_decoded_and_when_signed() {
+        let key = crate::keys::SoftwareKey::from_seed(&[4; 32]);
+        for c in [
+            '\u{202E}', '\u{2066}', '\u{200B}', '\u{2028}', '\u{0007}', '\u{00A0}', '\u{E000}',
+        ] {
+            let reason = format!("default password{c} VALID");
+            let e = decoded(|s| s.reason = reason.clone())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("`reason`"), "{c:?}: {e}");
+            let mut st = statement();
+            st.reason = reason;
+            assert!(st.sign(&key).is_err(), "{c:?}");
+        }
+        let ja = "既定パスワード\u{3000}発見";
+        assert_eq!(decoded(|s| s.reason = ja.into()).unwrap().reason, ja);
+        let mut st = statement();
+        st.reason = ja.into();
+        assert!(st.sign(&key).is_ok());
     }
 
     #[test]
