@@ -206,3 +206,38 @@ fn cli_writes_the_page_and_refuses_what_is_not_a_report() {
         Some(3)
     );
 }
+
+/// A hand-edited report or claims file cannot smuggle invisible or direction-changing
+/// characters onto the page: every key and string is checked by Unicode category, and the
+/// error names the JSON path. Japanese with the ideographic space is shown.
+#[test]
+fn reports_with_spoofing_text_are_refused_with_the_json_path() {
+    let i = thermostat();
+    let report: Value = serde_json::from_str(&i.report_json).unwrap();
+    let claims = claims_json(i);
+    for c in [
+        '\u{202E}', '\u{2066}', '\u{200B}', '\u{2028}', '\u{0085}', '\u{E000}',
+    ] {
+        let mut r = report.clone();
+        r["device"]["model"] = json!(format!("Cam{c}VALID"));
+        let e = to_html(&r, Some(&claims), Lang::En)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("report device.model"), "{c:?}: {e}");
+        let mut r = report.clone();
+        r["requirements"][0]["id"] = json!(format!("5.1-1{c}"));
+        let e = iotlabel::report::pdf::to_pdf(&r, None, Lang::Ja)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("report requirements[0].id"), "{c:?}: {e}");
+        let mut l = claims.clone();
+        l["issuer"] = json!(format!("LAB{c}"));
+        let e = to_html(&report, Some(&l), Lang::En)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("label claims issuer"), "{c:?}: {e}");
+    }
+    let mut r = report.clone();
+    r["device"]["model"] = json!("見守りカメラ\u{3000}二型");
+    assert!(to_html(&r, Some(&claims), Lang::Ja).is_ok());
+}

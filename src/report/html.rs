@@ -44,6 +44,66 @@ pub enum HtmlError {
         /// The `format` found, as JSON.
         found: String,
     },
+    /// A text the report or claims file would show holds a character the project never
+    /// shows (bidirectional controls, line separators, other invisible characters).
+    #[error(
+        "{file} {path}: {error}; only letters, marks, numbers, punctuation, symbols and spaces are shown"
+    )]
+    Text {
+        /// `report` or `label claims`.
+        file: &'static str,
+        /// Where in the JSON, e.g. `device.model`.
+        path: String,
+        /// The character and its position.
+        error: crate::text::TextError,
+    },
+}
+
+/// Checks every key and string of a JSON value by Unicode category (`crate::text`): the first
+/// one that holds a character that is never shown, with its JSON path.
+pub(crate) fn check_json_text(file: &'static str, v: &Value) -> Result<(), HtmlError> {
+    fn walk(v: &Value, path: &mut String, out: &mut Option<(String, crate::text::TextError)>) {
+        if out.is_some() {
+            return;
+        }
+        match v {
+            Value::String(s) => {
+                if let Err(e) = crate::text::check(s) {
+                    *out = Some((path.clone(), e));
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    if let Err(e) = crate::text::check(k) {
+                        *out = Some((format!("{path} key"), e));
+                        return;
+                    }
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    walk(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = None;
+    walk(v, &mut String::new(), &mut found);
+    match found {
+        None => Ok(()),
+        Some((path, error)) => Err(HtmlError::Text { file, path, error }),
+    }
 }
 
 /// SHA-256 of the report's canonical JSON (keys sorted, no spaces): the bytes `iotlabel issue`

@@ -110,6 +110,10 @@ impl View {
                     .map_or("missing".to_string(), Value::to_string),
             });
         }
+        super::html::check_json_text("report", report)?;
+        if let Some(l) = label {
+            super::html::check_json_text("label claims", l)?;
+        }
         let w = Words::of(lang);
         let digest = hex::encode(report_digest(report));
         let r = report;
