@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn tool(name: &str) -> bool {
     let found = Command::new("sh")
         .arg("-c")
@@ -21,6 +23,12 @@ fn tool(name: &str) -> bool {
     if !found && std::env::var("IOTLABEL_SKIP_EXTERNAL").as_deref() != Ok("1") {
         panic!(
             "`{name}` is not installed: apt-get install poppler-utils zbar-tools qpdf (or set IOTLABEL_SKIP_EXTERNAL=1 to skip)"
+        );
+    }
+    if !found {
+        common::skipped(
+            &format!("external check with `{name}`"),
+            "not installed and IOTLABEL_SKIP_EXTERNAL=1",
         );
     }
     found

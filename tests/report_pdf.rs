@@ -56,7 +56,10 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
                 "pdftotext is needed to check the report PDF's text ({e}): install poppler-utils, \
                  or set IOTLABEL_SKIP_EXTERNAL=1 to skip this check"
             );
-            eprintln!("pdftotext missing: skipped (IOTLABEL_SKIP_EXTERNAL=1)");
+            common::skipped(
+                "report PDF text with pdftotext",
+                "not installed and IOTLABEL_SKIP_EXTERNAL=1",
+            );
             None
         }
     }

@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
+mod common;
 mod serve_util;
 
 use std::path::Path;
@@ -69,7 +70,10 @@ fn verdict_class(dom: &str) -> String {
 fn verify_page_in_headless_chromium_valid_tampered_revoked() {
     if !Path::new(CHROMIUM).exists() {
         if std::env::var("IOTLABEL_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("skipped: {CHROMIUM} is missing and IOTLABEL_SKIP_BROWSER=1");
+            common::skipped(
+                "verify page in headless Chromium",
+                &format!("{CHROMIUM} is missing and IOTLABEL_SKIP_BROWSER=1"),
+            );
             return;
         }
         panic!(

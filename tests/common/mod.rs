@@ -117,3 +117,11 @@ pub fn report_files(
     std::fs::write(&label, claims_json(i).to_string()).unwrap();
     (report, label)
 }
+
+/// Says that a check was skipped, on the process's real stderr rather than the test's captured
+/// output, so that `cargo test` shows it even when the test passes; `.ci/run` counts these
+/// lines in its closing line (and clears every `IOTLABEL_SKIP_*` variable, so CI skips none).
+pub fn skipped(what: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {what}: {why}");
+}
