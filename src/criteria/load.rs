@@ -157,6 +157,7 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
             }
         }
     }
+    check_successors(&set, &parsed, &mut diags);
     for (kind, file, doc) in &parsed {
         if *kind != Kind::Recognition {
             continue;
@@ -175,6 +176,38 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         .sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     diags.sort();
     (set, diags)
+}
+
+/// Every `successor` names a loaded scheme version.
+fn check_successors(
+    set: &CriteriaSet,
+    parsed: &[(Kind, &Arc<SourceFile>, Val<'_>)],
+    diags: &mut Diagnostics,
+) {
+    for s in &set.schemes {
+        let Some(succ) = &s.lifecycle.successor else {
+            continue;
+        };
+        if set.schemes.iter().any(|x| x.key() == *succ) {
+            continue;
+        }
+        if let Some((_, file, _)) = parsed.iter().find(|(_, f, _)| f.path == s.path) {
+            let at = file.text.find("successor").unwrap_or(0);
+            let known: Vec<String> = set.schemes.iter().map(|x| x.key()).collect();
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    at..at + "successor".len(),
+                    format!("unknown successor scheme `{succ}`"),
+                )
+                .with_help(suggest(
+                    succ,
+                    "schemes",
+                    known.iter().map(String::as_str),
+                )),
+            );
+        }
+    }
 }
 
 fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
@@ -378,6 +411,7 @@ fn read_requirements(
             .into_iter()
             .map(|a| a.into_inner())
             .collect();
+        let split_from = t.opt_str("split_from", ctx).map(|s| s.into_inner());
         let mut assessment = Vec::new();
         for a in t.opt_str_array("assessment", ctx).unwrap_or_default() {
             match a.get_ref().as_str() {
@@ -455,6 +489,7 @@ fn read_requirements(
                 confirmed,
                 assessment,
                 aliases,
+                split_from,
             }),
         ));
     }
@@ -706,6 +741,7 @@ fn read_scheme(
                 }
             }
         });
+    let lifecycle = read_lifecycle(&mut head, ctx);
     let head_span = head.span.clone();
     head.finish(ctx);
 
@@ -883,6 +919,7 @@ fn read_scheme(
         kind: kind?,
         evidence_max_age,
         validity,
+        lifecycle,
         catalogues: catalogues.iter().map(|c| c.key()).collect(),
         requirements: order,
         tiers,
@@ -891,6 +928,55 @@ fn read_scheme(
         path: path.to_string(),
     };
     Some((scheme, head_span))
+}
+
+/// A date key of `[scheme]` (`2025-03-31` or `"2025-03-31"`), with a clear error otherwise.
+fn read_date(
+    head: &mut Table<'_, '_>,
+    key: &'static str,
+    ctx: &mut Ctx<'_>,
+) -> Option<crate::time::DateValue> {
+    let d = head.get(key)?;
+    let text = match d.get_ref() {
+        DeValue::Datetime(dt) => dt.to_string(),
+        DeValue::String(s) => s.to_string(),
+        _ => String::new(),
+    };
+    match crate::time::DateValue::parse(&text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            ctx.error(
+                d.span(),
+                format!("`{key}`: {e}"),
+                "write a day, e.g. 2025-03-31",
+            );
+            None
+        }
+    }
+}
+
+/// `issuable_from`, `issuable_until` and `successor` of `[scheme]`.
+fn read_lifecycle(head: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> super::model::Lifecycle {
+    // Optional for schemes written elsewhere (absent: open from the start); every bundled
+    // scheme states it (tests/criteria_rules.rs).
+    let issuable_from = read_date(head, "issuable_from", ctx);
+    let issuable_until = read_date(head, "issuable_until", ctx);
+    if let (Some(f), Some(u)) = (issuable_from, issuable_until)
+        && u < f
+        && let Some(v) = head.get("issuable_until")
+    {
+        ctx.error(
+            v.span(),
+            "`issuable_until` is before `issuable_from`",
+            "the last issuing day cannot come before the first",
+        );
+    }
+    let successor = head.opt_str("successor", ctx).map(|s| s.into_inner());
+    super::model::Lifecycle {
+        issuable_from,
+        issuable_until,
+        successor,
+    }
 }
 
 fn resolve_requirement(

@@ -52,12 +52,26 @@ pub struct Requirement {
     /// (e.g. V3.1.3 `5.0-1` for a result recorded against V2.1.1 `4-1`), so one assessment
     /// serves every scheme.
     pub aliases: Vec<String>,
+    /// The earlier edition's provision this one is a part of (V3.1.3 `5.3-15A` of V2.1.1
+    /// `5.3-15`). Unlike an alias, only lab results on the whole count here, and a FAIL on the
+    /// whole is reported as such (it does not say which part failed); a not-applicable claim
+    /// on the whole does not carry over, since the parts' conditions may differ.
+    pub split_from: Option<String>,
 }
 
 impl Requirement {
-    /// True if a profile entry recorded against `id` is about this requirement.
+    /// True if a lab result recorded against `id` is about this requirement (its own id, an
+    /// alias, or the provision it was split from).
     pub fn answers_to(&self, id: &str) -> bool {
-        self.id == id || self.aliases.iter().any(|a| a == id)
+        self.id == id
+            || self.aliases.iter().any(|a| a == id)
+            || self.split_from.as_deref() == Some(id)
+    }
+
+    /// True if a lab result recorded against `id` is about the whole provision this one was
+    /// split from, not about this part.
+    pub fn is_split_parent(&self, id: &str) -> bool {
+        self.split_from.as_deref() == Some(id)
     }
 }
 
@@ -273,6 +287,47 @@ pub struct Validity {
     pub cap_at_support_end: bool,
 }
 
+/// When a scheme version issues labels. Evaluation works at any time; only issuing is bound
+/// to the window, and a label issued inside it stays valid to its own expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lifecycle {
+    /// The first day it issues labels.
+    pub issuable_from: Option<crate::time::DateValue>,
+    /// The last day it issues labels (it issues through the end of that day, UTC).
+    pub issuable_until: Option<crate::time::DateValue>,
+    /// The scheme version (`id@version`) that replaces it.
+    pub successor: Option<String>,
+}
+
+/// Where `at` falls in a scheme's issuing window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuingState {
+    /// Inside the window: labels can be issued.
+    Open,
+    /// Before `issuable_from`.
+    NotYetOpen,
+    /// After the last issuing day.
+    Closed,
+}
+
+impl Lifecycle {
+    /// Where `at` falls in the window.
+    pub fn state(&self, at: jiff::Timestamp) -> IssuingState {
+        if self.issuable_from.is_some_and(|d| at < d.at) {
+            return IssuingState::NotYetOpen;
+        }
+        // Through the end of the last day: closed from 00:00Z the day after.
+        let closes = self
+            .issuable_until
+            .and_then(|d| crate::time::add_period(d.at, 0, 0, 1));
+        if closes.is_some_and(|c| at >= c) {
+            IssuingState::Closed
+        } else {
+            IssuingState::Open
+        }
+    }
+}
+
 /// A validated label scheme with its requirements resolved.
 #[derive(Debug, Clone)]
 pub struct Scheme {
@@ -296,6 +351,8 @@ pub struct Scheme {
     pub evidence_max_age: Option<Period>,
     /// Validity rules.
     pub validity: Validity,
+    /// When it issues labels, and what replaces it.
+    pub lifecycle: Lifecycle,
     /// `id@version` of each catalogue it builds on.
     pub catalogues: Vec<String>,
     /// Resolved requirements, in the scheme's resolved order.

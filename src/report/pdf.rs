@@ -455,6 +455,10 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     f.para(part(w.digest_prefix).bold().size(SMALL));
     f.para(part(v.digest_prefix().to_string()).size(BODY));
 
+    // Notices before the result (e.g. the support period has ended).
+    for n in &v.notices {
+        f.para(part(n.clone()).bold().size(BODY));
+    }
     // Result first.
     f.heading(w.result);
     f.para(

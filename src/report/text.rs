@@ -7,6 +7,17 @@ use super::Report;
 /// Renders one report as text.
 pub fn render_text(r: &Report) -> String {
     let mut s = String::new();
+    // What a reader must see before anything else.
+    if let Some(d) = &r.support_period_ended {
+        let _ = writeln!(
+            s,
+            "NOTICE:     support period ended on {d}: no label can be issued after it"
+        );
+    }
+    if let Some(n) = &r.not_issuing {
+        let key = format!("{}@{}", r.scheme.id, r.scheme.version);
+        let _ = writeln!(s, "NOTICE:     {}", n.words(&key));
+    }
     let _ = writeln!(
         s,
         "Scheme:     {} [{}@{}]",

@@ -26,6 +26,8 @@ pub(crate) struct View {
     /// Assurance of the tier reached.
     pub(crate) assurance: Option<String>,
     pub(crate) illustrative: bool,
+    /// Notices shown before the result (e.g. the support period has ended).
+    pub(crate) notices: Vec<String>,
     pub(crate) tiers: Vec<TierRow>,
     /// The next tier and its blockers; `None` at the top tier.
     pub(crate) next: Option<GapView>,
@@ -241,6 +243,7 @@ impl View {
             headline,
             assurance: r["tier"]["assurance"].as_str().map(str::to_string),
             illustrative: scheme["illustrative"].as_bool() == Some(true),
+            notices: notices(r, w),
             tiers,
             next,
             device_facts,
@@ -258,6 +261,25 @@ impl View {
     pub(crate) fn digest_prefix(&self) -> &str {
         self.digest.get(..32).unwrap_or(&self.digest)
     }
+}
+
+/// The notices a report shows before its result, in the view's language.
+fn notices(r: &Value, w: &Words) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = r["support_period_ended"].as_str() {
+        out.push((w.support_ended)(d));
+    }
+    let n = &r["not_issuing"];
+    if let Some(d) = n["date"].as_str() {
+        let key = format!(
+            "{}@{}",
+            txt(&r["scheme"]["id"]),
+            txt(&r["scheme"]["version"])
+        );
+        let closed = n["state"].as_str() == Some("closed");
+        out.push((w.not_issuing)(&key, closed, d, n["successor"].as_str()));
+    }
+    out
 }
 
 /// Text of a JSON value: strings as they are, null as a dash, anything else as JSON.
@@ -338,6 +360,9 @@ pub(crate) struct Words {
     pub(crate) digest_prefix: &'static str,
     pub(crate) continued: &'static str,
     pub(crate) page_of: fn(usize, usize) -> String,
+    pub(crate) support_ended: fn(&str) -> String,
+    /// (scheme, closed?, date, successor) -> the notice.
+    pub(crate) not_issuing: fn(&str, bool, &str, Option<&str>) -> String,
 }
 
 impl Words {
@@ -413,6 +438,17 @@ static EN: Words = Words {
     digest_prefix: "Evidence digest a label issued on it carries (first 16 bytes)",
     continued: "continued",
     page_of: |n, m| format!("page {n} of {m}"),
+    support_ended: |d| format!("Support period ended on {d}: no label can be issued after it."),
+    not_issuing: |k, closed, d, succ| {
+        let succ = succ
+            .map(|s| format!(" Its successor is {s}."))
+            .unwrap_or_default();
+        if closed {
+            format!("{k} no longer issues labels (last issuing day {d}).{succ}")
+        } else {
+            format!("{k} does not issue labels yet (first issuing day {d}).{succ}")
+        }
+    },
 };
 
 static JA: Words = Words {
@@ -479,4 +515,17 @@ static JA: Words = Words {
     digest_prefix: "ラベルが保持する証跡ダイジェスト（先頭16バイト）",
     continued: "続き",
     page_of: |n, m| format!("{m} ページ中 {n} ページ"),
+    support_ended: |d| {
+        format!("サポート期間は {d} に終了しました。これ以降、ラベルは発行できません。")
+    },
+    not_issuing: |k, closed, d, succ| {
+        let succ = succ
+            .map(|s| format!("後継は {s} です。"))
+            .unwrap_or_default();
+        if closed {
+            format!("{k} はラベルの発行を終了しました（最終発行日 {d}）。{succ}")
+        } else {
+            format!("{k} はまだラベルを発行していません（発行開始日 {d}）。{succ}")
+        }
+    },
 };
