@@ -618,3 +618,161 @@ fn an_unjustified_claim_still_blocks_where_the_provision_is_asked() {
     let gap = r.next_tier.unwrap();
     assert_eq!(gap.blockers[0].reason_text, "missing justification");
 }
+
+// --- The basis of every rule ------------------------------------------------------------------------
+
+fn scheme_with_rule(extra: &str) -> std::sync::Arc<SourceFile> {
+    let text = format!(
+        "[scheme]\nid = \"mine\"\nversion = 1\nname = \"Mine\"\nissuing_body = \"test\"\n\
+         tier_display = \"level\"\nself_declaration = true\n[scheme.validity]\nmax_years = 1\n\
+         [[requirement]]\nid = \"MINE-1\"\ntitle = \"Quick answers\"\nstatus = \"M\"\n\
+         remediation = \"Answer quickly.\"\nrule = {{ property = \"vuln.response_days\", le = 30 }}\n{extra}\
+         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+         requirements = [\"MINE-1\"]\n"
+    );
+    SourceFile::new("my-scheme.toml", text)
+}
+
+#[test]
+fn criteria_check_reports_a_threshold_without_a_basis() {
+    let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![scheme_with_rule("")]);
+    let text = diags.to_string();
+    assert!(diags.has_errors(), "{text}");
+    assert!(
+        text.contains("my-scheme.toml:15:") && text.contains("threshold without a basis"),
+        "{text}"
+    );
+    let (set, diags) = criteria::load_overlay(
+        criteria::bundled_files(),
+        vec![scheme_with_rule(
+            "threshold = { basis = \"policy\", source = \"our choice\" }\n",
+        )],
+    );
+    assert!(!diags.has_errors(), "{diags}");
+    let r = &scheme(&set, "mine@1").requirements[0];
+    assert_eq!(
+        r.threshold.as_ref().map(|t| t.kind),
+        Some(iotlabel::criteria::BasisKind::Policy)
+    );
+    // Every bundled rule with a threshold states its basis (else the bundle would not load),
+    // and the project's own numbers are policy.
+    let set = criteria::load_bundled().unwrap();
+    for key in ["cls-like@2", "etsi-v3-conformance@1"] {
+        for id in ["5.2-2", "5.3-8", "5.5-1"] {
+            let Some(r) = scheme(&set, key).requirements.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            assert_eq!(
+                r.threshold.as_ref().map(|t| t.kind),
+                Some(iotlabel::criteria::BasisKind::Policy),
+                "{key} {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reports_show_non_standard_bases_next_to_the_requirement() {
+    use iotlabel::report::html::{Lang, to_html};
+    let set = criteria::load_bundled().unwrap();
+    let p = fixture(&set, "lock-lab-tested.toml");
+    let s = scheme(&set, "cls-like@2");
+    let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+    let text = render_text(&r);
+    let lines: Vec<&str> = text.lines().collect();
+    let at_58 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("5.3-8 "))
+        .unwrap();
+    assert!(
+        lines[at_58 + 1].contains("[threshold: project policy]"),
+        "{}",
+        lines[at_58 + 1]
+    );
+    // A standard provision without a threshold gets no note.
+    let at_521 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("5.2-1 "))
+        .unwrap();
+    assert!(
+        !lines[at_521 + 1].contains("basis"),
+        "{}",
+        lines[at_521 + 1]
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    let q = json["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "5.3-8")
+        .unwrap();
+    assert_eq!(q["threshold"]["kind"], "policy");
+    let en = to_html(&json, None, Lang::En).unwrap();
+    assert!(en.contains("threshold: project policy"));
+    let ja = to_html(&json, None, Lang::Ja).unwrap();
+    assert!(ja.contains("閾値: 本プロジェクトの方針"));
+    // Inferred rules (JC-STAR-like items) say so too.
+    let s = scheme(&set, "jc-star-like@1");
+    let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+    assert!(render_text(&r).contains("[basis: this project's reading of secondary sources]"));
+}
+
+#[test]
+fn criteria_show_prints_a_requirement_with_its_rule_basis_and_source() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.2-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "5.2-1  Public vulnerability disclosure policy",
+        "clause:      5.2",
+        "status:      M (mandatory)",
+        "rule:        all of (vdp.url is declared; vdp.contact is declared; vdp.ack_days is declared; vdp.status_update_days is declared)",
+        "basis:       standard (the standard's own text)",
+        "source:      https://www.etsi.org/",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.3-8"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("threshold:   policy (project policy)"),
+        "{text}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.2-9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no requirement `5.2-9`"));
+}
+
+#[test]
+fn readme_lists_confirmed_inferred_and_policy_per_scheme() {
+    let set = criteria::load_bundled().unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("## Bundled criteria")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for s in &set.schemes {
+        let b = s.basis_counts();
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            s.key(),
+            b.confirmed,
+            b.inferred,
+            b.policy
+        );
+        assert!(section.contains(&row), "README lacks the row {row}");
+    }
+}

@@ -13,8 +13,9 @@ use toml::de::DeValue;
 
 use super::digest::scheme_digest;
 use super::model::{
-    AssessmentMethod, Assurance, Catalogue, Condition, CriteriaSet, Grants, Modal, Recognition,
-    Requirement, Scheme, SchemeKind, Tier, TierDisplay, TierEntry, Validity,
+    AssessmentMethod, Assurance, BasisKind, Catalogue, Condition, CriteriaSet, Grants, Modal,
+    Recognition, Requirement, RuleBasis, Scheme, SchemeKind, Tier, TierDisplay, TierEntry,
+    Validity,
 };
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
@@ -380,9 +381,39 @@ fn read_conditions(
     out
 }
 
+/// A basis: `basis` (kind) and `basis_source` keys of a requirement, or a `{ basis, source }`
+/// table (`threshold`).
+fn read_basis_kind(v: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<BasisKind> {
+    let k = BasisKind::parse(v.get_ref());
+    if k.is_none() {
+        ctx.error(
+            v.span(),
+            format!("unknown basis `{}`", v.get_ref()),
+            suggest(
+                v.get_ref(),
+                "bases",
+                ["standard", "scheme", "inferred", "policy"],
+            ),
+        );
+    }
+    k
+}
+
+fn read_threshold(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<RuleBasis> {
+    let mut t = Table::new(v, "threshold", ctx)?;
+    let kind = t.req_str("basis", ctx);
+    let source = t.req_str("source", ctx);
+    t.finish(ctx);
+    Some(RuleBasis {
+        kind: read_basis_kind(&kind?, ctx)?,
+        source: source?.into_inner(),
+    })
+}
+
 fn read_requirements(
     top: &mut Table<'_, '_>,
     origin: &str,
+    default_basis: &RuleBasis,
     conditions: &[Arc<Condition>],
     vocab: &Vocabulary,
     ctx: &mut Ctx<'_>,
@@ -412,6 +443,16 @@ fn read_requirements(
             .map(|a| a.into_inner())
             .collect();
         let split_from = t.opt_str("split_from", ctx).map(|s| s.into_inner());
+        let basis_kind = t
+            .opt_str("basis", ctx)
+            .map(|b| read_basis_kind(&b, ctx).unwrap_or(default_basis.kind));
+        let basis_source = t.opt_str("basis_source", ctx).map(|s| s.into_inner());
+        let basis = RuleBasis {
+            kind: basis_kind.unwrap_or(default_basis.kind),
+            source: basis_source.unwrap_or_else(|| default_basis.source.clone()),
+        };
+        let threshold = t.get("threshold").and_then(|v| read_threshold(v, ctx));
+        let rule_span = t.get("rule").map(|r| r.span());
         let mut assessment = Vec::new();
         for a in t.opt_str_array("assessment", ctx).unwrap_or_default() {
             match a.get_ref().as_str() {
@@ -428,6 +469,16 @@ fn read_requirements(
             .required("rule", ctx)
             .and_then(|r| parse_rule(r, vocab, RuleContext::RequirementTop, ctx));
         t.finish(ctx);
+        // A number in a rule ("within 30 days") is someone's choice: say whose.
+        if let (Some(r), Some(span), None) = (&rule, &rule_span, &threshold)
+            && r.has_threshold()
+        {
+            ctx.error(
+                span.clone(),
+                "the rule has a threshold without a basis",
+                "add `threshold = { basis = \"policy\", source = \"...\" }` (standard, scheme, inferred or policy) saying where the number comes from",
+            );
+        }
         let modal = status.as_ref().and_then(|s| match s.get_ref().as_str() {
             "M" => Some(Modal::M),
             "R" => Some(Modal::R),
@@ -490,6 +541,8 @@ fn read_requirements(
                 assessment,
                 aliases,
                 split_from,
+                basis,
+                threshold,
             }),
         ));
     }
@@ -528,7 +581,14 @@ fn read_catalogue(
         Some(_) => 1,
         None => 0,
     };
-    let reqs = read_requirements(&mut top, &origin, &conditions, vocab, ctx);
+    let default_basis = RuleBasis {
+        kind: BasisKind::Standard,
+        source: source
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default(),
+    };
+    let reqs = read_requirements(&mut top, &origin, &default_basis, &conditions, vocab, ctx);
     top.finish(ctx);
     if declared == 0 {
         ctx.error(
@@ -742,6 +802,11 @@ fn read_scheme(
             }
         });
     let lifecycle = read_lifecycle(&mut head, ctx);
+    // Where the scheme's rules are published: the default source of its own requirements.
+    let scheme_source = head
+        .opt_str("source", ctx)
+        .map(|s| s.into_inner())
+        .unwrap_or_default();
     let head_span = head.span.clone();
     head.finish(ctx);
 
@@ -764,7 +829,11 @@ fn read_scheme(
         }
     }
     let conditions = read_conditions(&mut top, vocab, ctx);
-    let local = read_requirements(&mut top, "scheme", &conditions, vocab, ctx);
+    let default_basis = RuleBasis {
+        kind: BasisKind::Scheme,
+        source: scheme_source,
+    };
+    let local = read_requirements(&mut top, "scheme", &default_basis, &conditions, vocab, ctx);
     let mut raw_tiers = read_tiers(&mut top, ctx);
     top.finish(ctx);
 

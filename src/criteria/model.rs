@@ -57,6 +57,12 @@ pub struct Requirement {
     /// whole is reported as such (it does not say which part failed); a not-applicable claim
     /// on the whole does not carry over, since the parts' conditions may differ.
     pub split_from: Option<String>,
+    /// What the requirement rests on (default: the standard for catalogue provisions, the
+    /// scheme's rules for scheme-local requirements).
+    pub basis: RuleBasis,
+    /// What the threshold in its rule rests on (a number such as "30 days"); every rule with a
+    /// threshold must have one.
+    pub threshold: Option<RuleBasis>,
 }
 
 impl Requirement {
@@ -73,6 +79,62 @@ impl Requirement {
     pub fn is_split_parent(&self, id: &str) -> bool {
         self.split_from.as_deref() == Some(id)
     }
+}
+
+/// What a requirement, or a threshold in its rule, rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BasisKind {
+    /// The standard's own text.
+    Standard,
+    /// The scheme's published rules.
+    Scheme,
+    /// This project's reading of secondary sources.
+    Inferred,
+    /// A number or choice this project made (e.g. "acknowledge within 30 days").
+    Policy,
+}
+
+impl BasisKind {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BasisKind::Standard => "standard",
+            BasisKind::Scheme => "scheme",
+            BasisKind::Inferred => "inferred",
+            BasisKind::Policy => "policy",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(BasisKind::Standard),
+            "scheme" => Some(BasisKind::Scheme),
+            "inferred" => Some(BasisKind::Inferred),
+            "policy" => Some(BasisKind::Policy),
+            _ => None,
+        }
+    }
+
+    /// Plain words for reports.
+    pub fn words(self) -> &'static str {
+        match self {
+            BasisKind::Standard => "the standard's own text",
+            BasisKind::Scheme => "the scheme's published rules",
+            BasisKind::Inferred => "this project's reading of secondary sources",
+            BasisKind::Policy => "project policy",
+        }
+    }
+}
+
+/// A basis with the source it cites.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleBasis {
+    /// What kind of basis.
+    pub kind: BasisKind,
+    /// Where it is published or argued (URL or the research notes' section).
+    pub source: String,
 }
 
 /// How a scheme says a requirement is assessed.
@@ -382,10 +444,43 @@ impl Scheme {
         }
     }
 
+    /// How many of its requirements rest on confirmed text (the standard's or the scheme's,
+    /// not marked unconfirmed), how many on this project's reading (basis `inferred` or
+    /// unconfirmed text), and how many rules hold a threshold this project chose (`policy`).
+    pub fn basis_counts(&self) -> BasisCounts {
+        let mut c = BasisCounts::default();
+        for r in &self.requirements {
+            if r.confirmed && matches!(r.basis.kind, BasisKind::Standard | BasisKind::Scheme) {
+                c.confirmed += 1;
+            } else {
+                c.inferred += 1;
+            }
+            if r.basis.kind == BasisKind::Policy
+                || r.threshold
+                    .as_ref()
+                    .is_some_and(|t| t.kind == BasisKind::Policy)
+            {
+                c.policy += 1;
+            }
+        }
+        c
+    }
+
     /// The criteria digest as lower-case hex.
     pub fn digest_hex(&self) -> String {
         hex::encode(self.digest)
     }
+}
+
+/// See [`Scheme::basis_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BasisCounts {
+    /// Requirements resting on confirmed text of the standard or the scheme.
+    pub confirmed: usize,
+    /// Requirements resting on this project's reading, or on unconfirmed text.
+    pub inferred: usize,
+    /// Requirements whose rule holds a threshold this project chose.
+    pub policy: usize,
 }
 
 /// Everything loaded from a criteria tree.

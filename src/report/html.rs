@@ -216,6 +216,9 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                     esc(c)
                 );
             }
+            for n in &q.basis_notes {
+                let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(n));
+            }
             if q.unconfirmed {
                 let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(w.unconfirmed));
             }

@@ -137,6 +137,10 @@ pub struct RequirementLine {
     pub confirmed: bool,
     /// How the scheme assesses it.
     pub assessment: Vec<crate::criteria::model::AssessmentMethod>,
+    /// What the requirement rests on, with its source.
+    pub basis: crate::criteria::model::RuleBasis,
+    /// What the threshold in its rule rests on, if it has one.
+    pub threshold: Option<crate::criteria::model::RuleBasis>,
     /// The verdict.
     pub outcome: Outcome,
     /// Its provenance.
@@ -266,6 +270,24 @@ fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
     }
 }
 
+impl RequirementLine {
+    /// The bases a reader should see next to the requirement: the requirement's own when it is
+    /// not the standard's text, and its threshold's ("threshold: project policy").
+    pub fn basis_notes(&self) -> Vec<String> {
+        use crate::criteria::model::BasisKind;
+        let mut out = Vec::new();
+        if self.basis.kind != BasisKind::Standard {
+            out.push(format!("basis: {}", self.basis.kind.words()));
+        }
+        if let Some(t) = &self.threshold
+            && t.kind != BasisKind::Standard
+        {
+            out.push(format!("threshold: {}", t.kind.words()));
+        }
+        out
+    }
+}
+
 impl Report {
     /// Builds the report.
     pub fn new(scheme: &Scheme, vocab: &Vocabulary, profile: &Profile, ev: &Evaluation) -> Report {
@@ -282,6 +304,8 @@ impl Report {
                 status: req.status().to_string(),
                 confirmed: req.confirmed,
                 assessment: req.assessment.clone(),
+                basis: req.basis.clone(),
+                threshold: req.threshold.clone(),
                 outcome: r.outcome,
                 provenance: r.provenance,
                 detail: match r.basis {

@@ -578,6 +578,9 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             if let Some(cl) = &q.clause {
                 title.push(part(format!("{} {cl}", w.clause)).grey());
             }
+            for n in &q.basis_notes {
+                title.push(part(n.clone()).grey());
+            }
             if q.unconfirmed {
                 title.push(part(w.unconfirmed).grey());
             }

@@ -152,6 +152,11 @@ pub fn render_text(r: &Report) -> String {
                 " (text unconfirmed)"
             }
         );
+        // Non-standard bases, next to the requirement.
+        let notes = q.basis_notes();
+        if !notes.is_empty() {
+            let _ = writeln!(s, "  {:<44} [{}]", "", notes.join("; "));
+        }
         if !q.detail.is_empty() {
             let _ = writeln!(s, "  {:<44} {}", "", q.detail);
         }

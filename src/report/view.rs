@@ -69,6 +69,8 @@ pub(crate) struct ReqRow {
     pub(crate) clause: Option<String>,
     /// The text is not confirmed from the official source.
     pub(crate) unconfirmed: bool,
+    /// Non-standard bases of the requirement and its threshold, in the view's language.
+    pub(crate) basis_notes: Vec<String>,
     pub(crate) status: String,
     /// As in the JSON (`NOT_MET`).
     pub(crate) outcome: String,
@@ -196,6 +198,7 @@ impl View {
                 title: txt(&q["title"]),
                 clause: q["clause"].as_str().map(str::to_string),
                 unconfirmed: q["confirmed"].as_bool() == Some(false),
+                basis_notes: basis_notes(q, w),
                 status: txt(&q["status"]),
                 outcome: txt(&q["outcome"]),
                 provenance: txt(&q["provenance"]),
@@ -261,6 +264,24 @@ impl View {
     pub(crate) fn digest_prefix(&self) -> &str {
         self.digest.get(..32).unwrap_or(&self.digest)
     }
+}
+
+/// "basis: ..." / "threshold: ..." for bases other than the standard's own text.
+fn basis_notes(q: &Value, w: &Words) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = |v: &Value| {
+        v["kind"]
+            .as_str()
+            .filter(|k| *k != "standard")
+            .map(|k| (w.basis_kind)(k))
+    };
+    if let Some(k) = kind(&q["basis"]) {
+        out.push(format!("{}: {k}", w.basis));
+    }
+    if let Some(k) = kind(&q["threshold"]) {
+        out.push(format!("{}: {k}", w.threshold));
+    }
+    out
 }
 
 /// The notices a report shows before its result, in the view's language.
@@ -361,6 +382,10 @@ pub(crate) struct Words {
     pub(crate) continued: &'static str,
     pub(crate) page_of: fn(usize, usize) -> String,
     pub(crate) support_ended: fn(&str) -> String,
+    pub(crate) basis: &'static str,
+    pub(crate) threshold: &'static str,
+    /// A basis kind (`inferred`, `policy`, `scheme`) in words.
+    pub(crate) basis_kind: fn(&str) -> &'static str,
     /// (scheme, closed?, date, successor) -> the notice.
     pub(crate) not_issuing: fn(&str, bool, &str, Option<&str>) -> String,
 }
@@ -439,6 +464,14 @@ static EN: Words = Words {
     continued: "continued",
     page_of: |n, m| format!("page {n} of {m}"),
     support_ended: |d| format!("Support period ended on {d}: no label can be issued after it."),
+    basis: "basis",
+    threshold: "threshold",
+    basis_kind: |k| match k {
+        "scheme" => "the scheme's published rules",
+        "inferred" => "this project's reading of secondary sources",
+        "policy" => "project policy",
+        _ => "the standard's own text",
+    },
     not_issuing: |k, closed, d, succ| {
         let succ = succ
             .map(|s| format!(" Its successor is {s}."))
@@ -517,6 +550,14 @@ static JA: Words = Words {
     page_of: |n, m| format!("{m} ページ中 {n} ページ"),
     support_ended: |d| {
         format!("サポート期間は {d} に終了しました。これ以降、ラベルは発行できません。")
+    },
+    basis: "根拠",
+    threshold: "閾値",
+    basis_kind: |k| match k {
+        "scheme" => "制度の公開規則",
+        "inferred" => "二次資料に基づく本プロジェクトの解釈",
+        "policy" => "本プロジェクトの方針",
+        _ => "規格本文",
     },
     not_issuing: |k, closed, d, succ| {
         let succ = succ
