@@ -776,3 +776,47 @@ fn readme_lists_confirmed_inferred_and_policy_per_scheme() {
         assert!(section.contains(&row), "README lacks the row {row}");
     }
 }
+
+// --- Recognition scope ------------------------------------------------------------------------------
+
+#[test]
+fn a_bsi_label_on_an_excluded_product_category_grants_nothing_and_says_why() {
+    let set = criteria::load_bundled().unwrap();
+    let hub = fixture(&set, "hub-bsi-recognised.toml");
+    assert_eq!(headline(&set, "cls-like@2", &hub), "Level 2");
+    for (category, want) in [
+        ("lock", "none"),
+        ("smoke_detector", "none"),
+        ("gas_detector", "none"),
+        ("water_detector", "none"),
+        ("computer", "none"),
+        ("camera", "Level 2"),
+    ] {
+        let mut p = hub.clone();
+        p.device.category = category.into();
+        assert_eq!(headline(&set, "cls-like@2", &p), want, "{category}");
+        let s = scheme(&set, "cls-like@2");
+        let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+        let effect = &r.recognised[0].effect;
+        if want == "none" {
+            assert!(
+                effect.contains("grants nothing")
+                    && effect.contains(&format!("product category `{category}`"))
+                    && effect.contains("csa.gov.sg"),
+                "{effect}"
+            );
+        } else {
+            assert!(effect.starts_with("recognised"), "{effect}");
+        }
+    }
+    // Before the arrangement was signed it granted nothing either.
+    let s = scheme(&set, "cls-like@1");
+    let r = s
+        .recognitions
+        .iter()
+        .find(|r| r.from == "bsi-it-security-label")
+        .unwrap();
+    assert!(r.source.starts_with("https://www.csa.gov.sg/"));
+    assert!(r.refusal("hub", parse_at("2022-10-19").unwrap()).is_some());
+    assert!(r.refusal("hub", parse_at("2022-10-20").unwrap()).is_none());
+}

@@ -232,6 +232,37 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         let tier = t.opt_str("tier", ctx);
         let reqs = t.opt_str_array("requirements", ctx);
         let source = t.req_str("source", ctx);
+        let effective_until = t.get("effective_until").and_then(|d| {
+            let text = match d.get_ref() {
+                DeValue::Datetime(dt) => dt.to_string(),
+                DeValue::String(s) => s.to_string(),
+                _ => String::new(),
+            };
+            crate::time::DateValue::parse(&text)
+                .map_err(|e| {
+                    ctx.error(
+                        d.span(),
+                        e,
+                        "write the date the arrangement ends, e.g. 2027-12-31",
+                    )
+                })
+                .ok()
+        });
+        let mut excluded_categories = Vec::new();
+        for c in t
+            .opt_str_array("excluded_categories", ctx)
+            .unwrap_or_default()
+        {
+            if crate::profile::CATEGORIES.contains(&c.get_ref().as_str()) {
+                excluded_categories.push(c.into_inner());
+            } else {
+                ctx.error(
+                    c.span(),
+                    format!("unknown product category `{}`", c.get_ref()),
+                    suggest(c.get_ref(), "categories", crate::profile::CATEGORIES),
+                );
+            }
+        }
         let effective_from = t.get("effective_from").and_then(|d| {
             let text = match d.get_ref() {
                 DeValue::Datetime(dt) => dt.to_string(),
@@ -345,6 +376,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             grants,
             source: source.into_inner(),
             effective_from,
+            effective_until,
+            excluded_categories,
         });
     }
 }

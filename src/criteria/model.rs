@@ -318,6 +318,30 @@ pub struct Recognition {
     pub source: String,
     /// Before this date the arrangement grants nothing.
     pub effective_from: Option<crate::time::DateValue>,
+    /// From this date on the arrangement grants nothing.
+    pub effective_until: Option<crate::time::DateValue>,
+    /// Product categories the arrangement does not cover: a device of one of them is granted
+    /// nothing, and the report says why.
+    pub excluded_categories: Vec<String>,
+}
+
+impl Recognition {
+    /// Why the arrangement grants nothing to a device of `category` at `at`, if it does not.
+    pub fn refusal(&self, category: &str, at: jiff::Timestamp) -> Option<String> {
+        if let Some(d) = self.effective_from.filter(|d| at < d.at) {
+            return Some(format!("the arrangement takes effect on {}", d.display()));
+        }
+        if let Some(d) = self.effective_until.filter(|d| at >= d.at) {
+            return Some(format!("the arrangement ended on {}", d.display()));
+        }
+        if self.excluded_categories.iter().any(|c| c == category) {
+            return Some(format!(
+                "the arrangement does not cover the product category `{category}` ({})",
+                self.source
+            ));
+        }
+        None
+    }
 }
 
 impl Scheme {

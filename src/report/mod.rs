@@ -438,11 +438,13 @@ impl Report {
                             "expired {}: grants nothing",
                             h.valid_until.map(|v| v.display()).unwrap_or_default()
                         )
-                    } else if recs
+                    } else if let Some(why) = recs
                         .iter()
-                        .all(|r| r.effective_from.is_some_and(|d| ev.at < d.at))
+                        .map(|r| r.refusal(&profile.device.category, ev.at))
+                        .collect::<Option<Vec<String>>>()
                     {
-                        "the recognition arrangement is not yet in effect".to_string()
+                        // Every arrangement for this label refuses it: say why.
+                        format!("grants nothing: {}", why.join("; "))
                     } else {
                         format!(
                             "recognised ({}); {used} requirement(s) met by it",
