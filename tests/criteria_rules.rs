@@ -820,3 +820,26 @@ fn a_bsi_label_on_an_excluded_product_category_grants_nothing_and_says_why() {
     assert!(r.refusal("hub", parse_at("2022-10-19").unwrap()).is_some());
     assert!(r.refusal("hub", parse_at("2022-10-20").unwrap()).is_none());
 }
+
+// --- Illustrative schemes are marked in every report -------------------------------------------------
+
+#[test]
+fn every_report_of_an_illustrative_scheme_says_it_is_not_an_official_mark() {
+    use iotlabel::report::html::{Lang, to_html};
+    let set = criteria::load_bundled().unwrap();
+    let p = fixture(&set, "lock-lab-tested.toml");
+    for s in set.schemes.iter().filter(|s| s.illustrative) {
+        let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+        assert!(
+            render_text(&r).contains("Illustrative scheme, not an official mark"),
+            "{}",
+            s.key()
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["scheme"]["illustrative"], true);
+        let en = to_html(&json, None, Lang::En).unwrap();
+        assert!(en.contains("Illustrative scheme, not an official mark"));
+        let ja = to_html(&json, None, Lang::Ja).unwrap();
+        assert!(ja.contains("公式のマークではありません"));
+    }
+}

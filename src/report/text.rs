@@ -60,7 +60,7 @@ pub fn render_text(r: &Report) -> String {
     if r.scheme.illustrative {
         let _ = writeln!(
             s,
-            "Note:       illustrative scheme: parts are not confirmed from the official text"
+            "Note:       Illustrative scheme, not an official mark: parts are not confirmed from the official text"
         );
     }
     if r.is_compliance() {
