@@ -29,7 +29,9 @@ fn issue_all(set: &CriteriaSet, sc: &Scenario, at: jiff::Timestamp) -> Vec<Fixtu
     paths.sort();
     let mut out = Vec::new();
     for (n, p) in paths.iter().enumerate() {
-        for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+        for scheme in set.schemes.iter().filter(|s| {
+            s.kind == SchemeKind::Label && iotlabel::issue::outside_window(s, at).is_none()
+        }) {
             let index = u32::try_from(n).unwrap();
             if let Some(issued) = sc.issue_file(set, scheme, p, at, index).unwrap() {
                 out.push(Fixture {
@@ -69,7 +71,8 @@ fn every_fixture_and_template_reads_back_and_verifies() {
     let sc = Scenario::new(&set, b"artwork", at, 30).unwrap();
     let store = store(&sc, at);
     let fixtures = issue_all(&set, &sc, at);
-    assert!(fixtures.len() >= 30, "{} fixture labels", fixtures.len());
+    // cls-like@1 stopped issuing after 2025-03-31, so its labels are no longer among them.
+    assert!(fixtures.len() >= 15, "{} fixture labels", fixtures.len());
     for lang in ["en", "ja"] {
         let words = artwork::words(lang).unwrap();
         for tid in ["standard", "compact"] {

@@ -114,7 +114,8 @@ fn demo_pdfs_pass_poppler_zbar_and_qpdf() {
         let (ok, out) = run(Command::new("qpdf").arg("--check").arg(r));
         assert!(ok, "qpdf --check {}: {out}", r.display());
     }
-    assert!(pdfs.len() >= 30, "{} label PDFs", pdfs.len());
+    // cls-like@1 stopped issuing after 2025-03-31: the demo issues under the open schemes.
+    assert!(pdfs.len() >= 15, "{} label PDFs", pdfs.len());
     let mut all_texts = Vec::new();
     let mut japanese = 0;
     for pdf in &pdfs {

@@ -309,6 +309,11 @@ fn issue_for(
     when: Timestamp,
     index: u32,
 ) -> Option<Issued> {
+    // A scheme version outside its issuing window (cls-like@1 after 2025-03-31) issues
+    // nothing; issue() refuses it (tests/criteria_rules.rs).
+    if iotlabel::issue::outside_window(scheme, when).is_some() {
+        return None;
+    }
     let ev = evaluate(scheme, p, when);
     let ti = ev.tier?;
     let tier = &scheme.tiers[ti];
@@ -325,11 +330,10 @@ fn issue_for(
         status_index: index,
     }) {
         Ok(issued) => issued,
-        // Known gap (reported, not fixed here): e.g. a lab PASS for 5.3-13 ("publish the defined
-        // support period") outranks its rule, so evaluate() reaches a tier even when the
-        // declared support period has already ended; issue() then refuses, rightly, because
-        // the label would expire before it is issued. Only that refusal is tolerated.
-        Err((IssueError::NoValidity { .. }, _))
+        // An ended support period does not stop a tier (5.3-13 asks only that the period is
+        // published), but no label can start after it: issue() refuses. Only that refusal is
+        // tolerated.
+        Err((IssueError::SupportEnded { .. }, _))
             if support_end(&set().vocab, p).is_some_and(|end| end <= when.as_second()) =>
         {
             SUPPORT_ENDED.fetch_add(1, Ordering::Relaxed);

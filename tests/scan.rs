@@ -35,7 +35,7 @@ struct Setup {
     sc: Scenario,
     /// The lab's Level 3 thermostat label under cls-like@2 (status index 0).
     label: Issued,
-    /// The same device under cls-like@1 (status index 1).
+    /// The same device under cls-like@2 again, a minute later (status index 1): another label.
     second: Issued,
     /// All-valid status lists for every issuer key.
     status: Vec<Vec<u8>>,
@@ -59,13 +59,13 @@ fn setup() -> &'static Setup {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/thermostat-level3.toml");
         let bytes = std::fs::read(&path).unwrap();
         let profile = Profile::load(&path, set()).unwrap();
-        let issue_under = |scheme: &str, index: u32| {
+        let issue_under = |scheme: &str, index: u32, after: i64| {
             issue(&IssueRequest {
                 scheme: set().scheme(scheme).unwrap(),
                 vocab: &set().vocab,
                 profile: &profile,
                 profile_digest: profile_digest(&bytes),
-                at: t0(),
+                at: jiff::Timestamp::from_second(t0().as_second() + after).unwrap(),
                 key: &sc.lab,
                 trust: &trusted,
                 status_index: index,
@@ -73,8 +73,9 @@ fn setup() -> &'static Setup {
             .map_err(|(e, _)| e)
             .unwrap()
         };
-        let label = issue_under("cls-like@2", 0);
-        let second = issue_under("cls-like@1", 1);
+        let label = issue_under("cls-like@2", 0, 0);
+        // cls-like@1 stopped issuing after 2025-03-31: the second label is a re-issue.
+        let second = issue_under("cls-like@2", 1, 60);
         let t = t0().as_second();
         let status = sc
             .issuers()

@@ -30,6 +30,16 @@ fn scenario() -> Scenario {
     Scenario::new(set(), SEED, t0(), 30).expect("scenario")
 }
 
+/// A time inside cls-like@1's issuing window (it closed after 2025-03-31): tests that need a
+/// scheme letting manufacturers self-declare next to lab-tested tiers run there.
+fn t_v1() -> jiff::Timestamp {
+    iotlabel::time::parse_at("2025-03-01").unwrap()
+}
+
+fn scenario_v1() -> Scenario {
+    Scenario::new(set(), SEED, t_v1(), 30).expect("scenario")
+}
+
 /// Signs an edited trust list with the scenario root and opens it at `when`.
 fn edition(sc: &Scenario, list: &TrustList, when: i64) -> (Vec<u8>, VerifiedTrustList) {
     let bytes = list.sign(&sc.root).unwrap();
@@ -130,8 +140,8 @@ fn check(sc: &Scenario, cose: &[u8], trust: &[u8], status: &[Vec<u8>], when: i64
 
 #[test]
 fn manufacturer_cannot_sign_a_lab_tested_tier() {
-    let sc = scenario();
-    let trusted = sc.verified(t0()).unwrap();
+    let sc = scenario_v1();
+    let trusted = sc.verified(t_v1()).unwrap();
     // cls-like@1 allows self-declaration, so the manufacturer is accredited for the scheme,
     // but Level 3 needs lab testing.
     let why = role_refusal(try_issue(
@@ -139,7 +149,7 @@ fn manufacturer_cannot_sign_a_lab_tested_tier() {
         &sc.manufacturer,
         "thermostat-level3.toml",
         "cls-like@1",
-        t0(),
+        t_v1(),
         0,
     ));
     assert!(why.contains("self-declared tiers only"), "{why}");
@@ -149,7 +159,7 @@ fn manufacturer_cannot_sign_a_lab_tested_tier() {
         &sc.lab,
         "thermostat-level3.toml",
         "cls-like@1",
-        t0(),
+        t_v1(),
         0,
     )
     .unwrap();
@@ -877,15 +887,15 @@ fn verify_sees_the_status_after_apply_and_resign() {
 /// own tier assurance. Run with `cargo test --test trust_status -- --ignored`.
 #[test]
 fn manufacturer_cannot_mint_a_lab_tested_tier_by_claiming_self_declared() {
-    let sc = scenario();
-    let t = t0().as_second();
-    let trusted = sc.verified(t0()).unwrap();
+    let sc = scenario_v1();
+    let t = t_v1().as_second();
+    let trusted = sc.verified(t_v1()).unwrap();
     let genuine = try_issue(
         &trusted,
         &sc.issuing_body,
         "lock-lab-tested.toml",
         "cls-like@1",
-        t0(),
+        t_v1(),
         0,
     )
     .unwrap();

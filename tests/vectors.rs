@@ -539,11 +539,17 @@ mod gen_vectors {
 
         // Issued labels (straight from issue()).
         let lab = ctx.label("thermostat-level3.toml", "cls-like@2", "lab", 0);
-        let maker = ctx.label("camera-level1-only.toml", "cls-like@1", "manufacturer", 0);
+        // cls-like@1 stopped issuing after 2025-03-31: manufacturer labels are JC-STAR-like ★1.
+        let maker = ctx.label("camera-jc-star.toml", "jc-star-like@1", "manufacturer", 0);
         let body = ctx.label("lock-lab-tested.toml", "cls-like@2", "issuing-body", 0);
         let to_revoke = ctx.label("router-lab-reviewed-l1.toml", "cls-like@2", "lab", 1);
         let to_supersede = ctx.label("sensor-inconclusive.toml", "cls-like@2", "lab", 2);
-        let to_suspend = ctx.label("hub-bsi-recognised.toml", "cls-like@1", "manufacturer", 1);
+        let to_suspend = ctx.label(
+            "speaker-psti-jcstar.toml",
+            "jc-star-like@1",
+            "manufacturer",
+            1,
+        );
 
         let issued =
             |ctx: &Ctx, name: &'static str, description: &str, expected: Verdict, l: &Label| {
@@ -568,7 +574,7 @@ mod gen_vectors {
         out.push(issued(
             ctx,
             "valid-manufacturer",
-            "A manufacturer-signed, self-declared label (cls-like@1, Level 1); its expiry is capped at the declared support-period end.",
+            "A manufacturer-signed, self-declared label (jc-star-like@1, ★1); its expiry is capped at 2 years.",
             Verdict::Valid,
             &maker,
         ));
@@ -634,14 +640,14 @@ mod gen_vectors {
         ));
 
         // Role: manufacturer signing a lab-tested tier.
-        let lab_tested = ctx.label("thermostat-level3.toml", "cls-like@1", "lab", 3);
+        let lab_tested = ctx.label("thermostat-level3.toml", "cls-like@2", "lab", 3);
         let mut c = lab_tested.claims();
         c.issuer = MANUFACTURER.to_string();
         c.label_id = relabel(&sc.manufacturer, c.status_index);
         let cose_bytes = sign_label(&c, &sc.manufacturer).unwrap();
         out.push(ctx.base(
             "role-manufacturer-lab-tested",
-            "A cls-like@1 Level 3 (lab-tested) label signed by the manufacturer's key with iss EXMAKER, built with the envelope API (issue() refuses it): a manufacturer signs self-declared tiers only.",
+            "A cls-like@2 Level 3 (lab-tested) label signed by the manufacturer's key with iss EXMAKER, built with the envelope API (issue() refuses it): a manufacturer signs self-declared tiers only.",
             Verdict::RoleNotAllowed,
             Input::Qr(qr(&cose_bytes)),
         ));
@@ -764,7 +770,7 @@ mod gen_vectors {
         let mut v = issued(
             ctx,
             "expired",
-            "The manufacturer label the day after its expiry (its declared support-period end), with a current trust list edition and a fresh status list.",
+            "The manufacturer label the day after its expiry (2 years after issue, the scheme's validity), with a current trust list edition and a fresh status list.",
             Verdict::Expired,
             &maker,
         );
@@ -1006,11 +1012,17 @@ mod gen_vectors {
             Input::Qr(format!("{url}#{}", payload.to_ascii_lowercase())),
         ));
 
+        // A label whose length leaves padding bits in the last base32 character (a multiple
+        // of 5 bytes leaves none): the first such of the issued labels.
+        let padded = [&lab, &body, &to_revoke, &to_supersede, &maker]
+            .into_iter()
+            .find(|l| !l.issued.cose.len().is_multiple_of(5))
+            .expect("a label with base32 padding bits");
         out.push(ctx.base(
             "nonzero-trailing-bits",
-            "The valid lab label's QR text with a padding bit of the last base32 character set (decodes to the same bytes, but is not the canonical encoding).",
+            "A valid label's QR text with a padding bit of the last base32 character set (decodes to the same bytes, but is not the canonical encoding).",
             Verdict::Malformed,
-            Input::Qr(set_trailing_bit(text, lab.issued.cose.len())),
+            Input::Qr(set_trailing_bit(&padded.issued.qr_text, padded.issued.cose.len())),
         ));
         // Sanity: the altered text really is a non-canonical spelling of the same bytes.
         let relaxed = data_encoding::Specification {
@@ -1019,12 +1031,12 @@ mod gen_vectors {
         }
         .encoding()
         .unwrap();
-        let altered = set_trailing_bit(text, lab.issued.cose.len());
+        let altered = set_trailing_bit(&padded.issued.qr_text, padded.issued.cose.len());
         assert_eq!(
             relaxed
                 .decode(altered.split_once('#').unwrap().1.as_bytes())
                 .unwrap(),
-            lab.issued.cose
+            padded.issued.cose
         );
 
         out

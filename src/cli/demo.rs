@@ -222,10 +222,18 @@ fn pipeline(
     let mut ledger = Ledger::load(&state).unwrap_or_default();
     let labels_dir = dir.join("labels");
     let mut issued = Vec::new();
+    // A scheme version outside its issuing window is still evaluated (step 1), never issued.
+    for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+        if let Some(e) = iotlabel::issue::outside_window(scheme, at) {
+            println!("{}: no labels issued: {e}", scheme.key());
+        }
+    }
     for (path, name, profile) in profiles {
         let bytes = std::fs::read(path).map_err(|_| EXIT_IO)?;
         let pd = profile_digest(&bytes);
-        for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
+        for scheme in set.schemes.iter().filter(|s| {
+            s.kind == SchemeKind::Label && iotlabel::issue::outside_window(s, at).is_none()
+        }) {
             let ev = evaluate(scheme, profile, at);
             let Some(ti) = ev.tier else { continue };
             let tier = &scheme.tiers[ti];

@@ -165,6 +165,12 @@ enum CriteriaCommand {
         after_help = "Examples:\n  iotlabel criteria check                       # the bundled criteria\n  iotlabel criteria check my-scheme.toml        # one file, against the bundled catalogues\n  iotlabel criteria check --criteria ./criteria # a whole tree"
     )]
     Check(criteria_cmd::Args),
+    /// Show a scheme's requirements, or one requirement: clause, status, conditions, the rule
+    /// in words, its basis (standard, scheme, inferred, policy) and source.
+    #[command(
+        after_help = "Examples:\n  iotlabel criteria show cls-like@2            # every requirement, one line each\n  iotlabel criteria show cls-like@2 5.2-1      # one requirement in full"
+    )]
+    Show(criteria_cmd::ShowArgs),
 }
 
 /// Where criteria come from: the bundled copy, or a directory.
@@ -210,6 +216,9 @@ pub fn run() -> ExitCode {
         Command::Criteria {
             command: CriteriaCommand::Check(a),
         } => criteria_cmd::run(a),
+        Command::Criteria {
+            command: CriteriaCommand::Show(a),
+        } => criteria_cmd::show(a),
         Command::Evaluate(a) => evaluate_cmd::run(a),
         Command::Profile {
             command: ProfileCommand::Init(a),

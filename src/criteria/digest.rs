@@ -70,9 +70,10 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
         "properties": properties,
         "recognitions": s.recognitions.iter().map(|r| {
             let effective = r.effective_from.map(|d| crate::time::format_ts(d.at));
+            let until = r.effective_until.map(|d| crate::time::format_ts(d.at));
             match &r.grants {
-                super::model::Grants::Tier(t) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "tier": s.tiers[*t].id }),
-                super::model::Grants::Requirements(q) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "requirements": q.iter().map(|i| s.requirements[*i].id.clone()).collect::<Vec<_>>() }),
+                super::model::Grants::Tier(t) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "effective_until": until, "excluded_categories": r.excluded_categories, "tier": s.tiers[*t].id }),
+                super::model::Grants::Requirements(q) => json!({ "id": r.id, "from": r.from, "effective_from": effective, "effective_until": until, "excluded_categories": r.excluded_categories, "requirements": q.iter().map(|i| s.requirements[*i].id.clone()).collect::<Vec<_>>() }),
             }
         }).collect::<Vec<_>>(),
     })

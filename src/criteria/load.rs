@@ -13,8 +13,9 @@ use toml::de::DeValue;
 
 use super::digest::scheme_digest;
 use super::model::{
-    AssessmentMethod, Assurance, Catalogue, Condition, CriteriaSet, Grants, Modal, Recognition,
-    Requirement, Scheme, SchemeKind, Tier, TierDisplay, TierEntry, Validity,
+    AssessmentMethod, Assurance, BasisKind, Catalogue, Condition, CriteriaSet, Grants, Modal,
+    Recognition, Requirement, RuleBasis, Scheme, SchemeKind, Tier, TierDisplay, TierEntry,
+    Validity,
 };
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
@@ -157,6 +158,7 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
             }
         }
     }
+    check_successors(&set, &parsed, &mut diags);
     for (kind, file, doc) in &parsed {
         if *kind != Kind::Recognition {
             continue;
@@ -175,6 +177,38 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         .sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     diags.sort();
     (set, diags)
+}
+
+/// Every `successor` names a loaded scheme version.
+fn check_successors(
+    set: &CriteriaSet,
+    parsed: &[(Kind, &Arc<SourceFile>, Val<'_>)],
+    diags: &mut Diagnostics,
+) {
+    for s in &set.schemes {
+        let Some(succ) = &s.lifecycle.successor else {
+            continue;
+        };
+        if set.schemes.iter().any(|x| x.key() == *succ) {
+            continue;
+        }
+        if let Some((_, file, _)) = parsed.iter().find(|(_, f, _)| f.path == s.path) {
+            let at = file.text.find("successor").unwrap_or(0);
+            let known: Vec<String> = set.schemes.iter().map(|x| x.key()).collect();
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    at..at + "successor".len(),
+                    format!("unknown successor scheme `{succ}`"),
+                )
+                .with_help(suggest(
+                    succ,
+                    "schemes",
+                    known.iter().map(String::as_str),
+                )),
+            );
+        }
+    }
 }
 
 fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
@@ -198,6 +232,37 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         let tier = t.opt_str("tier", ctx);
         let reqs = t.opt_str_array("requirements", ctx);
         let source = t.req_str("source", ctx);
+        let effective_until = t.get("effective_until").and_then(|d| {
+            let text = match d.get_ref() {
+                DeValue::Datetime(dt) => dt.to_string(),
+                DeValue::String(s) => s.to_string(),
+                _ => String::new(),
+            };
+            crate::time::DateValue::parse(&text)
+                .map_err(|e| {
+                    ctx.error(
+                        d.span(),
+                        e,
+                        "write the date the arrangement ends, e.g. 2027-12-31",
+                    )
+                })
+                .ok()
+        });
+        let mut excluded_categories = Vec::new();
+        for c in t
+            .opt_str_array("excluded_categories", ctx)
+            .unwrap_or_default()
+        {
+            if crate::profile::CATEGORIES.contains(&c.get_ref().as_str()) {
+                excluded_categories.push(c.into_inner());
+            } else {
+                ctx.error(
+                    c.span(),
+                    format!("unknown product category `{}`", c.get_ref()),
+                    suggest(c.get_ref(), "categories", crate::profile::CATEGORIES),
+                );
+            }
+        }
         let effective_from = t.get("effective_from").and_then(|d| {
             let text = match d.get_ref() {
                 DeValue::Datetime(dt) => dt.to_string(),
@@ -311,6 +376,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             grants,
             source: source.into_inner(),
             effective_from,
+            effective_until,
+            excluded_categories,
         });
     }
 }
@@ -347,9 +414,39 @@ fn read_conditions(
     out
 }
 
+/// A basis: `basis` (kind) and `basis_source` keys of a requirement, or a `{ basis, source }`
+/// table (`threshold`).
+fn read_basis_kind(v: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<BasisKind> {
+    let k = BasisKind::parse(v.get_ref());
+    if k.is_none() {
+        ctx.error(
+            v.span(),
+            format!("unknown basis `{}`", v.get_ref()),
+            suggest(
+                v.get_ref(),
+                "bases",
+                ["standard", "scheme", "inferred", "policy"],
+            ),
+        );
+    }
+    k
+}
+
+fn read_threshold(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<RuleBasis> {
+    let mut t = Table::new(v, "threshold", ctx)?;
+    let kind = t.req_str("basis", ctx);
+    let source = t.req_str("source", ctx);
+    t.finish(ctx);
+    Some(RuleBasis {
+        kind: read_basis_kind(&kind?, ctx)?,
+        source: source?.into_inner(),
+    })
+}
+
 fn read_requirements(
     top: &mut Table<'_, '_>,
     origin: &str,
+    default_basis: &RuleBasis,
     conditions: &[Arc<Condition>],
     vocab: &Vocabulary,
     ctx: &mut Ctx<'_>,
@@ -378,6 +475,17 @@ fn read_requirements(
             .into_iter()
             .map(|a| a.into_inner())
             .collect();
+        let split_from = t.opt_str("split_from", ctx).map(|s| s.into_inner());
+        let basis_kind = t
+            .opt_str("basis", ctx)
+            .map(|b| read_basis_kind(&b, ctx).unwrap_or(default_basis.kind));
+        let basis_source = t.opt_str("basis_source", ctx).map(|s| s.into_inner());
+        let basis = RuleBasis {
+            kind: basis_kind.unwrap_or(default_basis.kind),
+            source: basis_source.unwrap_or_else(|| default_basis.source.clone()),
+        };
+        let threshold = t.get("threshold").and_then(|v| read_threshold(v, ctx));
+        let rule_span = t.get("rule").map(|r| r.span());
         let mut assessment = Vec::new();
         for a in t.opt_str_array("assessment", ctx).unwrap_or_default() {
             match a.get_ref().as_str() {
@@ -394,6 +502,16 @@ fn read_requirements(
             .required("rule", ctx)
             .and_then(|r| parse_rule(r, vocab, RuleContext::RequirementTop, ctx));
         t.finish(ctx);
+        // A number in a rule ("within 30 days") is someone's choice: say whose.
+        if let (Some(r), Some(span), None) = (&rule, &rule_span, &threshold)
+            && r.has_threshold()
+        {
+            ctx.error(
+                span.clone(),
+                "the rule has a threshold without a basis",
+                "add `threshold = { basis = \"policy\", source = \"...\" }` (standard, scheme, inferred or policy) saying where the number comes from",
+            );
+        }
         let modal = status.as_ref().and_then(|s| match s.get_ref().as_str() {
             "M" => Some(Modal::M),
             "R" => Some(Modal::R),
@@ -455,6 +573,9 @@ fn read_requirements(
                 confirmed,
                 assessment,
                 aliases,
+                split_from,
+                basis,
+                threshold,
             }),
         ));
     }
@@ -493,7 +614,14 @@ fn read_catalogue(
         Some(_) => 1,
         None => 0,
     };
-    let reqs = read_requirements(&mut top, &origin, &conditions, vocab, ctx);
+    let default_basis = RuleBasis {
+        kind: BasisKind::Standard,
+        source: source
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default(),
+    };
+    let reqs = read_requirements(&mut top, &origin, &default_basis, &conditions, vocab, ctx);
     top.finish(ctx);
     if declared == 0 {
         ctx.error(
@@ -706,6 +834,12 @@ fn read_scheme(
                 }
             }
         });
+    let lifecycle = read_lifecycle(&mut head, ctx);
+    // Where the scheme's rules are published: the default source of its own requirements.
+    let scheme_source = head
+        .opt_str("source", ctx)
+        .map(|s| s.into_inner())
+        .unwrap_or_default();
     let head_span = head.span.clone();
     head.finish(ctx);
 
@@ -728,7 +862,11 @@ fn read_scheme(
         }
     }
     let conditions = read_conditions(&mut top, vocab, ctx);
-    let local = read_requirements(&mut top, "scheme", &conditions, vocab, ctx);
+    let default_basis = RuleBasis {
+        kind: BasisKind::Scheme,
+        source: scheme_source,
+    };
+    let local = read_requirements(&mut top, "scheme", &default_basis, &conditions, vocab, ctx);
     let mut raw_tiers = read_tiers(&mut top, ctx);
     top.finish(ctx);
 
@@ -883,6 +1021,7 @@ fn read_scheme(
         kind: kind?,
         evidence_max_age,
         validity,
+        lifecycle,
         catalogues: catalogues.iter().map(|c| c.key()).collect(),
         requirements: order,
         tiers,
@@ -891,6 +1030,55 @@ fn read_scheme(
         path: path.to_string(),
     };
     Some((scheme, head_span))
+}
+
+/// A date key of `[scheme]` (`2025-03-31` or `"2025-03-31"`), with a clear error otherwise.
+fn read_date(
+    head: &mut Table<'_, '_>,
+    key: &'static str,
+    ctx: &mut Ctx<'_>,
+) -> Option<crate::time::DateValue> {
+    let d = head.get(key)?;
+    let text = match d.get_ref() {
+        DeValue::Datetime(dt) => dt.to_string(),
+        DeValue::String(s) => s.to_string(),
+        _ => String::new(),
+    };
+    match crate::time::DateValue::parse(&text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            ctx.error(
+                d.span(),
+                format!("`{key}`: {e}"),
+                "write a day, e.g. 2025-03-31",
+            );
+            None
+        }
+    }
+}
+
+/// `issuable_from`, `issuable_until` and `successor` of `[scheme]`.
+fn read_lifecycle(head: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> super::model::Lifecycle {
+    // Optional for schemes written elsewhere (absent: open from the start); every bundled
+    // scheme states it (tests/criteria_rules.rs).
+    let issuable_from = read_date(head, "issuable_from", ctx);
+    let issuable_until = read_date(head, "issuable_until", ctx);
+    if let (Some(f), Some(u)) = (issuable_from, issuable_until)
+        && u < f
+        && let Some(v) = head.get("issuable_until")
+    {
+        ctx.error(
+            v.span(),
+            "`issuable_until` is before `issuable_from`",
+            "the last issuing day cannot come before the first",
+        );
+    }
+    let successor = head.opt_str("successor", ctx).map(|s| s.into_inner());
+    super::model::Lifecycle {
+        issuable_from,
+        issuable_until,
+        successor,
+    }
 }
 
 fn resolve_requirement(

@@ -52,13 +52,89 @@ pub struct Requirement {
     /// (e.g. V3.1.3 `5.0-1` for a result recorded against V2.1.1 `4-1`), so one assessment
     /// serves every scheme.
     pub aliases: Vec<String>,
+    /// The earlier edition's provision this one is a part of (V3.1.3 `5.3-15A` of V2.1.1
+    /// `5.3-15`). Unlike an alias, only lab results on the whole count here, and a FAIL on the
+    /// whole is reported as such (it does not say which part failed); a not-applicable claim
+    /// on the whole does not carry over, since the parts' conditions may differ.
+    pub split_from: Option<String>,
+    /// What the requirement rests on (default: the standard for catalogue provisions, the
+    /// scheme's rules for scheme-local requirements).
+    pub basis: RuleBasis,
+    /// What the threshold in its rule rests on (a number such as "30 days"); every rule with a
+    /// threshold must have one.
+    pub threshold: Option<RuleBasis>,
 }
 
 impl Requirement {
-    /// True if a profile entry recorded against `id` is about this requirement.
+    /// True if a lab result recorded against `id` is about this requirement (its own id, an
+    /// alias, or the provision it was split from).
     pub fn answers_to(&self, id: &str) -> bool {
-        self.id == id || self.aliases.iter().any(|a| a == id)
+        self.id == id
+            || self.aliases.iter().any(|a| a == id)
+            || self.split_from.as_deref() == Some(id)
     }
+
+    /// True if a lab result recorded against `id` is about the whole provision this one was
+    /// split from, not about this part.
+    pub fn is_split_parent(&self, id: &str) -> bool {
+        self.split_from.as_deref() == Some(id)
+    }
+}
+
+/// What a requirement, or a threshold in its rule, rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BasisKind {
+    /// The standard's own text.
+    Standard,
+    /// The scheme's published rules.
+    Scheme,
+    /// This project's reading of secondary sources.
+    Inferred,
+    /// A number or choice this project made (e.g. "acknowledge within 30 days").
+    Policy,
+}
+
+impl BasisKind {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BasisKind::Standard => "standard",
+            BasisKind::Scheme => "scheme",
+            BasisKind::Inferred => "inferred",
+            BasisKind::Policy => "policy",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(BasisKind::Standard),
+            "scheme" => Some(BasisKind::Scheme),
+            "inferred" => Some(BasisKind::Inferred),
+            "policy" => Some(BasisKind::Policy),
+            _ => None,
+        }
+    }
+
+    /// Plain words for reports.
+    pub fn words(self) -> &'static str {
+        match self {
+            BasisKind::Standard => "the standard's own text",
+            BasisKind::Scheme => "the scheme's published rules",
+            BasisKind::Inferred => "this project's reading of secondary sources",
+            BasisKind::Policy => "project policy",
+        }
+    }
+}
+
+/// A basis with the source it cites.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleBasis {
+    /// What kind of basis.
+    pub kind: BasisKind,
+    /// Where it is published or argued (URL or the research notes' section).
+    pub source: String,
 }
 
 /// How a scheme says a requirement is assessed.
@@ -242,6 +318,30 @@ pub struct Recognition {
     pub source: String,
     /// Before this date the arrangement grants nothing.
     pub effective_from: Option<crate::time::DateValue>,
+    /// From this date on the arrangement grants nothing.
+    pub effective_until: Option<crate::time::DateValue>,
+    /// Product categories the arrangement does not cover: a device of one of them is granted
+    /// nothing, and the report says why.
+    pub excluded_categories: Vec<String>,
+}
+
+impl Recognition {
+    /// Why the arrangement grants nothing to a device of `category` at `at`, if it does not.
+    pub fn refusal(&self, category: &str, at: jiff::Timestamp) -> Option<String> {
+        if let Some(d) = self.effective_from.filter(|d| at < d.at) {
+            return Some(format!("the arrangement takes effect on {}", d.display()));
+        }
+        if let Some(d) = self.effective_until.filter(|d| at >= d.at) {
+            return Some(format!("the arrangement ended on {}", d.display()));
+        }
+        if self.excluded_categories.iter().any(|c| c == category) {
+            return Some(format!(
+                "the arrangement does not cover the product category `{category}` ({})",
+                self.source
+            ));
+        }
+        None
+    }
 }
 
 impl Scheme {
@@ -273,6 +373,47 @@ pub struct Validity {
     pub cap_at_support_end: bool,
 }
 
+/// When a scheme version issues labels. Evaluation works at any time; only issuing is bound
+/// to the window, and a label issued inside it stays valid to its own expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lifecycle {
+    /// The first day it issues labels.
+    pub issuable_from: Option<crate::time::DateValue>,
+    /// The last day it issues labels (it issues through the end of that day, UTC).
+    pub issuable_until: Option<crate::time::DateValue>,
+    /// The scheme version (`id@version`) that replaces it.
+    pub successor: Option<String>,
+}
+
+/// Where `at` falls in a scheme's issuing window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuingState {
+    /// Inside the window: labels can be issued.
+    Open,
+    /// Before `issuable_from`.
+    NotYetOpen,
+    /// After the last issuing day.
+    Closed,
+}
+
+impl Lifecycle {
+    /// Where `at` falls in the window.
+    pub fn state(&self, at: jiff::Timestamp) -> IssuingState {
+        if self.issuable_from.is_some_and(|d| at < d.at) {
+            return IssuingState::NotYetOpen;
+        }
+        // Through the end of the last day: closed from 00:00Z the day after.
+        let closes = self
+            .issuable_until
+            .and_then(|d| crate::time::add_period(d.at, 0, 0, 1));
+        if closes.is_some_and(|c| at >= c) {
+            IssuingState::Closed
+        } else {
+            IssuingState::Open
+        }
+    }
+}
+
 /// A validated label scheme with its requirements resolved.
 #[derive(Debug, Clone)]
 pub struct Scheme {
@@ -296,6 +437,8 @@ pub struct Scheme {
     pub evidence_max_age: Option<Period>,
     /// Validity rules.
     pub validity: Validity,
+    /// When it issues labels, and what replaces it.
+    pub lifecycle: Lifecycle,
     /// `id@version` of each catalogue it builds on.
     pub catalogues: Vec<String>,
     /// Resolved requirements, in the scheme's resolved order.
@@ -325,10 +468,43 @@ impl Scheme {
         }
     }
 
+    /// How many of its requirements rest on confirmed text (the standard's or the scheme's,
+    /// not marked unconfirmed), how many on this project's reading (basis `inferred` or
+    /// unconfirmed text), and how many rules hold a threshold this project chose (`policy`).
+    pub fn basis_counts(&self) -> BasisCounts {
+        let mut c = BasisCounts::default();
+        for r in &self.requirements {
+            if r.confirmed && matches!(r.basis.kind, BasisKind::Standard | BasisKind::Scheme) {
+                c.confirmed += 1;
+            } else {
+                c.inferred += 1;
+            }
+            if r.basis.kind == BasisKind::Policy
+                || r.threshold
+                    .as_ref()
+                    .is_some_and(|t| t.kind == BasisKind::Policy)
+            {
+                c.policy += 1;
+            }
+        }
+        c
+    }
+
     /// The criteria digest as lower-case hex.
     pub fn digest_hex(&self) -> String {
         hex::encode(self.digest)
     }
+}
+
+/// See [`Scheme::basis_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BasisCounts {
+    /// Requirements resting on confirmed text of the standard or the scheme.
+    pub confirmed: usize,
+    /// Requirements resting on this project's reading, or on unconfirmed text.
+    pub inferred: usize,
+    /// Requirements whose rule holds a threshold this project chose.
+    pub policy: usize,
 }
 
 /// Everything loaded from a criteria tree.

@@ -505,6 +505,20 @@ impl Rule {
         }
     }
 
+    /// True if the rule holds a threshold: an ordering comparison (`lt`, `le`, `gt`, `ge`) or a
+    /// period after the evaluation time. Its number needs a stated basis.
+    pub fn has_threshold(&self) -> bool {
+        match self {
+            Rule::All(rs) | Rule::Any(rs) => rs.iter().any(Rule::has_threshold),
+            Rule::Not(r) => r.has_threshold(),
+            Rule::Cmp(
+                _,
+                Op::Lt(_) | Op::Le(_) | Op::Gt(_) | Op::Ge(_) | Op::AtLeastAfterEvaluation { .. },
+            ) => true,
+            Rule::Cmp(..) | Rule::Feature(_) | Rule::Lab => false,
+        }
+    }
+
     /// True if the rule can never hold whatever the profile says (e.g. `in = []`): a tier that
     /// needs it is unreachable.
     pub fn never_holds(&self) -> bool {

@@ -228,7 +228,8 @@ fn apply_recognitions(
         return results;
     }
     for (ri, rec) in scheme.recognitions.iter().enumerate() {
-        if rec.effective_from.is_some_and(|d| at < d.at) {
+        // Outside its dates, or a product category it does not cover: grants nothing.
+        if rec.refusal(&profile.device.category, at).is_some() {
             continue;
         }
         let Some(hi) = profile

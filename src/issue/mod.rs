@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::criteria::digest::canonical_json;
-use crate::criteria::model::{Assurance, Scheme, SchemeKind};
+use crate::criteria::model::{Assurance, IssuingState, Scheme, SchemeKind};
 use crate::criteria::vocab::Vocabulary;
 use crate::evaluate::{Evaluation, Outcome, Provenance, evaluate};
 use crate::keys::Signer;
@@ -97,6 +97,28 @@ pub enum IssueError {
         issued_at: String,
         /// exp.
         expires: String,
+    },
+    /// The scheme version does not issue labels at this time (outside its issuing window).
+    #[error("{scheme} does not issue labels at {at}: {why}{}", successor.as_ref().map(|s| format!("; issue under its successor {s}")).unwrap_or_default())]
+    NotIssuable {
+        /// Scheme `id@version`.
+        scheme: String,
+        /// The issue time.
+        at: String,
+        /// The window, in words.
+        why: String,
+        /// The successor scheme version, if it names one.
+        successor: Option<String>,
+    },
+    /// The declared support period has ended: no label can start after it.
+    #[error(
+        "the support period ended on {ended}: no label can be issued after it (issue time {issued_at})"
+    )]
+    SupportEnded {
+        /// The support end.
+        ended: String,
+        /// iat.
+        issued_at: String,
     },
     /// The envelope refused the claims (e.g. text over its cap).
     #[error("cannot encode the label: {0}")]
@@ -204,6 +226,9 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
             scheme: scheme.key(),
         });
     }
+    if let Some(e) = outside_window(scheme, req.at) {
+        return fail(e);
+    }
     let Some(ti) = ev.tier else {
         return fail(IssueError::NoTier {
             scheme: scheme.key(),
@@ -280,6 +305,12 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
 
     // Expiry: the earliest of the scheme's validity, the support end and the key's validity.
     let support_end = support_end(req.vocab, req.profile);
+    if let Some(s) = support_end.filter(|s| *s <= iat) {
+        return fail(IssueError::SupportEnded {
+            ended: format_unix(s),
+            issued_at: format_unix(iat),
+        });
+    }
     let mut exp =
         add_period(req.at, i64::from(scheme.validity.max_years), 0, 0).map_or(i64::MAX, unix);
     if scheme.validity.cap_at_support_end
@@ -342,6 +373,28 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         qr_text: text,
         report,
         report_json,
+    })
+}
+
+/// The refusal for a scheme version outside its issuing window at `at`, if it is.
+pub fn outside_window(scheme: &Scheme, at: Timestamp) -> Option<IssueError> {
+    let lc = &scheme.lifecycle;
+    let why = match lc.state(at) {
+        IssuingState::Open => return None,
+        IssuingState::NotYetOpen => format!(
+            "it issues from {}",
+            lc.issuable_from.map(|d| d.display()).unwrap_or_default()
+        ),
+        IssuingState::Closed => format!(
+            "it stopped issuing after {}",
+            lc.issuable_until.map(|d| d.display()).unwrap_or_default()
+        ),
+    };
+    Some(IssueError::NotIssuable {
+        scheme: scheme.key(),
+        at: crate::time::format_ts(at),
+        why,
+        successor: lc.successor.clone(),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::toml_read::{Ctx, Table, Val, as_array, as_bool, parse_document};
 use crate::value::Value;
 
 /// Product categories a profile may name.
-pub const CATEGORIES: [&str; 13] = [
+pub const CATEGORIES: [&str; 16] = [
     "camera",
     "router",
     "lock",
@@ -32,6 +32,9 @@ pub const CATEGORIES: [&str; 13] = [
     "toy",
     "tv",
     "smoke_detector",
+    "gas_detector",
+    "water_detector",
+    "computer",
     "other",
 ];
 

@@ -94,7 +94,15 @@ fn detail_inner(
                         Verdict::Inconclusive => "INCONCLUSIVE",
                     };
                     let case = t.test_case.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
-                    format!("lab {}{case}: {verdict} ({method}, {})", t.lab, t.date.display())
+                    // A result on the whole provision this part was split from: say so, since a
+                    // FAIL on the whole does not say which part failed.
+                    let whole = if req.is_split_parent(&t.requirement) {
+                        let which = if t.verdict == Verdict::Pass { "" } else { "; it does not say which part failed" };
+                        format!(" recorded against {} as a whole{which}", t.requirement)
+                    } else {
+                        String::new()
+                    };
+                    format!("lab {}{case}: {verdict} ({method}, {}){whole}", t.lab, t.date.display())
                 })
                 .collect();
             let mut s = tests.join("; ");

@@ -150,6 +150,10 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         esc(&v.evaluated_at)
     );
 
+    // Notices before everything else (e.g. the support period has ended).
+    for n in &v.notices {
+        let _ = writeln!(h, "<p class=\"notice\"><strong>{}</strong></p>", esc(n));
+    }
     // Result first.
     let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(w.result));
     let _ = writeln!(
@@ -272,6 +276,9 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                     esc(c)
                 );
             }
+            for n in &q.basis_notes {
+                let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(n));
+            }
             if q.unconfirmed {
                 let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(w.unconfirmed));
             }
@@ -378,6 +385,7 @@ h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; border-bottom: 1px solid #999; }
 .k { color: #444; font-weight: normal; font-size: .9em; }
 .tier { font-size: 1.6rem; margin: .5rem 0; }
 .note { border-left: 3px solid #999; padding-left: .5rem; color: #333; }
+.notice { border-left: 3px solid #a00; padding-left: .5rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid #bbb; padding: .2rem .35rem; text-align: left; vertical-align: top; }
 th { background: #eee; }

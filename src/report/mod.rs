@@ -137,6 +137,10 @@ pub struct RequirementLine {
     pub confirmed: bool,
     /// How the scheme assesses it.
     pub assessment: Vec<crate::criteria::model::AssessmentMethod>,
+    /// What the requirement rests on, with its source.
+    pub basis: crate::criteria::model::RuleBasis,
+    /// What the threshold in its rule rests on, if it has one.
+    pub threshold: Option<crate::criteria::model::RuleBasis>,
     /// The verdict.
     pub outcome: Outcome,
     /// Its provenance.
@@ -177,6 +181,12 @@ pub struct Report {
     pub device: Device,
     /// Support period end, if declared.
     pub support_period_end: Option<String>,
+    /// The support period end again when it is at or before the evaluation time: the period
+    /// has ended, so no label can be issued (validity is capped at it). Reports say so first.
+    pub support_period_ended: Option<String>,
+    /// Set when the scheme version does not issue labels at the evaluation time (outside its
+    /// issuing window); reports say so first. The evaluation itself is unaffected.
+    pub not_issuing: Option<NotIssuing>,
     /// The tier reached, if any.
     pub tier: Option<TierRef>,
     /// Every tier.
@@ -189,6 +199,53 @@ pub struct Report {
     pub recognised: Vec<HeldLabel>,
     /// Features the profile does not state (their conditions were treated as holding).
     pub unstated_features: Vec<String>,
+}
+
+/// Why a scheme version does not issue labels at the evaluation time.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NotIssuing {
+    /// `closed` (after its last issuing day) or `not-yet-open` (before its first).
+    pub state: &'static str,
+    /// The last issuing day (closed) or the first (not yet open).
+    pub date: String,
+    /// The successor scheme version, if named.
+    pub successor: Option<String>,
+}
+
+impl NotIssuing {
+    fn of(scheme: &Scheme, at: jiff::Timestamp) -> Option<NotIssuing> {
+        let lc = &scheme.lifecycle;
+        let (state, date) = match lc.state(at) {
+            crate::criteria::model::IssuingState::Open => return None,
+            crate::criteria::model::IssuingState::Closed => ("closed", lc.issuable_until?),
+            crate::criteria::model::IssuingState::NotYetOpen => ("not-yet-open", lc.issuable_from?),
+        };
+        Some(NotIssuing {
+            state,
+            date: date.display(),
+            successor: lc.successor.clone(),
+        })
+    }
+
+    /// In words, for the text report.
+    pub fn words(&self, scheme: &str) -> String {
+        let succ = self
+            .successor
+            .as_ref()
+            .map(|s| format!("; its successor is {s}"))
+            .unwrap_or_default();
+        if self.state == "closed" {
+            format!(
+                "{scheme} no longer issues labels (last issuing day {}){succ}",
+                self.date
+            )
+        } else {
+            format!(
+                "{scheme} does not issue labels yet (first issuing day {}){succ}",
+                self.date
+            )
+        }
+    }
 }
 
 /// A label held under another scheme, as the report shows it.
@@ -213,6 +270,24 @@ fn tier_ref(scheme: &Scheme, i: usize) -> TierRef {
     }
 }
 
+impl RequirementLine {
+    /// The bases a reader should see next to the requirement: the requirement's own when it is
+    /// not the standard's text, and its threshold's ("threshold: project policy").
+    pub fn basis_notes(&self) -> Vec<String> {
+        use crate::criteria::model::BasisKind;
+        let mut out = Vec::new();
+        if self.basis.kind != BasisKind::Standard {
+            out.push(format!("basis: {}", self.basis.kind.words()));
+        }
+        if let Some(t) = &self.threshold
+            && t.kind != BasisKind::Standard
+        {
+            out.push(format!("threshold: {}", t.kind.words()));
+        }
+        out
+    }
+}
+
 impl Report {
     /// Builds the report.
     pub fn new(scheme: &Scheme, vocab: &Vocabulary, profile: &Profile, ev: &Evaluation) -> Report {
@@ -229,6 +304,8 @@ impl Report {
                 status: req.status().to_string(),
                 confirmed: req.confirmed,
                 assessment: req.assessment.clone(),
+                basis: req.basis.clone(),
+                threshold: req.threshold.clone(),
                 outcome: r.outcome,
                 provenance: r.provenance,
                 detail: match r.basis {
@@ -301,7 +378,7 @@ impl Report {
                 })
                 .collect(),
         });
-        let support_period_end = vocab
+        let support_date = vocab
             .property("support.period_end")
             .and_then(|p| {
                 profile
@@ -310,9 +387,11 @@ impl Report {
                     .and_then(Option::as_ref)
             })
             .and_then(|d| match &d.value {
-                crate::value::Value::Date(d) => Some(d.display()),
+                crate::value::Value::Date(d) => Some(*d),
                 _ => None,
             });
+        let support_period_end = support_date.map(|d| d.display());
+        let support_period_ended = support_date.filter(|d| d.at <= ev.at).map(|d| d.display());
         Report {
             format: REPORT_FORMAT,
             evaluated_at: format_ts(ev.at),
@@ -327,6 +406,12 @@ impl Report {
             },
             device: profile.device.clone(),
             support_period_end,
+            support_period_ended,
+            not_issuing: if scheme.kind == crate::criteria::model::SchemeKind::Label {
+                NotIssuing::of(scheme, ev.at)
+            } else {
+                None
+            },
             tier: ev.tier.map(|i| tier_ref(scheme, i)),
             tiers,
             next_tier,
@@ -353,11 +438,13 @@ impl Report {
                             "expired {}: grants nothing",
                             h.valid_until.map(|v| v.display()).unwrap_or_default()
                         )
-                    } else if recs
+                    } else if let Some(why) = recs
                         .iter()
-                        .all(|r| r.effective_from.is_some_and(|d| ev.at < d.at))
+                        .map(|r| r.refusal(&profile.device.category, ev.at))
+                        .collect::<Option<Vec<String>>>()
                     {
-                        "the recognition arrangement is not yet in effect".to_string()
+                        // Every arrangement for this label refuses it: say why.
+                        format!("grants nothing: {}", why.join("; "))
                     } else {
                         format!(
                             "recognised ({}); {used} requirement(s) met by it",

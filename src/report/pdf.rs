@@ -455,6 +455,10 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     f.para(part(w.digest_prefix).bold().size(SMALL));
     f.para(part(v.digest_prefix().to_string()).size(BODY));
 
+    // Notices before the result (e.g. the support period has ended).
+    for n in &v.notices {
+        f.para(part(n.clone()).bold().size(BODY));
+    }
     // Result first.
     f.heading(w.result);
     f.para(
@@ -573,6 +577,9 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             let mut title = vec![part(q.title.as_str())];
             if let Some(cl) = &q.clause {
                 title.push(part(format!("{} {cl}", w.clause)).grey());
+            }
+            for n in &q.basis_notes {
+                title.push(part(n.clone()).grey());
             }
             if q.unconfirmed {
                 title.push(part(w.unconfirmed).grey());

@@ -7,6 +7,17 @@ use super::Report;
 /// Renders one report as text.
 pub fn render_text(r: &Report) -> String {
     let mut s = String::new();
+    // What a reader must see before anything else.
+    if let Some(d) = &r.support_period_ended {
+        let _ = writeln!(
+            s,
+            "NOTICE:     support period ended on {d}: no label can be issued after it"
+        );
+    }
+    if let Some(n) = &r.not_issuing {
+        let key = format!("{}@{}", r.scheme.id, r.scheme.version);
+        let _ = writeln!(s, "NOTICE:     {}", n.words(&key));
+    }
     let _ = writeln!(
         s,
         "Scheme:     {} [{}@{}]",
@@ -49,7 +60,7 @@ pub fn render_text(r: &Report) -> String {
     if r.scheme.illustrative {
         let _ = writeln!(
             s,
-            "Note:       illustrative scheme: parts are not confirmed from the official text"
+            "Note:       Illustrative scheme, not an official mark: parts are not confirmed from the official text"
         );
     }
     if r.is_compliance() {
@@ -141,6 +152,11 @@ pub fn render_text(r: &Report) -> String {
                 " (text unconfirmed)"
             }
         );
+        // Non-standard bases, next to the requirement.
+        let notes = q.basis_notes();
+        if !notes.is_empty() {
+            let _ = writeln!(s, "  {:<44} [{}]", "", notes.join("; "));
+        }
         if !q.detail.is_empty() {
             let _ = writeln!(s, "  {:<44} {}", "", q.detail);
         }

@@ -26,6 +26,8 @@ pub(crate) struct View {
     /// Assurance of the tier reached.
     pub(crate) assurance: Option<String>,
     pub(crate) illustrative: bool,
+    /// Notices shown before the result (e.g. the support period has ended).
+    pub(crate) notices: Vec<String>,
     pub(crate) tiers: Vec<TierRow>,
     /// The next tier and its blockers; `None` at the top tier.
     pub(crate) next: Option<GapView>,
@@ -67,6 +69,8 @@ pub(crate) struct ReqRow {
     pub(crate) clause: Option<String>,
     /// The text is not confirmed from the official source.
     pub(crate) unconfirmed: bool,
+    /// Non-standard bases of the requirement and its threshold, in the view's language.
+    pub(crate) basis_notes: Vec<String>,
     pub(crate) status: String,
     /// As in the JSON (`NOT_MET`).
     pub(crate) outcome: String,
@@ -198,6 +202,7 @@ impl View {
                 title: txt(&q["title"]),
                 clause: q["clause"].as_str().map(str::to_string),
                 unconfirmed: q["confirmed"].as_bool() == Some(false),
+                basis_notes: basis_notes(q, w),
                 status: txt(&q["status"]),
                 outcome: txt(&q["outcome"]),
                 provenance: txt(&q["provenance"]),
@@ -245,6 +250,7 @@ impl View {
             headline,
             assurance: r["tier"]["assurance"].as_str().map(str::to_string),
             illustrative: scheme["illustrative"].as_bool() == Some(true),
+            notices: notices(r, w),
             tiers,
             next,
             device_facts,
@@ -262,6 +268,43 @@ impl View {
     pub(crate) fn digest_prefix(&self) -> &str {
         self.digest.get(..32).unwrap_or(&self.digest)
     }
+}
+
+/// "basis: ..." / "threshold: ..." for bases other than the standard's own text.
+fn basis_notes(q: &Value, w: &Words) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = |v: &Value| {
+        v["kind"]
+            .as_str()
+            .filter(|k| *k != "standard")
+            .map(|k| (w.basis_kind)(k))
+    };
+    if let Some(k) = kind(&q["basis"]) {
+        out.push(format!("{}: {k}", w.basis));
+    }
+    if let Some(k) = kind(&q["threshold"]) {
+        out.push(format!("{}: {k}", w.threshold));
+    }
+    out
+}
+
+/// The notices a report shows before its result, in the view's language.
+fn notices(r: &Value, w: &Words) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = r["support_period_ended"].as_str() {
+        out.push((w.support_ended)(d));
+    }
+    let n = &r["not_issuing"];
+    if let Some(d) = n["date"].as_str() {
+        let key = format!(
+            "{}@{}",
+            txt(&r["scheme"]["id"]),
+            txt(&r["scheme"]["version"])
+        );
+        let closed = n["state"].as_str() == Some("closed");
+        out.push((w.not_issuing)(&key, closed, d, n["successor"].as_str()));
+    }
+    out
 }
 
 /// Text of a JSON value: strings as they are, null as a dash, anything else as JSON.
@@ -342,6 +385,13 @@ pub(crate) struct Words {
     pub(crate) digest_prefix: &'static str,
     pub(crate) continued: &'static str,
     pub(crate) page_of: fn(usize, usize) -> String,
+    pub(crate) support_ended: fn(&str) -> String,
+    pub(crate) basis: &'static str,
+    pub(crate) threshold: &'static str,
+    /// A basis kind (`inferred`, `policy`, `scheme`) in words.
+    pub(crate) basis_kind: fn(&str) -> &'static str,
+    /// (scheme, closed?, date, successor) -> the notice.
+    pub(crate) not_issuing: fn(&str, bool, &str, Option<&str>) -> String,
 }
 
 impl Words {
@@ -362,7 +412,7 @@ static EN: Words = Words {
     compliance: "Compliance:",
     no_tier: "none",
     assurance: "Assurance",
-    illustrative: "Illustrative scheme: parts are not confirmed from the official text.",
+    illustrative: "Illustrative scheme, not an official mark: parts are not confirmed from the official text.",
     rank: "Rank",
     holds: "Holds",
     satisfied: "Satisfied",
@@ -417,6 +467,25 @@ static EN: Words = Words {
     digest_prefix: "Evidence digest a label issued on it carries (first 16 bytes)",
     continued: "continued",
     page_of: |n, m| format!("page {n} of {m}"),
+    support_ended: |d| format!("Support period ended on {d}: no label can be issued after it."),
+    basis: "basis",
+    threshold: "threshold",
+    basis_kind: |k| match k {
+        "scheme" => "the scheme's published rules",
+        "inferred" => "this project's reading of secondary sources",
+        "policy" => "project policy",
+        _ => "the standard's own text",
+    },
+    not_issuing: |k, closed, d, succ| {
+        let succ = succ
+            .map(|s| format!(" Its successor is {s}."))
+            .unwrap_or_default();
+        if closed {
+            format!("{k} no longer issues labels (last issuing day {d}).{succ}")
+        } else {
+            format!("{k} does not issue labels yet (first issuing day {d}).{succ}")
+        }
+    },
 };
 
 static JA: Words = Words {
@@ -428,7 +497,7 @@ static JA: Words = Words {
     compliance: "適合性:",
     no_tier: "なし",
     assurance: "保証水準",
-    illustrative: "例示用の制度: 一部は公式文書で確認されていません。",
+    illustrative: "例示用の制度であり、公式のマークではありません。一部は公式文書で確認されていません。",
     rank: "順位",
     holds: "達成",
     satisfied: "充足",
@@ -483,4 +552,25 @@ static JA: Words = Words {
     digest_prefix: "ラベルが保持する証跡ダイジェスト（先頭16バイト）",
     continued: "続き",
     page_of: |n, m| format!("{m} ページ中 {n} ページ"),
+    support_ended: |d| {
+        format!("サポート期間は {d} に終了しました。これ以降、ラベルは発行できません。")
+    },
+    basis: "根拠",
+    threshold: "閾値",
+    basis_kind: |k| match k {
+        "scheme" => "制度の公開規則",
+        "inferred" => "二次資料に基づく本プロジェクトの解釈",
+        "policy" => "本プロジェクトの方針",
+        _ => "規格本文",
+    },
+    not_issuing: |k, closed, d, succ| {
+        let succ = succ
+            .map(|s| format!("後継は {s} です。"))
+            .unwrap_or_default();
+        if closed {
+            format!("{k} はラベルの発行を終了しました（最終発行日 {d}）。{succ}")
+        } else {
+            format!("{k} はまだラベルを発行していません（発行開始日 {d}）。{succ}")
+        }
+    },
 };

@@ -1,0 +1,845 @@
+//! The rule and feature fixes of issue 11, each checked where it changes a result.
+//!
+//! Most checks use a *probe* scheme: a one-tier scheme over one catalogue whose tier lists only
+//! the requirements under test, so the tier is reached exactly when those requirements are MET
+//! or NOT APPLICABLE. A fixture profile is edited to the case in question (a feature, a
+//! declaration, a lab result) and the probe's tier is compared before and after the edit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use std::path::Path;
+
+use iotlabel::criteria::{self, CriteriaSet, Scheme};
+use iotlabel::diag::SourceFile;
+use iotlabel::evaluate::{Outcome, evaluate};
+use iotlabel::profile::{Method, NaClaim, Profile, Verdict};
+use iotlabel::report::{Report, render_text};
+use iotlabel::time::{DateValue, parse_at};
+use iotlabel::value::{PropertyType, Value};
+
+const AT: &str = "2026-12-01";
+
+/// The bundled criteria plus `probe@1`: one self-declared tier listing `reqs` of `catalogue`.
+fn with_probe(catalogue: &str, reqs: &[&str]) -> CriteriaSet {
+    let list: Vec<String> = reqs.iter().map(|r| format!("\"{r}\"")).collect();
+    let probe = SourceFile::new(
+        "probe.toml",
+        format!(
+            "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+             tier_display = \"level\"\ncatalogues = [\"{catalogue}\"]\nself_declaration = true\n\
+             [scheme.validity]\nmax_years = 1\n\
+             [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+             requirements = [{}]\n",
+            list.join(", ")
+        ),
+    );
+    let (set, diags) = criteria::load_overlay(criteria::bundled_files(), vec![probe]);
+    assert!(!diags.has_errors(), "{diags}");
+    set
+}
+
+fn v2(reqs: &[&str]) -> CriteriaSet {
+    with_probe("etsi-en-303-645@2.1.1", reqs)
+}
+
+fn v3(reqs: &[&str]) -> CriteriaSet {
+    with_probe("etsi-en-303-645@3.1.3", reqs)
+}
+
+fn fixture(set: &CriteriaSet, name: &str) -> Profile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/profiles")
+        .join(name);
+    Profile::load(&path, set).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+fn at() -> jiff::Timestamp {
+    parse_at(AT).unwrap()
+}
+
+fn feature(set: &CriteriaSet, p: &mut Profile, name: &str, v: bool) {
+    let f = set
+        .vocab
+        .feature(name)
+        .unwrap_or_else(|| panic!("no feature {name}"));
+    p.features[usize::from(f)] = Some(v);
+}
+
+/// Declares `name` = `v`; an enum value is given by name, a number as decimal text.
+fn declare(set: &CriteriaSet, p: &mut Profile, name: &str, v: &str) {
+    let id = set
+        .vocab
+        .property(name)
+        .unwrap_or_else(|| panic!("no property {name}"));
+    let value = match &set.vocab.prop(id).ty {
+        PropertyType::Bool => Value::Bool(v == "true"),
+        PropertyType::Int { .. } => Value::Int(v.parse().unwrap()),
+        PropertyType::Enum(values) => Value::Enum(
+            u16::try_from(
+                values
+                    .iter()
+                    .position(|x| x == v)
+                    .unwrap_or_else(|| panic!("{name} has no value {v}")),
+            )
+            .unwrap(),
+        ),
+        PropertyType::Url => Value::Url(v.to_string()),
+        PropertyType::Text => Value::Text(v.to_string()),
+        PropertyType::Date => Value::Date(DateValue::parse(v).unwrap()),
+        other => panic!("declare: {other:?} not supported here"),
+    };
+    p.declared[usize::from(id)] = Some(iotlabel::profile::Declared {
+        value,
+        evidence: None,
+    });
+}
+
+fn undeclare(set: &CriteriaSet, p: &mut Profile, name: &str) {
+    let id = set.vocab.property(name).unwrap();
+    p.declared[usize::from(id)] = None;
+}
+
+fn scheme<'a>(set: &'a CriteriaSet, key: &str) -> &'a Scheme {
+    set.scheme(key).unwrap_or_else(|| panic!("no scheme {key}"))
+}
+
+/// The headline (tier label, `none`, COMPLIANT / NOT COMPLIANT) of `p` under `key`.
+fn headline(set: &CriteriaSet, key: &str, p: &Profile) -> String {
+    let s = scheme(set, key);
+    let ev = evaluate(s, p, at());
+    Report::new(s, &set.vocab, p, &ev).headline()
+}
+
+/// The outcome of one requirement of a scheme.
+fn outcome(set: &CriteriaSet, key: &str, p: &Profile, req: &str) -> Outcome {
+    let s = scheme(set, key);
+    let i = s
+        .requirements
+        .iter()
+        .position(|r| r.id == req)
+        .unwrap_or_else(|| panic!("{key} has no {req}"));
+    evaluate(s, p, at()).results[i].outcome
+}
+
+// --- 5.2-1 (V2, V3) and PSTI-2: a policy, not a URL --------------------------------------------
+
+#[test]
+fn a_disclosure_policy_url_alone_meets_neither_5_2_1_nor_psti_2() {
+    for set in [v2(&["5.2-1"]), v3(&["5.2-1"])] {
+        let mut p = fixture(&set, "camera-vdp-url-only.toml");
+        assert_eq!(headline(&set, "probe@1", &p), "none", "URL alone");
+        assert_eq!(outcome(&set, "probe@1", &p, "5.2-1"), Outcome::NotAssessed);
+        declare(
+            &set,
+            &mut p,
+            "vdp.contact",
+            "security@quokka-vision.example",
+        );
+        declare(&set, &mut p, "vdp.ack_days", "7");
+        assert_eq!(
+            headline(&set, "probe@1", &p),
+            "none",
+            "no status-update time"
+        );
+        declare(&set, &mut p, "vdp.status_update_days", "30");
+        assert_eq!(headline(&set, "probe@1", &p), "OK", "complete policy");
+    }
+    let set = criteria::load_bundled().unwrap();
+    let mut p = fixture(&set, "camera-vdp-url-only.toml");
+    assert_eq!(headline(&set, "uk-psti@1", &p), "NOT COMPLIANT");
+    assert_eq!(headline(&set, "cls-like@1", &p), "none");
+    declare(
+        &set,
+        &mut p,
+        "vdp.contact",
+        "security@quokka-vision.example",
+    );
+    declare(&set, &mut p, "vdp.ack_days", "7");
+    declare(&set, &mut p, "vdp.status_update_days", "30");
+    assert_eq!(headline(&set, "uk-psti@1", &p), "COMPLIANT");
+    assert_eq!(headline(&set, "cls-like@1", &p), "Level 1");
+}
+
+// --- V3 feature (c): password-based mechanisms included -----------------------------------------
+
+#[test]
+fn password_logins_keep_v3_5_1_3_applicable() {
+    let set = v3(&["5.1-3"]);
+    let mut p = fixture(&set, "camera-level1-only.toml");
+    feature(&set, &mut p, "passwords_used", true);
+    feature(&set, &mut p, "crypto_authentication", false);
+    declare(&set, &mut p, "auth.user_crypto", "weak");
+    assert_eq!(outcome(&set, "probe@1", &p, "5.1-3"), Outcome::NotMet);
+    assert_eq!(headline(&set, "probe@1", &p), "none");
+    // Without passwords and without cryptographic authentication there is no mechanism.
+    feature(&set, &mut p, "passwords_used", false);
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.1-3"),
+        Outcome::NotApplicable
+    );
+    assert_eq!(headline(&set, "probe@1", &p), "OK");
+}
+
+#[test]
+fn v3_5_1_3_covers_machine_to_machine_authentication() {
+    // No user login, but the device authenticates to its cloud with weak cryptography.
+    let set = v3(&["5.1-3"]);
+    let mut p = fixture(&set, "camera-level1-only.toml");
+    feature(&set, &mut p, "user_authentication", false);
+    feature(&set, &mut p, "crypto_authentication", true);
+    declare(&set, &mut p, "auth.user_crypto", "weak");
+    assert_eq!(outcome(&set, "probe@1", &p, "5.1-3"), Outcome::NotMet);
+    assert_eq!(headline(&set, "probe@1", &p), "none");
+    declare(&set, &mut p, "auth.user_crypto", "best_practice");
+    assert_eq!(headline(&set, "probe@1", &p), "OK");
+}
+
+// --- V3 feature (f): not immutable for security reasons -----------------------------------------
+
+#[test]
+fn software_fixed_for_cost_reasons_still_faces_5_3_1() {
+    let set = v3(&["5.3-1"]);
+    let mut p = fixture(&set, "constrained-sensor.toml");
+    feature(&set, &mut p, "software_updateable", false);
+    declare(&set, &mut p, "update.all_components_updateable", "false");
+    // Fixed in flash for cost and power: (f) holds, 5.3-1 applies and is not met.
+    feature(&set, &mut p, "software_not_immutable_for_security", true);
+    assert_eq!(outcome(&set, "probe@1", &p, "5.3-1"), Outcome::NotMet);
+    assert_eq!(headline(&set, "probe@1", &p), "none");
+    // Immutable on purpose, for security: (f) does not hold.
+    feature(&set, &mut p, "software_not_immutable_for_security", false);
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.3-1"),
+        Outcome::NotApplicable
+    );
+    assert_eq!(headline(&set, "probe@1", &p), "OK");
+}
+
+// --- V3 conditions 14 and 15: two constraints -----------------------------------------------------
+
+#[test]
+fn v3_conditions_14_and_15_are_separate_constraints() {
+    let set = v3(&["5.1-5", "5.3-2"]);
+    let mut p = fixture(&set, "constrained-sensor.toml");
+    feature(&set, &mut p, "network_authentication", true);
+    declare(&set, &mut p, "auth.bruteforce_protection", "none");
+    declare(&set, &mut p, "update.secure_install", "false");
+    // Too small for an update mechanism, but able to limit guessing: 5.1-5 applies.
+    feature(&set, &mut p, "constrained_for_updates", true);
+    feature(&set, &mut p, "constrained_for_security_measures", false);
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.3-2"),
+        Outcome::NotApplicable
+    );
+    assert_eq!(outcome(&set, "probe@1", &p, "5.1-5"), Outcome::NotMet);
+    assert_eq!(headline(&set, "probe@1", &p), "none");
+    // The other way round: 5.3-2 applies.
+    feature(&set, &mut p, "constrained_for_updates", false);
+    feature(&set, &mut p, "constrained_for_security_measures", true);
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.1-5"),
+        Outcome::NotApplicable
+    );
+    assert_eq!(outcome(&set, "probe@1", &p, "5.3-2"), Outcome::NotMet);
+    // Both constraints: both not applicable, the probe tier holds.
+    feature(&set, &mut p, "constrained_for_updates", true);
+    assert_eq!(headline(&set, "probe@1", &p), "OK");
+}
+
+// --- V3 feature (s): secure boot or another change-detection mechanism ---------------------------
+
+#[test]
+fn feature_s_includes_other_change_detection_mechanisms() {
+    let set = criteria::load_bundled().unwrap();
+    let f = set.vocab.feature("secure_boot").unwrap();
+    let help = &set.vocab.features[usize::from(f)].help;
+    assert!(
+        help.contains("another mechanism that detects unauthorised changes"),
+        "{help}"
+    );
+    let cat = set
+        .catalogues
+        .iter()
+        .find(|c| c.key() == "etsi-en-303-645@3.1.3")
+        .unwrap();
+    let s = cat.conditions.iter().find(|c| c.id == "s").unwrap();
+    assert!(s.text.contains("another"), "{}", s.text);
+}
+
+// --- 5.4-1: stored securely, the accepted means as data ----------------------------------------
+
+#[test]
+fn storage_no_external_interface_can_read_meets_5_4_1() {
+    for set in [v2(&["5.4-1"]), v3(&["5.4-1"])] {
+        let mut p = fixture(&set, "camera-level1-only.toml");
+        feature(&set, &mut p, "ssps_in_persistent_storage", true);
+        declare(
+            &set,
+            &mut p,
+            "storage.ssp_protection",
+            "interface_isolated_storage",
+        );
+        assert_eq!(headline(&set, "probe@1", &p), "OK");
+        declare(
+            &set,
+            &mut p,
+            "storage.ssp_protection",
+            "software_encryption",
+        );
+        assert_eq!(headline(&set, "probe@1", &p), "none");
+    }
+    // The CTM-like data-protection outcome accepts the same means.
+    let set = criteria::load_bundled().unwrap();
+    let mut p = fixture(&set, "doorbell-ctm-mark.toml");
+    feature(&set, &mut p, "ssps_in_persistent_storage", true);
+    declare(
+        &set,
+        &mut p,
+        "storage.ssp_protection",
+        "interface_isolated_storage",
+    );
+    p.tested.retain(|t| t.requirement != "CTM-P3");
+    assert_eq!(outcome(&set, "ctm-like@1", &p, "CTM-P3"), Outcome::Met);
+}
+
+// --- Splits not from the standard's own text ------------------------------------------------------
+
+#[test]
+fn every_v3_split_is_unconfirmed() {
+    let set = criteria::load_bundled().unwrap();
+    let cat = set
+        .catalogues
+        .iter()
+        .find(|c| c.key() == "etsi-en-303-645@3.1.3")
+        .unwrap();
+    let splits: Vec<_> = cat
+        .requirements
+        .iter()
+        .filter(|r| r.id.ends_with('A') || r.id.ends_with('B'))
+        .collect();
+    assert!(splits.len() >= 13, "{}", splits.len());
+    let confirmed: Vec<&str> = splits
+        .iter()
+        .filter(|r| r.confirmed)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        confirmed.is_empty(),
+        "splits marked confirmed: {confirmed:?}"
+    );
+}
+
+// --- V2 5.3-15 -> V3 5.3-15A/B: conditions differ --------------------------------------------------
+
+fn not_updateable(set: &CriteriaSet) -> Profile {
+    let mut p = fixture(set, "camera-level1-only.toml");
+    feature(set, &mut p, "software_updateable", false);
+    p
+}
+
+#[test]
+fn a_v2_not_applicable_claim_on_5_3_15_does_not_carry_to_its_v3_halves() {
+    let set = v3(&["5.3-15A", "5.3-15B"]);
+    let mut p = not_updateable(&set);
+    p.not_applicable.insert(
+        "5.3-15".into(),
+        NaClaim {
+            justification: "the device is not constrained (V2.1.1 condition 4 is false)".into(),
+        },
+    );
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.3-15A"),
+        Outcome::NotAssessed
+    );
+    assert_eq!(
+        outcome(&set, "probe@1", &p, "5.3-15B"),
+        Outcome::NotAssessed
+    );
+    assert_eq!(headline(&set, "probe@1", &p), "none");
+    // The same holds for every split half: 5.3-6 -> 6A/6B.
+    let set = v3(&["5.3-6A"]);
+    let mut p = fixture(&set, "camera-level1-only.toml");
+    feature(&set, &mut p, "automatic_updates", true);
+    undeclare(&set, &mut p, "update.on_by_default");
+    p.not_applicable.insert(
+        "5.3-6".into(),
+        NaClaim {
+            justification: "no update notifications".into(),
+        },
+    );
+    assert_eq!(outcome(&set, "probe@1", &p, "5.3-6A"), Outcome::NotAssessed);
+}
+
+#[test]
+fn a_v2_fail_on_a_split_provision_says_it_was_about_the_whole() {
+    for (parent, halves) in [
+        ("5.3-15", ["5.3-15A", "5.3-15B"]),
+        ("5.13-1", ["5.13-1A", "5.13-1B"]),
+    ] {
+        let set = v3(&halves);
+        let mut p = not_updateable(&set);
+        p.tested.push(iotlabel::profile::TestResult {
+            requirement: parent.into(),
+            test_case: None,
+            verdict: Verdict::Fail,
+            method: Method::Functional,
+            lab: "lab-x".into(),
+            date: DateValue::parse("2026-10-01").unwrap(),
+            evidence_digest: None,
+            note: None,
+        });
+        let s = scheme(&set, "probe@1");
+        let ev = evaluate(s, &p, at());
+        let r = Report::new(s, &set.vocab, &p, &ev);
+        for h in halves {
+            let line = r.requirements.iter().find(|q| q.id == h).unwrap();
+            assert_eq!(line.outcome, Outcome::NotMet, "{h}");
+            assert!(
+                line.detail
+                    .contains(&format!("recorded against {parent} as a whole"))
+                    && line.detail.contains("does not say which part failed"),
+                "{h}: {}",
+                line.detail
+            );
+        }
+    }
+}
+
+// --- Support end in the past ------------------------------------------------------------------------
+
+#[test]
+fn an_ended_support_period_is_still_published() {
+    let set = criteria::load_bundled().unwrap();
+    let p = fixture(&set, "router-support-ended.toml");
+    for (key, req) in [
+        ("cls-like@1", "5.3-13"),
+        ("cls-like@2", "5.3-13"),
+        ("etsi-v3-conformance@1", "5.3-13"),
+        ("uk-psti@1", "PSTI-3"),
+    ] {
+        assert_eq!(outcome(&set, key, &p, req), Outcome::Met, "{key} {req}");
+    }
+    assert_eq!(headline(&set, "uk-psti@1", &p), "COMPLIANT");
+    // Every report names the end in its first lines, label or compliance statement.
+    for s in &set.schemes {
+        let ev = evaluate(s, &p, at());
+        let r = Report::new(s, &set.vocab, &p, &ev);
+        assert_eq!(r.support_period_ended.as_deref(), Some("2025-06-30"));
+        let text = render_text(&r);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.contains("support period ended on 2025-06-30"),
+            "{}: {first}",
+            s.key()
+        );
+    }
+    // A period that has not ended is not announced.
+    let q = fixture(&set, "camera-level1-only.toml");
+    let s = scheme(&set, "cls-like@1");
+    let r = Report::new(s, &set.vocab, &q, &evaluate(s, &q, at()));
+    assert_eq!(r.support_period_ended, None);
+    assert!(!render_text(&r).contains("support period ended"));
+}
+
+// --- JC-STAR-like S1.1-16: only its title is confirmed ---------------------------------------------
+
+#[test]
+fn s1_1_16_is_decided_by_a_recorded_verdict_only() {
+    let set = criteria::load_bundled().unwrap();
+    let mut p = fixture(&set, "camera-jc-star.toml");
+    assert_eq!(headline(&set, "jc-star-like@1", &p), "★1");
+    p.tested.retain(|t| t.requirement != "S1.1-16");
+    assert_eq!(
+        outcome(&set, "jc-star-like@1", &p, "S1.1-16"),
+        Outcome::NotAssessed
+    );
+    assert_eq!(headline(&set, "jc-star-like@1", &p), "none");
+    let s = scheme(&set, "jc-star-like@1");
+    let r = s.requirements.iter().find(|r| r.id == "S1.1-16").unwrap();
+    assert!(!r.confirmed);
+}
+
+// --- CLS-like level 3: only what the public rules add -----------------------------------------------
+
+#[test]
+fn cls_like_level_3_lists_no_provision_the_public_rules_do_not() {
+    let set = criteria::load_bundled().unwrap();
+    for key in ["cls-like@1", "cls-like@2"] {
+        let s = scheme(&set, key);
+        let l3 = s.tiers.iter().find(|t| t.id == "level-3").unwrap();
+        let ids: Vec<&str> = l3
+            .entries
+            .iter()
+            .map(|e| s.requirements[e.req].id.as_str())
+            .collect();
+        assert!(
+            !ids.contains(&"5.6-9") && !ids.contains(&"5.7-1"),
+            "{key}: {ids:?}"
+        );
+    }
+}
+
+// --- Scheme lifecycle -----------------------------------------------------------------------------
+
+#[test]
+fn every_bundled_scheme_states_when_it_issues() {
+    let set = criteria::load_bundled().unwrap();
+    for s in &set.schemes {
+        assert!(
+            s.lifecycle.issuable_from.is_some(),
+            "{}: no issuable_from",
+            s.key()
+        );
+    }
+    let v1 = scheme(&set, "cls-like@1");
+    assert_eq!(
+        v1.lifecycle.issuable_until.map(|d| d.display()).as_deref(),
+        Some("2025-03-31")
+    );
+    assert_eq!(v1.lifecycle.successor.as_deref(), Some("cls-like@2"));
+    use iotlabel::criteria::IssuingState;
+    let t = |s: &str| parse_at(s).unwrap();
+    assert_eq!(
+        v1.lifecycle.state(t("2025-03-31T23:59:59Z")),
+        IssuingState::Open
+    );
+    assert_eq!(
+        v1.lifecycle.state(t("2025-04-01T00:00:00Z")),
+        IssuingState::Closed
+    );
+    assert_eq!(
+        v1.lifecycle.state(t("2020-01-01T00:00:00Z")),
+        IssuingState::NotYetOpen
+    );
+    let v2 = scheme(&set, "cls-like@2");
+    assert_eq!(
+        v2.lifecycle.state(t("2025-03-31T23:59:59Z")),
+        IssuingState::NotYetOpen
+    );
+    assert_eq!(
+        v2.lifecycle.state(t("2025-04-01T00:00:00Z")),
+        IssuingState::Open
+    );
+}
+
+#[test]
+fn cls_like_v1_models_the_2020_rules_without_an_sbom() {
+    let set = criteria::load_bundled().unwrap();
+    let has = |key: &str, id: &str| scheme(&set, key).requirements.iter().any(|r| r.id == id);
+    assert!(!has("cls-like@1", "CLS-SBOM-1"));
+    assert!(has("cls-like@2", "CLS-SBOM-1"));
+}
+
+#[test]
+fn a_closed_scheme_version_is_evaluated_but_refuses_to_issue_naming_its_successor() {
+    use iotlabel::issue::{IssueError, IssueRequest, issue, profile_digest};
+    let set = criteria::load_bundled().unwrap();
+    let s = scheme(&set, "cls-like@1");
+    let p = fixture(&set, "camera-level1-only.toml");
+    // evaluate still works and says the version no longer issues.
+    let ev = evaluate(s, &p, at());
+    let r = Report::new(s, &set.vocab, &p, &ev);
+    assert_eq!(r.headline(), "Level 1");
+    let n = r.not_issuing.as_ref().expect("not issuing");
+    assert_eq!(
+        (n.state, n.date.as_str(), n.successor.as_deref()),
+        ("closed", "2025-03-31", Some("cls-like@2"))
+    );
+    let text = render_text(&r);
+    let notice = text
+        .lines()
+        .take(3)
+        .find(|l| l.contains("no longer issues labels"));
+    assert!(notice.is_some_and(|l| l.contains("cls-like@2")), "{text}");
+    // issue refuses, naming the successor.
+    let sc = iotlabel::scenario::Scenario::new(&set, b"lifecycle", at(), 30).unwrap();
+    let trusted = sc.verified(at()).unwrap();
+    let err = issue(&IssueRequest {
+        scheme: s,
+        vocab: &set.vocab,
+        profile: &p,
+        profile_digest: profile_digest(b"p"),
+        at: at(),
+        key: &sc.manufacturer,
+        trust: &trusted,
+        status_index: 0,
+    })
+    .map(|_| ())
+    .unwrap_err()
+    .0;
+    assert!(matches!(err, IssueError::NotIssuable { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("2025-03-31") && msg.contains("successor cls-like@2"),
+        "{msg}"
+    );
+    // Its successor is open at the same time: no notice.
+    let s2 = scheme(&set, "cls-like@2");
+    let r2 = Report::new(s2, &set.vocab, &p, &evaluate(s2, &p, at()));
+    assert!(r2.not_issuing.is_none());
+}
+
+#[test]
+fn a_label_issued_inside_the_window_stays_valid_after_it_closes() {
+    let set = criteria::load_bundled().unwrap();
+    let s = scheme(&set, "cls-like@1");
+    let t1 = parse_at("2025-03-15").unwrap();
+    // Verified after the window closed, while the demo keys can still sign status lists.
+    let t2 = parse_at("2025-09-01").unwrap();
+    assert_eq!(
+        s.lifecycle.state(t2),
+        iotlabel::criteria::IssuingState::Closed
+    );
+    let sc = iotlabel::scenario::Scenario::new(&set, b"lifecycle", t1, 365).unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/camera-level1-only.toml");
+    let issued = sc
+        .issue_file(&set, s, &path, t1, 0)
+        .unwrap()
+        .expect("Level 1 is reached");
+    assert!(issued.claims.expires > t2.as_second());
+    let store = sc.store(t2).unwrap();
+    let v = store.verify(Some(&issued.qr_text), None, t2);
+    assert_eq!(v.verdict, iotlabel::verify::Verdict::Valid, "{v:?}");
+    // Issuing the same profile now is refused, for the window.
+    let e = sc.issue_file(&set, s, &path, t2, 1).unwrap_err();
+    assert!(e.0.contains("does not issue labels"), "{e}");
+}
+
+#[test]
+fn an_unjustified_claim_still_blocks_where_the_provision_is_asked() {
+    // The hub's 5.7-1 claim without a reason: CLS-like level 3 no longer asks 5.7-1, but a
+    // scheme that does (here a probe over V3.1.3) still refuses the claim.
+    let set = v3(&["5.7-1"]);
+    let p = fixture(&set, "hub-na-unjustified.toml");
+    assert_eq!(outcome(&set, "probe@1", &p, "5.7-1"), Outcome::NotMet);
+    let s = scheme(&set, "probe@1");
+    let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+    let gap = r.next_tier.unwrap();
+    assert_eq!(gap.blockers[0].reason_text, "missing justification");
+}
+
+// --- The basis of every rule ------------------------------------------------------------------------
+
+fn scheme_with_rule(extra: &str) -> std::sync::Arc<SourceFile> {
+    let text = format!(
+        "[scheme]\nid = \"mine\"\nversion = 1\nname = \"Mine\"\nissuing_body = \"test\"\n\
+         tier_display = \"level\"\nself_declaration = true\n[scheme.validity]\nmax_years = 1\n\
+         [[requirement]]\nid = \"MINE-1\"\ntitle = \"Quick answers\"\nstatus = \"M\"\n\
+         remediation = \"Answer quickly.\"\nrule = {{ property = \"vuln.response_days\", le = 30 }}\n{extra}\
+         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+         requirements = [\"MINE-1\"]\n"
+    );
+    SourceFile::new("my-scheme.toml", text)
+}
+
+#[test]
+fn criteria_check_reports_a_threshold_without_a_basis() {
+    let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![scheme_with_rule("")]);
+    let text = diags.to_string();
+    assert!(diags.has_errors(), "{text}");
+    assert!(
+        text.contains("my-scheme.toml:15:") && text.contains("threshold without a basis"),
+        "{text}"
+    );
+    let (set, diags) = criteria::load_overlay(
+        criteria::bundled_files(),
+        vec![scheme_with_rule(
+            "threshold = { basis = \"policy\", source = \"our choice\" }\n",
+        )],
+    );
+    assert!(!diags.has_errors(), "{diags}");
+    let r = &scheme(&set, "mine@1").requirements[0];
+    assert_eq!(
+        r.threshold.as_ref().map(|t| t.kind),
+        Some(iotlabel::criteria::BasisKind::Policy)
+    );
+    // Every bundled rule with a threshold states its basis (else the bundle would not load),
+    // and the project's own numbers are policy.
+    let set = criteria::load_bundled().unwrap();
+    for key in ["cls-like@2", "etsi-v3-conformance@1"] {
+        for id in ["5.2-2", "5.3-8", "5.5-1"] {
+            let Some(r) = scheme(&set, key).requirements.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            assert_eq!(
+                r.threshold.as_ref().map(|t| t.kind),
+                Some(iotlabel::criteria::BasisKind::Policy),
+                "{key} {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reports_show_non_standard_bases_next_to_the_requirement() {
+    use iotlabel::report::html::{Lang, to_html};
+    let set = criteria::load_bundled().unwrap();
+    let p = fixture(&set, "lock-lab-tested.toml");
+    let s = scheme(&set, "cls-like@2");
+    let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+    let text = render_text(&r);
+    let lines: Vec<&str> = text.lines().collect();
+    let at_58 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("5.3-8 "))
+        .unwrap();
+    assert!(
+        lines[at_58 + 1].contains("[threshold: project policy]"),
+        "{}",
+        lines[at_58 + 1]
+    );
+    // A standard provision without a threshold gets no note.
+    let at_521 = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("5.2-1 "))
+        .unwrap();
+    assert!(
+        !lines[at_521 + 1].contains("basis"),
+        "{}",
+        lines[at_521 + 1]
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    let q = json["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "5.3-8")
+        .unwrap();
+    assert_eq!(q["threshold"]["kind"], "policy");
+    let en = to_html(&json, None, Lang::En).unwrap();
+    assert!(en.contains("threshold: project policy"));
+    let ja = to_html(&json, None, Lang::Ja).unwrap();
+    assert!(ja.contains("閾値: 本プロジェクトの方針"));
+    // Inferred rules (JC-STAR-like items) say so too.
+    let s = scheme(&set, "jc-star-like@1");
+    let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+    assert!(render_text(&r).contains("[basis: this project's reading of secondary sources]"));
+}
+
+#[test]
+fn criteria_show_prints_a_requirement_with_its_rule_basis_and_source() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.2-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "5.2-1  Public vulnerability disclosure policy",
+        "clause:      5.2",
+        "status:      M (mandatory)",
+        "rule:        all of (vdp.url is declared; vdp.contact is declared; vdp.ack_days is declared; vdp.status_update_days is declared)",
+        "basis:       standard (the standard's own text)",
+        "source:      https://www.etsi.org/",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.3-8"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("threshold:   policy (project policy)"),
+        "{text}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .args(["criteria", "show", "cls-like@2", "5.2-9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no requirement `5.2-9`"));
+}
+
+#[test]
+fn readme_lists_confirmed_inferred_and_policy_per_scheme() {
+    let set = criteria::load_bundled().unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("## Bundled criteria")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for s in &set.schemes {
+        let b = s.basis_counts();
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            s.key(),
+            b.confirmed,
+            b.inferred,
+            b.policy
+        );
+        assert!(section.contains(&row), "README lacks the row {row}");
+    }
+}
+
+// --- Recognition scope ------------------------------------------------------------------------------
+
+#[test]
+fn a_bsi_label_on_an_excluded_product_category_grants_nothing_and_says_why() {
+    let set = criteria::load_bundled().unwrap();
+    let hub = fixture(&set, "hub-bsi-recognised.toml");
+    assert_eq!(headline(&set, "cls-like@2", &hub), "Level 2");
+    for (category, want) in [
+        ("lock", "none"),
+        ("smoke_detector", "none"),
+        ("gas_detector", "none"),
+        ("water_detector", "none"),
+        ("computer", "none"),
+        ("camera", "Level 2"),
+    ] {
+        let mut p = hub.clone();
+        p.device.category = category.into();
+        assert_eq!(headline(&set, "cls-like@2", &p), want, "{category}");
+        let s = scheme(&set, "cls-like@2");
+        let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+        let effect = &r.recognised[0].effect;
+        if want == "none" {
+            assert!(
+                effect.contains("grants nothing")
+                    && effect.contains(&format!("product category `{category}`"))
+                    && effect.contains("csa.gov.sg"),
+                "{effect}"
+            );
+        } else {
+            assert!(effect.starts_with("recognised"), "{effect}");
+        }
+    }
+    // Before the arrangement was signed it granted nothing either.
+    let s = scheme(&set, "cls-like@1");
+    let r = s
+        .recognitions
+        .iter()
+        .find(|r| r.from == "bsi-it-security-label")
+        .unwrap();
+    assert!(r.source.starts_with("https://www.csa.gov.sg/"));
+    assert!(r.refusal("hub", parse_at("2022-10-19").unwrap()).is_some());
+    assert!(r.refusal("hub", parse_at("2022-10-20").unwrap()).is_none());
+}
+
+// --- Illustrative schemes are marked in every report -------------------------------------------------
+
+#[test]
+fn every_report_of_an_illustrative_scheme_says_it_is_not_an_official_mark() {
+    use iotlabel::report::html::{Lang, to_html};
+    let set = criteria::load_bundled().unwrap();
+    let p = fixture(&set, "lock-lab-tested.toml");
+    for s in set.schemes.iter().filter(|s| s.illustrative) {
+        let r = Report::new(s, &set.vocab, &p, &evaluate(s, &p, at()));
+        assert!(
+            render_text(&r).contains("Illustrative scheme, not an official mark"),
+            "{}",
+            s.key()
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["scheme"]["illustrative"], true);
+        let en = to_html(&json, None, Lang::En).unwrap();
+        assert!(en.contains("Illustrative scheme, not an official mark"));
+        let ja = to_html(&json, None, Lang::Ja).unwrap();
+        assert!(ja.contains("公式のマークではありません"));
+    }
+}
