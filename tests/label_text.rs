@@ -59,12 +59,13 @@ fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
-/// The manufacturer's self-declared label (camera, cls-like@1, status index `index`).
+/// The manufacturer's self-declared label (camera, jc-star-like@1, status index `index`;
+/// cls-like@1 no longer issues at the tests' date).
 fn maker_label(sc: &Scenario, index: u32) -> Issued {
     sc.issue_file(
         set(),
-        set().scheme("cls-like@1").unwrap(),
-        &fixture("fixtures/profiles/camera-level1-only.toml"),
+        set().scheme("jc-star-like@1").unwrap(),
+        &fixture("fixtures/profiles/camera-jc-star.toml"),
         t0(),
         index,
     )
