@@ -17,6 +17,7 @@ dict_for() {
   case "$1" in
     criteria|profile|template) echo "-dict=dict/toml.dict" ;;
     claims|cose_envelope|trust_list|status_list|revocation|serve_api) echo "-dict=dict/cbor.dict" ;;
+    qr_verify|symbol_roundtrip) echo "-dict=dict/unicode.dict" ;;
     *) echo "" ;;
   esac
 }

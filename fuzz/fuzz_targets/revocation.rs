@@ -38,6 +38,18 @@ fn seeds(s: &common::Setup) -> Vec<Vec<u8>> {
             out.push(seed);
         }
     }
+    // Boundary seed: the last index a status list holds (the fuzzer's integer mutations step
+    // across it).
+    let l = &s.labels[0];
+    let mut last = common::statement_for(l, s, LabelStatus::Revoked, 1);
+    if let Ok(mut st) =
+        ciborium::de::from_reader::<iotlabel::status::RevocationStatement, _>(&last[..])
+    {
+        st.index = iotlabel::status::STATUS_ENTRIES as u32 - 1;
+        last.clear();
+        ciborium::ser::into_writer(&st, &mut last).expect("encodes");
+    }
+    out.push([vec![common::who_byte(l.signer), 0], last].concat());
     out
 }
 

@@ -295,6 +295,14 @@ fn seeds(s: &common::Setup) -> Vec<Vec<u8>> {
         v.extend(&l.cose);
         out.push(v);
     }
+    // Boundary seed: a genuine label's claims at the last index a status list holds, re-signed
+    // by its key (the fuzzer's integer mutations step across it).
+    let l = &s.labels[0];
+    let mut c = l.claims.clone();
+    c.status_index = iotlabel::status::STATUS_ENTRIES as u32 - 1;
+    if let Ok(bytes) = c.encode() {
+        out.push([vec![1, common::who_byte(l.signer)], bytes].concat());
+    }
     for (j, l) in s.labels.iter().take(3).enumerate() {
         for st in [
             LabelStatus::Revoked,
