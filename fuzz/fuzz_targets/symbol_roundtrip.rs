@@ -35,8 +35,9 @@ fn edit(claims: &mut iotlabel::label::LabelClaims, kind: u8, bytes: &[u8]) {
         5 => l.hardware_version = text(),
         6 => claims.status_index = num(4) as u32,
         7 => {
-            claims.issued_at -= num(2) as i64;
-            claims.expires = claims.issued_at + (num(4) as i64 >> 16);
+            // Dates around the verification time, either order (the clock-skew window).
+            claims.issued_at = common::NOW + i64::from(num(2) as u16 as i16);
+            claims.expires = claims.issued_at + i64::from((num(4) >> 16) as u16 as i16);
         }
         _ => {}
     }
@@ -49,7 +50,7 @@ fn seeds(s: &common::Setup) -> Vec<Vec<u8>> {
             let mut seed = vec![i as u8, kind, kind % 4, kind % 3];
             seed.extend_from_slice(match kind {
                 6 => &[7, 0, 0, 0][..],
-                7 => &[0, 1, 0, 0, 0, 0x80][..],
+                7 => &[0x10, 0x0e, 0, 0, 0x00, 0x80][..],
                 _ => "Ab-12 é".as_bytes(),
             });
             out.push(seed);
