@@ -979,6 +979,7 @@ fn int64(field: &'static str, v: Item<'_>) -> Result<i64, ClaimsError> {
         allowed: "the 64-bit signed range",
     })
 }
+
 /// The three claims decoders on the same bytes, for the differential fuzz target
 /// (`fuzz/fuzz_targets/claims.rs`): the one-pass reader, the item reader and the
 /// ciborium-based reference. Built only with the `fuzzing` feature; not an API.
