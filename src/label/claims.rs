@@ -1000,9 +1000,37 @@ fn int64(field: &'static str, v: Item<'_>) -> Result<i64, ClaimsError> {
         allowed: "the 64-bit signed range",
     })
 }
+
+/// The three claims decoders on the same bytes, for the differential fuzz target
+/// (`fuzz/fuzz_targets/claims.rs`): the one-pass reader, the item reader and the
+/// ciborium-based reference. Built only with the `fuzzing` feature; not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn decoders_for_fuzzing(bytes: &[u8]) -> FuzzDecoders {
+    FuzzDecoders {
+        fast: read_canonical(bytes),
+        checked: read_checked(bytes),
+        reference: reference::decode(bytes),
+    }
+}
+
+/// What each claims decoder made of one input ([`decoders_for_fuzzing`]).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct FuzzDecoders {
+    /// `read_canonical`: claims in their one deterministic encoding, else `None`.
+    pub fast: Option<LabelClaims>,
+    /// `read_checked`: the item-by-item reader `decode` falls back to.
+    pub checked: Result<LabelClaims, ClaimsError>,
+    /// The ciborium-based decoder the readers replaced.
+    pub reference: Result<LabelClaims, ClaimsError>,
+}
+
 /// The decoder `LabelClaims::decode` had before the reader in [`cbor`]: ciborium into a
-/// `Value`, convert, re-encode and compare. Kept to check the two agree.
-#[cfg(test)]
+/// `Value`, convert, re-encode and compare. Kept to check the two agree (the tests below and
+/// the `claims` fuzz target, through [`decoders_for_fuzzing`]).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod reference {
     use ciborium::Value;
 
