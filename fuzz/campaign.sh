@@ -11,16 +11,9 @@ targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-bin=target/x86_64-unknown-linux-gnu/release
+# shellcheck source=common.sh
+. ./common.sh
 mkdir -p logs campaign artifacts
-dict_for() {
-  case "$1" in
-    criteria|profile|template) echo "-dict=dict/toml.dict" ;;
-    claims|cose_envelope|trust_list|status_list|revocation|serve_api) echo "-dict=dict/cbor.dict" ;;
-    qr_verify|symbol_roundtrip) echo "-dict=dict/unicode.dict" ;;
-    *) echo "" ;;
-  esac
-}
 run_one() {
   local t="$1"
   mkdir -p "campaign/$t" "artifacts/$t"

@@ -12,17 +12,10 @@ jobs="${2:-2}"
 start=$(date +%s)
 cargo +nightly fuzz build -s none
 echo "fuzz: built all targets in $(($(date +%s) - start)) s"
-bin=target/x86_64-unknown-linux-gnu/release
+# shellcheck source=common.sh
+. ./common.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-dict_for() {
-  case "$1" in
-    criteria|profile|template) echo "-dict=dict/toml.dict" ;;
-    claims|cose_envelope|trust_list|status_list|revocation|serve_api) echo "-dict=dict/cbor.dict" ;;
-    qr_verify|symbol_roundtrip) echo "-dict=dict/unicode.dict" ;;
-    *) echo "" ;;
-  esac
-}
 
 # One target: replay its regressions, then fuzz it. Prints its own report; the exit status
 # says whether it passed.

@@ -6,52 +6,16 @@
 
 mod serve_util;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use iotlabel::keys::Signer;
 use serve_util::*;
-
-/// Starts the binary on 127.0.0.1:0 and reads the bound address from its first line.
-fn start_binary(dir: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iotlabel"))
-        .args(["serve", "--db"])
-        .arg(dir.join("registry.sqlite"))
-        .arg("--trust")
-        .arg(dir.join("trust.cose"))
-        .arg("--root")
-        .arg(dir.join("root.pub"))
-        .arg("--status-key")
-        .arg(dir.join("status.key"))
-        .args(["--listen", "127.0.0.1:0", "--at", "2026-12-02"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn iotlabel serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (child, addr)
-}
 
 #[test]
 fn every_acknowledged_publish_survives_kill_9() {
     let sc = scenario(30);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("trust.cose"), &sc.trust_bytes).unwrap();
-    iotlabel::keys::write_public_key(&dir.path().join("root.pub"), &sc.root.public_key()).unwrap();
-    iotlabel::keys::write_private_key(&dir.path().join("status.key"), &sc.status, None).unwrap();
+    write_serve_files(&sc, dir.path());
 
     const LABELS: u32 = 600;
     const THREADS: usize = 6;
@@ -64,7 +28,7 @@ fn every_acknowledged_publish_survives_kill_9() {
         .collect();
     let labels = Arc::new(labels);
 
-    let (mut child, addr) = start_binary(dir.path());
+    let (mut child, addr, _stdout) = start_binary(dir.path(), &[]);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let next = Arc::new(AtomicUsize::new(0));
@@ -111,7 +75,7 @@ fn every_acknowledged_publish_survives_kill_9() {
         acked.len()
     );
 
-    let (mut child, addr) = start_binary(dir.path());
+    let (mut child, addr, _stdout) = start_binary(dir.path(), &[]);
     for id in &acked {
         let r = get(addr, &format!("/api/labels/{id}"));
         assert_eq!(r.status, 200, "acknowledged label {id} lost: {}", r.text());

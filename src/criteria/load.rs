@@ -232,22 +232,12 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         let tier = t.opt_str("tier", ctx);
         let reqs = t.opt_str_array("requirements", ctx);
         let source = t.req_str("source", ctx);
-        let effective_until = t.get("effective_until").and_then(|d| {
-            let text = match d.get_ref() {
-                DeValue::Datetime(dt) => dt.to_string(),
-                DeValue::String(s) => s.to_string(),
-                _ => String::new(),
-            };
-            crate::time::DateValue::parse(&text)
-                .map_err(|e| {
-                    ctx.error(
-                        d.span(),
-                        e,
-                        "write the date the arrangement ends, e.g. 2027-12-31",
-                    )
-                })
-                .ok()
-        });
+        let effective_until = read_date(
+            &mut t,
+            "effective_until",
+            "write the date the arrangement ends, e.g. 2027-12-31",
+            ctx,
+        );
         let mut excluded_categories = Vec::new();
         for c in t
             .opt_str_array("excluded_categories", ctx)
@@ -263,24 +253,12 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                 );
             }
         }
-        let effective_from = t.get("effective_from").and_then(|d| {
-            let text = match d.get_ref() {
-                DeValue::Datetime(dt) => dt.to_string(),
-                DeValue::String(s) => s.to_string(),
-                _ => String::new(),
-            };
-            match crate::time::DateValue::parse(&text) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    ctx.error(
-                        d.span(),
-                        e,
-                        "write the date the arrangement takes effect, e.g. 2026-01-01",
-                    );
-                    None
-                }
-            }
-        });
+        let effective_from = read_date(
+            &mut t,
+            "effective_from",
+            "write the date the arrangement takes effect, e.g. 2026-01-01",
+            ctx,
+        );
         let span = t.span.clone();
         t.finish(ctx);
         let (Some(id), Some(from), Some(name), Some(scheme), Some(source)) =
@@ -1032,13 +1010,14 @@ fn read_scheme(
     Some((scheme, head_span))
 }
 
-/// A date key of `[scheme]` (`2025-03-31` or `"2025-03-31"`), with a clear error otherwise.
+/// A date key of a table (`2025-03-31` or `"2025-03-31"`), with a clear error otherwise.
 fn read_date(
-    head: &mut Table<'_, '_>,
+    table: &mut Table<'_, '_>,
     key: &'static str,
+    help: &'static str,
     ctx: &mut Ctx<'_>,
 ) -> Option<crate::time::DateValue> {
-    let d = head.get(key)?;
+    let d = table.get(key)?;
     let text = match d.get_ref() {
         DeValue::Datetime(dt) => dt.to_string(),
         DeValue::String(s) => s.to_string(),
@@ -1047,11 +1026,7 @@ fn read_date(
     match crate::time::DateValue::parse(&text) {
         Ok(v) => Some(v),
         Err(e) => {
-            ctx.error(
-                d.span(),
-                format!("`{key}`: {e}"),
-                "write a day, e.g. 2025-03-31",
-            );
+            ctx.error(d.span(), format!("`{key}`: {e}"), help);
             None
         }
     }
@@ -1061,8 +1036,8 @@ fn read_date(
 fn read_lifecycle(head: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> super::model::Lifecycle {
     // Optional for schemes written elsewhere (absent: open from the start); every bundled
     // scheme states it (tests/criteria_rules.rs).
-    let issuable_from = read_date(head, "issuable_from", ctx);
-    let issuable_until = read_date(head, "issuable_until", ctx);
+    let issuable_from = read_date(head, "issuable_from", "write a day, e.g. 2025-03-31", ctx);
+    let issuable_until = read_date(head, "issuable_until", "write a day, e.g. 2025-03-31", ctx);
     if let (Some(f), Some(u)) = (issuable_from, issuable_until)
         && u < f
         && let Some(v) = head.get("issuable_until")
