@@ -65,17 +65,9 @@ fn raw_statement(key: &dyn Signer, st: &RevocationStatement) -> Vec<u8> {
 }
 
 fn base_statement(key: &dyn Signer, label: &Issued, to: LabelStatus) -> RevocationStatement {
-    RevocationStatement {
-        format: "iotlabel-revocation/1".into(),
-        label: hex::encode(label.claims.label_id),
-        issuer_kid: hex::encode(key.kid()),
-        index: label.claims.status_index,
-        status: to,
-        reason: "test".into(),
-        at: t0().as_second() + 3600,
-        sequence: 1,
-        successor: None,
-    }
+    let mut st = statement_for(key, label, to, 1, None);
+    st.at += 3600;
+    st
 }
 
 fn verdict(a: std::net::SocketAddr, l: &Issued) -> String {

@@ -85,14 +85,14 @@ pub fn lab_label(sc: &Scenario, index: u32, salt: u64) -> Issued {
     )
 }
 
-/// A signed revocation statement for an issued label, signed by `key`.
-pub fn statement(
+/// A revocation statement for an issued label, as `key` would sign it, dated `t0`.
+pub fn statement_for(
     key: &dyn Signer,
     label: &Issued,
     to: LabelStatus,
     sequence: u64,
     successor: Option<String>,
-) -> Vec<u8> {
+) -> RevocationStatement {
     RevocationStatement {
         format: "iotlabel-revocation/1".into(),
         label: hex::encode(label.claims.label_id),
@@ -104,8 +104,19 @@ pub fn statement(
         sequence,
         successor,
     }
-    .sign(key)
-    .unwrap()
+}
+
+/// A signed revocation statement for an issued label, signed by `key`.
+pub fn statement(
+    key: &dyn Signer,
+    label: &Issued,
+    to: LabelStatus,
+    sequence: u64,
+    successor: Option<String>,
+) -> Vec<u8> {
+    statement_for(key, label, to, sequence, successor)
+        .sign(key)
+        .unwrap()
 }
 
 /// A running registry with a pinned clock.
