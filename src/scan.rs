@@ -129,11 +129,12 @@ pub fn decode_greyscale(image_bytes: &[u8]) -> Result<GrayImage, ScanError> {
 /// Two passes. The first uses `rqrr`'s own adaptive threshold, which copes with uneven light.
 /// That threshold loses codes whose module edges are smooth grey ramps (a picture scaled down
 /// with interpolation, or a soft one): when the first pass reads nothing, a second pass binarises
-/// the picture at one global level (Otsu's) and looks again.
+/// the picture at one global level (Otsu's) and looks again. Each pass also looks at the picture
+/// turned when it found a code it could not read (see [`read_turned`]).
 pub fn read_qr_in(grey: &GrayImage) -> Result<Vec<String>, ScanError> {
     let (width, height) = grey.dimensions();
     let (w, h) = (width as usize, height as usize);
-    let first = detect(w, h, grey.as_raw())?;
+    let first = read_turned(w, h, grey.as_raw())?;
     if !first.texts.is_empty() {
         return Ok(first.texts);
     }
@@ -143,7 +144,7 @@ pub fn read_qr_in(grey: &GrayImage) -> Result<Vec<String>, ScanError> {
         .iter()
         .map(|&p| if p <= level { 0 } else { 255 })
         .collect();
-    let second = detect(w, h, &binary)?;
+    let second = read_turned(w, h, &binary)?;
     if !second.texts.is_empty() {
         return Ok(second.texts);
     }
@@ -161,6 +162,51 @@ struct Pass {
     located: usize,
     texts: Vec<String>,
     first_error: Option<rqrr::DeQRError>,
+}
+
+/// One pass over the picture as given and, when it located a code it could not read, over the
+/// picture turned by a quarter, a half and three quarters, until every located code is read.
+///
+/// Why: `rqrr` groups finder patterns greedily, in the order it meets them in the picture. A
+/// finder-like ring formed by data modules can be grouped with two real finder patterns, and the
+/// code is then sampled on a wrong grid and fails error correction although the picture is
+/// perfect (found by the `symbol_roundtrip` fuzz target: a version 11-L label at mask 4 that
+/// zbar reads; `fuzz/regressions/symbol_roundtrip/rqrr-fake-finder-*`). Turning the picture
+/// changes the order, and the real three are grouped. Texts found only in a turned picture are
+/// added after the others, once each.
+fn read_turned(w: usize, h: usize, pixels: &[u8]) -> Result<Pass, ScanError> {
+    let mut pass = detect(w, h, pixels)?;
+    for quarter in 1..4 {
+        if pass.texts.len() >= pass.located {
+            break;
+        }
+        let (tw, th, turned) = turn(w, h, pixels, quarter);
+        let more = detect(tw, th, &turned)?;
+        for text in more.texts {
+            if !pass.texts.contains(&text) {
+                pass.texts.push(text);
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// The picture turned clockwise by `quarter` quarter turns (1-3): new width, height, pixels.
+fn turn(w: usize, h: usize, pixels: &[u8], quarter: u8) -> (usize, usize, Vec<u8>) {
+    let (tw, th) = if quarter % 2 == 1 { (h, w) } else { (w, h) };
+    let mut out = vec![255u8; tw * th];
+    for y in 0..th {
+        for x in 0..tw {
+            // The source pixel that lands at (x, y) after the turn.
+            let (sx, sy) = match quarter {
+                1 => (y, h - 1 - x),
+                2 => (w - 1 - x, h - 1 - y),
+                _ => (w - 1 - y, x),
+            };
+            out[y * tw + x] = pixels.get(sy * w + sx).copied().unwrap_or(255);
+        }
+    }
+    (tw, th, out)
 }
 
 fn detect(w: usize, h: usize, pixels: &[u8]) -> Result<Pass, ScanError> {
@@ -291,6 +337,56 @@ mod tests {
         let first = detect(w as usize, h as usize, half.as_raw()).unwrap();
         assert!(first.texts.is_empty(), "the first pass alone reads it now");
         assert_eq!(read_qr_in(&half).unwrap(), vec![text]);
+    }
+
+    /// A perfect picture of a label symbol, `px` pixels a module, four modules of margin.
+    fn symbol_picture(text: &str, ecc: crate::label::symbol::Ecc, px: u32) -> GrayImage {
+        let sym = crate::label::symbol::encode(text, ecc).unwrap();
+        let n = sym.size() as u32;
+        GrayImage::from_fn((n + 8) * px, (n + 8) * px, |x, y| {
+            let (mx, my) = ((x / px).wrapping_sub(4), (y / px).wrapping_sub(4));
+            let dark = mx < n && my < n && sym.is_dark(mx as usize, my as usize);
+            image::Luma([if dark { 0 } else { 255 }])
+        })
+    }
+
+    /// Label texts whose perfect symbol `rqrr` misreads upright: data modules form a
+    /// finder-like ring that its greedy grouping takes for a corner (fuzz findings, one file
+    /// each, with the error-correction level the symbol was made at).
+    const FAKE_FINDER: &[(&str, crate::label::symbol::Ecc)] = &[(
+        include_str!("../fixtures/scan/rqrr-fake-finder-1.txt"),
+        crate::label::symbol::Ecc::L,
+    )];
+
+    #[test]
+    fn a_code_misgrouped_upright_is_read_turned() {
+        for (text, ecc) in FAKE_FINDER {
+            for px in [2, 3, 4, 5] {
+                let pic = symbol_picture(text, *ecc, px);
+                let (w, h) = (pic.width() as usize, pic.height() as usize);
+                let upright = detect(w, h, pic.as_raw()).unwrap();
+                // If rqrr ever reads it upright, the turns are no longer needed for it.
+                assert!(upright.texts.is_empty(), "rqrr reads it upright at {px} px");
+                assert_eq!(upright.located, 1);
+                assert_eq!(read_qr_in(&pic).unwrap(), vec![text.to_string()], "{px} px");
+            }
+        }
+    }
+
+    #[test]
+    fn turning_four_quarters_gives_the_picture_back() {
+        // 3 x 2, not square, every pixel different.
+        let pixels = [1u8, 2, 3, 4, 5, 6];
+        let (w, h, once) = turn(3, 2, &pixels, 1);
+        assert_eq!((w, h), (2, 3));
+        // Clockwise: the left column, read bottom up, becomes the top row.
+        assert_eq!(once, vec![4, 1, 5, 2, 6, 3]);
+        let (w2, h2, twice) = turn(w, h, &once, 1);
+        assert_eq!((w2, h2, twice.clone()), turn(3, 2, &pixels, 2));
+        let (w3, h3, thrice) = turn(w2, h2, &twice, 1);
+        assert_eq!((w3, h3, thrice.clone()), turn(3, 2, &pixels, 3));
+        let (w4, h4, back) = turn(w3, h3, &thrice, 1);
+        assert_eq!((w4, h4, back), (3, 2, pixels.to_vec()));
     }
 
     #[test]
