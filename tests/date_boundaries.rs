@@ -1,0 +1,157 @@
+//! Every date rule of evaluation and issuing, checked on both sides of its boundary: the last
+//! instant one way and the first instant the other way. The semantics checked are the ones
+//! `criteria/README.md` and `docs/profile-format.md` document:
+//!
+//! - lab evidence counts when it is no older than the scheme's evidence window (CTM-like: 24
+//!   months): a date exactly at the cutoff counts, the day before does not;
+//! - an arrangement grants nothing before its `effective_from` day (from 00:00 UTC on it);
+//! - a held label grants nothing from its `valid_until` instant on (a day is its 00:00 UTC);
+//! - a scheme version issues from its `issuable_from` day through the end of its
+//!   `issuable_until` day (UTC), and not a second outside.
+//!
+//! Faults planted to check these tests (each made one fail): a held label counted at its
+//! `valid_until` instant; lab evidence dated exactly at the cutoff treated as stale.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use std::path::Path;
+
+use iotlabel::criteria::{self, CriteriaSet, IssuingState, Scheme};
+use iotlabel::evaluate::{Basis, evaluate};
+use iotlabel::profile::Profile;
+use iotlabel::report::Report;
+use iotlabel::time::{DateValue, parse_at};
+use jiff::{SignedDuration, Timestamp};
+
+fn set() -> CriteriaSet {
+    criteria::load_bundled().unwrap()
+}
+
+fn scheme<'a>(set: &'a CriteriaSet, key: &str) -> &'a Scheme {
+    set.schemes.iter().find(|s| s.key() == key).unwrap()
+}
+
+fn fixture(set: &CriteriaSet, name: &str) -> Profile {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/profiles")
+        .join(name);
+    Profile::load(&p, set).unwrap()
+}
+
+fn headline(set: &CriteriaSet, key: &str, p: &Profile, at: Timestamp) -> String {
+    let s = scheme(set, key);
+    Report::new(s, &set.vocab, p, &evaluate(s, p, at)).headline()
+}
+
+/// The instant one second before `t`.
+fn just_before(t: Timestamp) -> Timestamp {
+    t - SignedDuration::from_secs(1)
+}
+
+#[test]
+fn lab_evidence_counts_from_the_cutoff_day_and_not_the_day_before() {
+    let set = set();
+    let at = parse_at("2026-12-01").unwrap();
+    let s = scheme(&set, "ctm-like@1");
+    let cutoff = iotlabel::evaluate::evidence_cutoff(s, at).expect("CTM-like has a window");
+    assert_eq!(cutoff, parse_at("2024-12-01").unwrap(), "24 months before");
+    // The fixture's lab results are stale (March 2024); move them to each side of the cutoff.
+    let mut on = fixture(&set, "plug-ctm-stale-evidence.toml");
+    let mut before = on.clone();
+    for t in &mut on.tested {
+        t.date = DateValue::parse("2024-12-01").unwrap();
+    }
+    for t in &mut before.tested {
+        t.date = DateValue::parse("2024-11-30T23:59:59Z").unwrap();
+    }
+    assert_eq!(
+        headline(&set, "ctm-like@1", &on, at),
+        "Cyber Trust Mark-like"
+    );
+    assert_eq!(headline(&set, "ctm-like@1", &before, at), "none");
+    // What the day before leaves: the declarations, at self-declared strength.
+    let ev = evaluate(s, &before, at);
+    assert!(ev.results.iter().all(|r| r.basis != Basis::Lab));
+}
+
+#[test]
+fn an_arrangement_grants_from_its_first_day_and_not_a_second_earlier() {
+    let set = set();
+    // The Singapore CLS(IoT) label counts for UK PSTI from 2026-01-01 (criteria/recognition.toml).
+    let p = fixture(&set, "router-cls-label-psti.toml");
+    let first = parse_at("2026-01-01").unwrap();
+    assert_eq!(headline(&set, "uk-psti@1", &p, first), "COMPLIANT");
+    assert_eq!(
+        headline(&set, "uk-psti@1", &p, just_before(first)),
+        "NOT COMPLIANT"
+    );
+}
+
+#[test]
+fn a_held_label_grants_until_its_valid_until_instant() {
+    let set = set();
+    // The BSI label is valid until 2028-03-31 (a day: 00:00 UTC on it); without it, cls-like@2
+    // (which needs a lab review) is not reached on the own declarations.
+    let p = fixture(&set, "hub-bsi-recognised.toml");
+    let end = p.recognised[0].valid_until.unwrap().at;
+    assert_eq!(end, parse_at("2028-03-31").unwrap());
+    assert_eq!(
+        headline(&set, "cls-like@2", &p, just_before(end)),
+        "Level 2"
+    );
+    assert_eq!(headline(&set, "cls-like@2", &p, end), "none");
+    // The same for a label whose end is written as a month: valid through that month.
+    let mut by_month = p.clone();
+    by_month.recognised[0].valid_until = Some(DateValue::parse("2028-03").unwrap());
+    let month_end = parse_at("2028-04-01").unwrap();
+    assert_eq!(
+        headline(&set, "cls-like@2", &by_month, just_before(month_end)),
+        "Level 2"
+    );
+    assert_eq!(headline(&set, "cls-like@2", &by_month, month_end), "none");
+}
+
+#[test]
+fn a_scheme_version_issues_through_its_last_day_and_from_its_first() {
+    let set = set();
+    let v1 = scheme(&set, "cls-like@1");
+    let v2 = scheme(&set, "cls-like@2");
+    let closes = parse_at("2025-04-01").unwrap();
+    // cls-like@1: issuable_until = 2025-03-31, so open through 23:59:59 UTC that day.
+    assert_eq!(v1.lifecycle.state(just_before(closes)), IssuingState::Open);
+    assert_eq!(v1.lifecycle.state(closes), IssuingState::Closed);
+    // cls-like@2 takes over at the same instant: never a gap, never an overlap.
+    assert_eq!(
+        v2.lifecycle.state(just_before(closes)),
+        IssuingState::NotYetOpen
+    );
+    assert_eq!(v2.lifecycle.state(closes), IssuingState::Open);
+    // cls-like@1's first day.
+    let opens = parse_at("2020-10-07").unwrap();
+    assert_eq!(
+        v1.lifecycle.state(just_before(opens)),
+        IssuingState::NotYetOpen
+    );
+    assert_eq!(v1.lifecycle.state(opens), IssuingState::Open);
+}
+
+#[test]
+fn issuing_follows_the_window_to_the_second() {
+    let set = set();
+    let s = scheme(&set, "cls-like@1");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/camera-level1-only.toml");
+    let closes = parse_at("2025-04-01").unwrap();
+    let last = just_before(closes);
+    let sc = iotlabel::scenario::Scenario::new(
+        &set,
+        b"boundaries",
+        parse_at("2025-03-01").unwrap(),
+        365,
+    )
+    .unwrap();
+    let issued = sc.issue_file(&set, s, &path, last, 0).unwrap();
+    assert!(issued.is_some(), "issued in the last second of the window");
+    let refused = sc.issue_file(&set, s, &path, closes, 1).unwrap_err();
+    assert!(refused.0.contains("does not issue labels"), "{refused}");
+}
