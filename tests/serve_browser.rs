@@ -106,6 +106,13 @@ fn verify_page_in_headless_chromium_valid_tampered_revoked() {
     assert!(dom.contains("<dt>Firmware</dt>"));
     assert!(dom.contains("Example Test Lab Ltd"), "issuer shown: {dom}");
     assert!(!dom.contains("<section id=\"details\" hidden"));
+    // Every bundled scheme is illustrative: the page says so, from the server's view.
+    assert_eq!(
+        element_text(&dom, "illustrative"),
+        "Illustrative scheme, not an official mark",
+        "{dom}"
+    );
+    assert!(!dom.contains("<p id=\"illustrative\" class=\"illustrative\" hidden"));
 
     // One character of the payload changed: the signature no longer verifies.
     let mut t: Vec<char> = valid.qr_text.chars().collect();
@@ -124,6 +131,11 @@ fn verify_page_in_headless_chromium_valid_tampered_revoked() {
         "the finding is listed: {dom}"
     );
     assert!(!dom.contains("Valid label"));
+    // No verified scheme, so no illustrative line either.
+    assert!(
+        dom.contains("<p id=\"illustrative\" class=\"illustrative\" hidden"),
+        "{dom}"
+    );
 
     let dom = dump_dom(&url(&revoked.qr_text), "en-US");
     assert_eq!(element_text(&dom, "headline"), "Revoked", "{dom}");
@@ -136,4 +148,9 @@ fn verify_page_in_headless_chromium_valid_tampered_revoked() {
     assert!(dom.contains("<html lang=\"ja\">"), "{dom}");
     assert_eq!(element_text(&dom, "headline"), "有効なラベル", "{dom}");
     assert!(dom.contains("<dt>機器</dt>"));
+    assert_eq!(
+        element_text(&dom, "illustrative"),
+        "例示用の制度であり、公式のマークではありません",
+        "{dom}"
+    );
 }

@@ -34,6 +34,7 @@ pub struct Strings {
     pub label_id: String,
     pub scan: String,
     pub variants: String,
+    pub illustrative: String,
 }
 
 /// Languages with words in `strings.toml` (`en`, `ja`).
@@ -87,6 +88,9 @@ pub struct LabelFacts {
     pub label_id: [u8; 8],
     /// The full signed QR text.
     pub qr_text: String,
+    /// The scheme is illustrative, not an official mark: the label must say so (see
+    /// [`crate::verify`] for where this comes from).
+    pub illustrative: bool,
 }
 
 /// Why facts could not be drawn from a verification.
@@ -158,6 +162,7 @@ impl LabelFacts {
             support_end: b.support_end,
             label_id: claims.label_id,
             qr_text: qr_text.to_string(),
+            illustrative: scheme.illustrative == Some(true),
         })
     }
 
@@ -222,6 +227,13 @@ impl LabelFacts {
             },
             Field::LabelId => s.label_id.replace("{id}", &self.label_id_words()),
             Field::Scan => s.scan.clone(),
+            Field::Illustrative => {
+                if self.illustrative {
+                    s.illustrative.clone()
+                } else {
+                    String::new()
+                }
+            }
         }
     }
 }
@@ -255,11 +267,14 @@ pub enum Field {
     LabelId,
     /// "Scan to check this label".
     Scan,
+    /// "Illustrative scheme, not an official mark", printed only for an illustrative scheme.
+    /// Every label template needs one (see [`crate::artwork::layout`]).
+    Illustrative,
 }
 
 impl Field {
     /// Every field, for messages.
-    pub const ALL: [(&'static str, Field); 13] = [
+    pub const ALL: [(&'static str, Field); 14] = [
         ("scheme", Field::Scheme),
         ("tier", Field::Tier),
         ("assurance", Field::Assurance),
@@ -273,6 +288,7 @@ impl Field {
         ("support_end", Field::SupportEnd),
         ("label_id", Field::LabelId),
         ("scan", Field::Scan),
+        ("illustrative", Field::Illustrative),
     ];
 
     /// Parses a template field name.
@@ -291,5 +307,16 @@ mod tests {
         let all: BTreeMap<String, Strings> = toml::from_str(STRINGS).unwrap();
         assert_eq!(all.keys().collect::<Vec<_>>(), ["en", "ja"]);
         assert_eq!(languages(), ["en", "ja"]);
+    }
+
+    #[test]
+    fn the_label_says_illustrative_in_the_words_of_every_other_place() {
+        for lang in languages() {
+            assert_eq!(
+                Some(strings(lang).unwrap().illustrative.as_str()),
+                crate::verify::illustrative_notice(lang),
+                "{lang}"
+            );
+        }
     }
 }

@@ -142,6 +142,16 @@ pub enum LayoutError {
         /// The box, mm.
         box_mm: f32,
     },
+    /// The label's scheme is illustrative, but the template has no place to say so.
+    #[error(
+        "{location}: template `{template}` has no text element for the `illustrative` field, so a label of an illustrative scheme cannot say that it is not an official mark (add a text element with field = \"illustrative\")"
+    )]
+    NoIllustrativeLine {
+        /// Template `file:line:col` (the start of the file).
+        location: String,
+        /// Template id.
+        template: String,
+    },
     /// The QR text is too long for any symbol.
     #[error(transparent)]
     Symbol(#[from] SymbolError),
@@ -250,6 +260,23 @@ fn place_label(
     items: &mut Vec<Item>,
     errors: &mut Vec<LayoutError>,
 ) {
+    // An illustrative scheme's label that cannot say so is not drawn (it would pass for an
+    // official mark).
+    let has_line = t.elements.iter().any(|e| {
+        matches!(
+            e,
+            Element::Text {
+                field: Field::Illustrative,
+                ..
+            }
+        )
+    });
+    if facts.illustrative && !has_line {
+        errors.push(LayoutError::NoIllustrativeLine {
+            location: location(t, &(0..0)),
+            template: t.id.clone(),
+        });
+    }
     if t.background != Rgb(255, 255, 255) || ox != 0.0 || oy != 0.0 {
         items.push(Item::Rect {
             area: BoxMm {

@@ -183,6 +183,24 @@ pub fn facts_for(
             crate::label::qr_text(&url, cose)
         }
     };
+    // `set` holds criteria the caller trusts (e.g. the issuer's own), so what it says about a
+    // scheme version whose digest the signed label carries counts as well: the same rule as
+    // `TrustStore::with_criteria` (the trust list's acceptance is checked by `LabelFacts::new`,
+    // which refuses WRONG SCHEME).
+    let mut report = report;
+    if let Some(sc) = report.scheme.as_mut()
+        && sc.illustrative.is_none()
+    {
+        sc.illustrative = set
+            .schemes
+            .iter()
+            .find(|s| {
+                s.id == b.scheme_id
+                    && s.version == b.scheme_version
+                    && s.digest[..16] == b.criteria_digest
+            })
+            .map(|s| s.illustrative);
+    }
     LabelFacts::new(&claims, &report, &text, display)
 }
 
@@ -218,11 +236,15 @@ pub fn sample_facts(tier_display: TierDisplay, qr_payload_bytes: usize) -> Label
         support_end: Some(1_900_000_000),
         label_id: [0xAB; 8],
         qr_text: crate::label::qr_text("HTTPS://LBL.EXAMPLE.ORG/V", &cose),
+        // Every template must hold the illustrative line too.
+        illustrative: true,
     }
 }
 
 /// Checks a template against long sample texts in every bundled language and both tier
 /// displays, and a QR of `qr_payload_bytes` bytes of COSE: every layout problem is returned.
+/// The sample is an illustrative scheme's label, so the "not an official mark" line must be
+/// there and fit in every language.
 pub fn check_template(template: &Template, qr_payload_bytes: usize) -> Vec<LayoutError> {
     let mut problems = Vec::new();
     let label = match &template.sheet {

@@ -731,6 +731,8 @@ struct LabelSummary {
     record: crate::registry::LabelRecord,
     verdict: Verdict,
     colour: super::view::Colour,
+    /// The scheme is illustrative (not an official mark), as the verifier established it.
+    illustrative: bool,
     page: String,
 }
 
@@ -741,6 +743,10 @@ fn summarise(core: &Core, rec: crate::registry::LabelRecord) -> LabelSummary {
         page: format!("/L/{}", rec.label_id),
         verdict: report.verdict,
         colour: colour(&report, now),
+        illustrative: report
+            .scheme
+            .as_ref()
+            .is_some_and(|s| s.illustrative == Some(true)),
         record: rec,
     }
 }
@@ -794,6 +800,7 @@ async fn search(
                             format!("{} \u{2014} {}", s.name, s.tier)
                         }),
                         verdict: format!("{} {}", v.icon, v.headline),
+                        illustrative: v.illustrative,
                     }
                 })
                 .collect::<Vec<_>>()

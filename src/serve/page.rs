@@ -24,6 +24,7 @@ dt { font-weight: 600; }
 dd { margin: 0; overflow-wrap: anywhere; }
 .meaning, .address { background: #fff; border-left: 4px solid #5b5b5b; padding: .6rem .8rem; }
 .address { border-color: #0b5cad; }
+.illustrative { background: #fff; border-left: 4px solid #a86b00; padding: .6rem .8rem; font-weight: 600; }
 .current a { font-weight: 600; }
 details { margin: 1rem 0; font-size: .9rem; }
 footer { font-size: .8rem; color: #555; margin-top: 2rem; }
@@ -43,6 +44,7 @@ pub const VERIFY_JS: &str = r#""use strict";
     text("icon", v.icon);
     text("headline", v.headline);
     text("explanation", v.explanation);
+    if (v.illustrative) { text("illustrative", v.illustrative).hidden = false; }
     var facts = document.getElementById("facts");
     v.rows.forEach(function (r) {
       var dt = document.createElement("dt"); dt.textContent = r.label;
@@ -166,7 +168,7 @@ pub fn verify_page(lang: Lang, host: &str) -> String {
         "<section id=\"verdict\" class=\"verdict checking\" role=\"status\" aria-live=\"polite\" data-failed=\"{}\">\
          <span id=\"icon\" class=\"icon\" aria-hidden=\"true\">\u{2026}</span>\
          <div><h1 id=\"headline\">{}</h1><p id=\"explanation\">{}</p></div></section>\n\
-         <section id=\"details\" hidden>\n<dl id=\"facts\"></dl>\n<p id=\"meaning\" class=\"meaning\" hidden></p>\n\
+         <section id=\"details\" hidden>\n<p id=\"illustrative\" class=\"illustrative\" hidden></p>\n<dl id=\"facts\"></dl>\n<p id=\"meaning\" class=\"meaning\" hidden></p>\n\
          <p id=\"current\" class=\"current\" hidden><a id=\"current-link\" href=\"/\"></a></p>\n\
          <details id=\"technical\" hidden><summary>{}</summary><ul id=\"findings\"></ul></details>\n</section>\n\
          <p class=\"address\">{}<b>{}</b>{}</p>\n<noscript><p>{}</p></noscript>\n\
@@ -199,8 +201,17 @@ fn verdict_box(v: &View) -> String {
     )
 }
 
+/// The "not an official mark" line of an illustrative scheme, or nothing.
+fn illustrative(v: &View) -> String {
+    v.illustrative
+        .as_deref()
+        .map(|t| format!("<p class=\"illustrative\">{}</p>\n", esc(t)))
+        .unwrap_or_default()
+}
+
 fn facts(v: &View) -> String {
-    let mut s = String::from("<dl>\n");
+    let mut s = illustrative(v);
+    s.push_str("<dl>\n");
     for r in &v.rows {
         s.push_str(&format!(
             "<dt>{}</dt><dd>{}</dd>\n",
@@ -282,6 +293,8 @@ pub struct Hit {
     pub scheme: String,
     /// Verdict headline.
     pub verdict: String,
+    /// "Illustrative scheme, not an official mark" for an illustrative scheme.
+    pub illustrative: Option<String>,
 }
 
 /// The search page.
@@ -295,8 +308,13 @@ pub fn search_page(lang: Lang, manufacturer: &str, model: &str, hits: &[Hit]) ->
     } else {
         s.push_str("<table>\n");
         for h in hits {
+            let note = h
+                .illustrative
+                .as_deref()
+                .map(|t| format!("<br><small class=\"illustrative-note\">{}</small>", esc(t)))
+                .unwrap_or_default();
             s.push_str(&format!(
-                "<tr><td><a href=\"/L/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td><a href=\"/L/{}\">{}</a></td><td>{}</td><td>{}{note}</td><td>{}</td></tr>\n",
                 esc(&h.id),
                 esc(&h.id),
                 esc(&h.device),

@@ -1,7 +1,9 @@
 //! What a person is shown about a verification: the verdict as colour, icon and words, then
 //! the device and the issuer, then scheme, tier, assurance, expiry and support end, in English
 //! or Japanese. The verify page renders this value as the server sent it; the registry page
-//! renders the same value on the server.
+//! renders the same value on the server. A label of an illustrative scheme also carries
+//! "Illustrative scheme, not an official mark", decided by the verifier from trusted data only
+//! (`scheme.illustrative`, see [`crate::verify`]).
 
 use serde::Serialize;
 
@@ -142,6 +144,10 @@ pub struct View {
     pub explanation: String,
     /// The verdict code (`VALID`, `REVOKED` ...).
     pub verdict: Verdict,
+    /// "Illustrative scheme, not an official mark" (in the page's language) when the verifier
+    /// established that the label's scheme is illustrative; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub illustrative: Option<String>,
     /// Device first, then issuer, scheme, tier, assurance, expiry, support end.
     pub rows: Vec<Row>,
     /// What the tier does and does not mean.
@@ -459,6 +465,12 @@ pub fn view(report: &VerifyReport, now: i64, lang: Lang, current: Option<&str>) 
         headline: headline.into(),
         explanation: explanation.into(),
         verdict: report.verdict,
+        illustrative: report
+            .scheme
+            .as_ref()
+            .filter(|s| s.illustrative == Some(true))
+            .and_then(|_| crate::verify::illustrative_notice(lang.tag()))
+            .map(str::to_string),
         rows,
         meaning: meaning(report, lang),
         current_label: current.map(|id| Link {

@@ -15,10 +15,21 @@
 //!
 //! What the report shows about the issuer and the scheme comes from the trust list, never from
 //! the label.
+//!
+//! **Illustrative schemes.** `scheme.illustrative` says whether the label's scheme is an
+//! illustrative one (not an official mark), so pages and prints can say so. Nothing unsigned
+//! decides it: it is `Some(..)` only when (1) the label's signature verified under a trusted
+//! key, (2) the root-signed trust list accepts the label's exact `(scheme id, version, criteria
+//! digest)`, and (3) criteria the verifier holds (the bundled `criteria/`, plus any set given
+//! with [`TrustStore::with_criteria`]) have that scheme version with that digest. The criteria
+//! digest covers the scheme's `illustrative` flag ([`crate::criteria::digest`]), so a matching
+//! digest means the label was issued under exactly those criteria, flag included. Otherwise
+//! (a scheme the verifier has no criteria for, a digest that differs, a scheme the trust list
+//! does not accept) it is `None`: unknown, and nothing is shown either way.
 
 mod cache;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -172,6 +183,52 @@ pub struct SchemeView {
     pub tier: String,
     /// Assurance in plain words.
     pub assurance: String,
+    /// Whether the scheme is illustrative (not an official mark): `None` when the verifier
+    /// cannot tell from trusted data (see the module documentation).
+    pub illustrative: Option<bool>,
+}
+
+/// The words every place shows for an illustrative scheme, in English (`en`) and Japanese
+/// (`ja`); `None` for another language. The label artwork takes the same words from
+/// `label-templates/strings.toml` (a test keeps them equal).
+pub fn illustrative_notice(lang: &str) -> Option<&'static str> {
+    match lang {
+        "en" => Some(ILLUSTRATIVE_EN),
+        "ja" => Some(ILLUSTRATIVE_JA),
+        _ => None,
+    }
+}
+
+/// "Illustrative scheme, not an official mark".
+pub const ILLUSTRATIVE_EN: &str = "Illustrative scheme, not an official mark";
+/// The same in Japanese.
+pub const ILLUSTRATIVE_JA: &str = "例示用の制度であり、公式のマークではありません";
+
+/// A scheme version the verifier holds criteria for: id, version, the first 16 bytes of its
+/// criteria digest (what labels carry), and whether it is illustrative.
+type KnownScheme = (String, u32, [u8; 16], bool);
+
+fn known_schemes(set: &crate::criteria::CriteriaSet) -> Vec<KnownScheme> {
+    set.schemes
+        .iter()
+        .map(|s| {
+            let mut d = [0u8; 16];
+            d.copy_from_slice(&s.digest[..16]);
+            (s.id.clone(), s.version, d, s.illustrative)
+        })
+        .collect()
+}
+
+/// The bundled criteria's scheme versions, loaded once per process. The bundled files are
+/// checked by tests; should they ever fail to load, nothing is known (fail closed: no scheme
+/// is called illustrative or not).
+fn bundled_schemes() -> &'static [KnownScheme] {
+    static BUNDLED: OnceLock<Vec<KnownScheme>> = OnceLock::new();
+    BUNDLED.get_or_init(|| {
+        crate::criteria::load_bundled()
+            .map(|set| known_schemes(&set))
+            .unwrap_or_default()
+    })
 }
 
 /// How old the data used is.
@@ -266,6 +323,8 @@ pub struct TrustStore {
     fingerprint: [u8; 32],
     /// Signature checks shared with other stores over the same trust lists.
     cache: Option<Arc<SignatureCache>>,
+    /// Criteria known besides the bundled ones ([`TrustStore::with_criteria`]).
+    criteria: Vec<KnownScheme>,
 }
 
 impl TrustStore {
@@ -286,6 +345,7 @@ impl TrustStore {
             notes: Vec::new(),
             fingerprint: [0; 32],
             cache: None,
+            criteria: Vec::new(),
         };
         let mut trusted_bytes: Vec<&[u8]> = Vec::new();
         for bytes in trust_lists {
@@ -338,6 +398,23 @@ impl TrustStore {
     pub fn with_cache(mut self, cache: Arc<SignatureCache>) -> TrustStore {
         self.cache = Some(cache);
         self
+    }
+
+    /// Also knows the scheme versions of `set` (e.g. the criteria an issuer signs under), so
+    /// their labels' `scheme.illustrative` is known; the bundled criteria are always known.
+    /// Only a scheme version whose digest the label carries and the trust list accepts counts.
+    pub fn with_criteria(mut self, set: &crate::criteria::CriteriaSet) -> TrustStore {
+        self.criteria = known_schemes(set);
+        self
+    }
+
+    /// Whether the criteria `id@version` with this digest are illustrative, if known.
+    fn illustrative(&self, id: &str, version: u32, digest: &[u8; 16]) -> Option<bool> {
+        self.criteria
+            .iter()
+            .chain(bundled_schemes())
+            .find(|(i, v, d, _)| i == id && *v == version && d == digest)
+            .map(|(.., illustrative)| *illustrative)
     }
 
     /// The signature cache in use, if any.
@@ -606,6 +683,10 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
                     .clone()
                     .unwrap_or_else(|| format!("tier {}", b.tier)),
                 assurance: assurance.map_or("unknown".into(), |a| a.words().to_string()),
+                // Only what the trust list accepts, matched against criteria we hold.
+                illustrative: accepted.and_then(|_| {
+                    store.illustrative(&b.scheme_id, b.scheme_version, &b.criteria_digest)
+                }),
             });
             if accepted.is_none() {
                 find(
@@ -855,6 +936,9 @@ impl VerifyReport {
         if let Some(sc) = &self.scheme {
             let _ = writeln!(s, "Scheme:     {} [{}@{}]", sc.name, sc.id, sc.version);
             let _ = writeln!(s, "Tier:       {} ({})", sc.tier, sc.assurance);
+            if sc.illustrative == Some(true) {
+                let _ = writeln!(s, "Note:       {ILLUSTRATIVE_EN}");
+            }
         }
         if let Some(e) = &self.expires {
             let _ = writeln!(s, "Expires:    {e}");
