@@ -13,7 +13,7 @@ use iotlabel::trust::VerifiedTrustList;
 use iotlabel::artwork::{self, Format, LabelFacts};
 use iotlabel::verify::TrustStore;
 
-use super::common::{KeyArgs, load_roots, load_trust, read_all, unix_at, write_file};
+use super::common::{KeyArgs, load_roots, load_trust, lock_state, read_all, unix_at, write_file};
 use super::evaluate_cmd::load_with_scheme_files;
 use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
 
@@ -205,10 +205,12 @@ pub fn run(a: Args) -> u8 {
         Ok(t) => TrustStore::new(&roots, &t, &[], at),
         Err(c) => return c,
     };
-    if let Err(e) = std::fs::create_dir_all(&a.state) {
-        eprintln!("error: cannot create {}: {e}", a.state.display());
-        return EXIT_IO;
-    }
+    // Held to the end of the run: the ledger is read, its indices handed out and it is
+    // written back as one step against other `issue` runs on the same state.
+    let _lock = match lock_state(&a.state) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
     let mut ledger = match Ledger::load(&a.state) {
         Ok(l) => l,
         Err(e) => {
