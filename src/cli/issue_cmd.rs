@@ -97,7 +97,7 @@ pub fn claims_json(i: &Issued, set: &CriteriaSet) -> serde_json::Value {
         "tier": b.tier,
         "tier_label": i.report.tier.as_ref().map(|t| t.label.clone()),
         "assurance": i.report.tier.as_ref().map(|t| t.assurance.name()),
-        "support_end": b.support_end.map(iotlabel::time::format_unix),
+        "support_end": b.support_end.map(iotlabel::time::format_support_end),
         "evidence_digest": hex::encode(b.evidence_digest),
         "results": results,
         "qr_text": i.qr_text,
