@@ -1169,3 +1169,150 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
     assert_eq!(code(&o), Some(1), "{}", text(&o));
     assert_eq!(std::fs::read(&state_file).unwrap(), state);
 }
+
+/// Makes a folder immutable (`chattr +i`: no file in it can be created, replaced or removed,
+/// even by root) while alive; `None` where that is not possible (not root, no chattr, a file
+/// system without the flag).
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(dir: &Path) -> Option<Immutable> {
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        // Root may still write to a folder it cannot chmod away from: check it bites.
+        let probe = dir.join(".probe");
+        if ok && std::fs::write(&probe, b"x").is_err() {
+            Some(Immutable(dir.to_path_buf()))
+        } else {
+            let _ = Command::new("chattr").arg("-i").arg(dir).output();
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn trust_sign_that_cannot_record_its_edition_writes_no_signed_list() {
+    let p = Pki::new();
+    // The draft in a folder of its own, which then cannot be written.
+    std::fs::create_dir(p.path().join("drafts")).unwrap();
+    std::fs::copy(
+        p.path().join("trust.json"),
+        p.path().join("drafts/trust.json"),
+    )
+    .unwrap();
+    let Some(guard) = Immutable::set(&p.path().join("drafts")) else {
+        common::skipped(
+            "trust sign with an unwritable draft",
+            "cannot make a folder immutable here (needs root and chattr)",
+        );
+        return;
+    };
+    let o = p.run(&[
+        "trust",
+        "sign",
+        "--draft",
+        "drafts/trust.json",
+        "--key",
+        "keys/root.key",
+        "--out",
+        "next.cose",
+        "--at",
+        AT,
+    ]);
+    drop(guard);
+    assert_eq!(code(&o), Some(3), "{}", text(&o));
+    // An edition whose sequence number the draft does not record would be signed again
+    // under the same number with other content: two lists, one edition.
+    assert!(
+        !p.path().join("next.cose").exists(),
+        "a signed list was written although its edition could not be recorded: {}",
+        text(&o)
+    );
+}
+
+#[test]
+fn an_issue_run_that_cannot_record_its_labels_never_lets_a_later_run_reuse_their_ids() {
+    let p = Pki::new();
+    let o = p.issue(&["thermostat-level3.toml"], "out1");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
+    // The state cannot be written: the run fails (3).
+    let Some(guard) = Immutable::set(&p.path().join("state")) else {
+        common::skipped(
+            "issue with an unwritable state",
+            "cannot make a folder immutable here (needs root and chattr)",
+        );
+        return;
+    };
+    let o = p.issue(&["router-lab-reviewed-l1.toml"], "out2");
+    drop(guard);
+    assert_eq!(code(&o), Some(3), "{}", text(&o));
+    // A later run on the same state, with another device.
+    let o = p.issue(&["sensor-inconclusive.toml"], "out3");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
+    // No label id names two different labels, whatever the failed run left behind.
+    let mut seen: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
+    for out in ["out1", "out2", "out3"] {
+        for (f, bytes) in files(&p.path().join(out)) {
+            let name = f.to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".cose") else {
+                continue;
+            };
+            if let Some((other, earlier)) = seen.get(id) {
+                assert_eq!(
+                    earlier, &bytes,
+                    "label id {id} names two labels ({other} and {out})"
+                );
+            }
+            seen.insert(id.to_string(), (out.to_string(), bytes));
+        }
+    }
+}
+
+#[test]
+fn indices_of_a_run_that_failed_half_way_are_never_handed_out_again() {
+    let p = Pki::new();
+    let o = p.issue(&["thermostat-level3.toml"], "out1");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
+    // The second run signs two labels (indices 1 and 2); the second cannot be written (a
+    // folder where its QR text file goes), so the run fails after writing the first.
+    let kid: [u8; 8] = hex::decode(p.kid("lab")).unwrap().try_into().unwrap();
+    let id2 = hex::encode(iotlabel::label::label_id(&kid, 2));
+    std::fs::create_dir_all(p.path().join(format!("out2/{id2}.txt"))).unwrap();
+    let o = p.issue(
+        &["router-lab-reviewed-l1.toml", "sensor-inconclusive.toml"],
+        "out2",
+    );
+    assert_eq!(code(&o), Some(3), "{}", text(&o));
+    // A run that only refuses, then one that issues: no id of the failed run comes back.
+    let o = p.issue(&["camera-universal-password.toml"], "out3");
+    assert_eq!(code(&o), Some(4), "{}", text(&o));
+    let o = p.issue(&["constrained-sensor.toml"], "out4");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
+    let mut seen: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
+    for out in ["out1", "out2", "out3", "out4"] {
+        for (f, bytes) in files(&p.path().join(out)) {
+            let name = f.to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".cose") else {
+                continue;
+            };
+            if let Some((other, earlier)) = seen.get(id) {
+                assert_eq!(
+                    earlier, &bytes,
+                    "label id {id} names two labels ({other} and {out})"
+                );
+            }
+            seen.insert(id.to_string(), (out.to_string(), bytes));
+        }
+    }
+    assert!(seen.len() >= 3, "{:?}", seen.keys());
+}

@@ -220,6 +220,9 @@ pub fn run(a: Args) -> u8 {
     };
     let kid = key.kid();
     let kid_hex = hex::encode(kid);
+    // Indices below this were handed out by earlier runs (some perhaps to labels a failed run
+    // wrote but never recorded): never released.
+    let first_free = ledger.next_index.get(&kid_hex).copied().unwrap_or(0);
 
     // Parse every profile first: bad input stops the run before anything is signed.
     let mut jobs = Vec::new();
@@ -263,6 +266,13 @@ pub fn run(a: Args) -> u8 {
                 }
             },
         }
+    }
+    // The indices are recorded as taken before anything is signed or written: a run that
+    // fails later (or is killed) leaves at worst a gap, never an index (and so a label id)
+    // that a later run would hand to another label. Unused ones are released at the end.
+    if let Err(e) = ledger.save(&a.state) {
+        eprintln!("error: {e}");
+        return EXIT_IO;
     }
     let bar = indicatif::ProgressBar::new(indexed.len() as u64);
     bar.set_style(
@@ -366,7 +376,8 @@ pub fn run(a: Args) -> u8 {
             }
         }
     }
-    // Indices reserved for refused profiles are released: only issued labels keep theirs.
+    // Indices this run reserved for refused profiles are released: only issued labels keep
+    // theirs.
     let used: u32 = ledger
         .labels
         .iter()
@@ -374,7 +385,9 @@ pub fn run(a: Args) -> u8 {
         .map(|e| e.index + 1)
         .max()
         .unwrap_or(0);
-    ledger.next_index.insert(kid_hex.clone(), used);
+    ledger
+        .next_index
+        .insert(kid_hex.clone(), used.max(first_free));
     if let Err(e) = ledger.save(&a.state) {
         eprintln!("error: {e}");
         return EXIT_IO;
