@@ -1316,3 +1316,90 @@ fn indices_of_a_run_that_failed_half_way_are_never_handed_out_again() {
     }
     assert!(seen.len() >= 3, "{:?}", seen.keys());
 }
+
+#[test]
+fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
+    let p = Pki::new();
+    // Statements for 160 status indices of the lab key (the service's and the CLI's status
+    // state does not need the labels themselves), signed with the lab key as `revoke` does.
+    const N: u32 = 160;
+    let key = iotlabel::keys::read_private_key(&p.path().join("keys/lab.key"), None).unwrap();
+    let kid = iotlabel::keys::Signer::kid(&key);
+    std::fs::create_dir(p.path().join("st")).unwrap();
+    for i in 0..N {
+        let st = iotlabel::status::RevocationStatement {
+            format: "iotlabel-revocation/1".into(),
+            label: hex::encode(iotlabel::label::label_id(&kid, i)),
+            issuer_kid: hex::encode(kid),
+            index: i,
+            status: iotlabel::status::LabelStatus::Suspended,
+            reason: "audit".into(),
+            at: iotlabel::time::parse_at(AT).unwrap().as_second() + 3600,
+            sequence: 1,
+            successor: None,
+        };
+        std::fs::write(
+            p.path().join(format!("st/{i}.cose")),
+            st.sign(&key).unwrap(),
+        )
+        .unwrap();
+    }
+    // Two processes, each applying every other statement, one at a time, on the same state.
+    let children: Vec<_> = (0..2)
+        .map(|half| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_iotlabel"));
+            cmd.args([
+                "status",
+                "apply",
+                "--state",
+                "state",
+                "--trust",
+                "trust.cose",
+            ])
+            .args(["--root", "keys/root.pub", "--at", "2026-12-01T02:00:00Z"]);
+            for i in (half..N).step_by(2) {
+                cmd.arg(format!("st/{i}.cose"));
+            }
+            cmd.current_dir(p.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(code(&o), Some(0), "{}", text(&o));
+    }
+    let lab = p.kid("lab");
+    p.ok(&[
+        "status",
+        "sign",
+        "--state",
+        "state",
+        "--kid",
+        &lab,
+        "--key",
+        "keys/status.key",
+        "--out",
+        "status.cose",
+        "--at",
+        "2026-12-01T03:00:00Z",
+    ]);
+    let o = p.ok(&[
+        "status",
+        "show",
+        "status.cose",
+        "--trust",
+        "trust.cose",
+        "--root",
+        "keys/root.pub",
+        "--at",
+        "2026-12-02",
+    ]);
+    let s = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lost: Vec<u32> = (0..N)
+        .filter(|i| !s.contains(&format!("index {i}: suspended\n")))
+        .collect();
+    assert!(lost.is_empty(), "statements lost: {lost:?}");
+}
