@@ -13,6 +13,10 @@
 //! ROLE NOT ALLOWED > WRONG SCHEME > WRONG URL > KEY COMPROMISED > REVOKED > EXPIRED >
 //! SUSPENDED > STATUS UNKNOWN > STATUS STALE > VALID
 //!
+//! A fault in the claims (e.g. an issue time in the future, MALFORMED) is only found once the
+//! signature verified under a trusted key, so it cannot outrank a trust-list, unknown-key or
+//! signature fault found before (`tests/verify_precedence.rs` has a row for each).
+//!
 //! What the report shows about the issuer and the scheme comes from the trust list, never from
 //! the label.
 
