@@ -141,6 +141,27 @@ pub fn format_date(t: i64) -> String {
     )
 }
 
+/// A support-period end as people read it, the same on the report, the label artwork, the
+/// verify text and JSON, and the web page. Labels carry the end as a whole day (00:00:00Z), so
+/// a month-only end (`2030-06`, meaning 2030-07-01T00:00:00Z) cannot be told from a day given
+/// as `2030-07-01`: both are that instant, the end of June. So an end at 00:00:00Z on the
+/// first day of a month is shown as the month it closes (`2030-06`), any other day as the day
+/// (`2030-06-30`: support ends as that day begins); a time of day is dropped (a label never
+/// carries one). Comparisons always use the instant, never this text.
+pub fn format_support_end(t: i64) -> String {
+    let day = t.div_euclid(86_400) * 86_400;
+    let Ok(ts) = Timestamp::from_second(day) else {
+        return format!("{t} (unix seconds)");
+    };
+    let d = TimeZone::UTC.to_datetime(ts).date();
+    if d.day() == 1
+        && let Ok(prev) = d.checked_sub(Span::new().days(1))
+    {
+        return format!("{:04}-{:02}", prev.year(), prev.month());
+    }
+    ts.strftime("%Y-%m-%d").to_string()
+}
+
 /// Unix seconds of a timestamp.
 pub fn unix(t: Timestamp) -> i64 {
     t.as_second()

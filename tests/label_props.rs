@@ -19,7 +19,7 @@ use iotlabel::issue::{IssueError, IssueRequest, Issued, issue, profile_digest, s
 use iotlabel::keys::Signer;
 use iotlabel::label::qr_text;
 use iotlabel::profile::{Declared, Firmware, Method, NaClaim, Profile, TestResult, Verdict};
-use iotlabel::scenario::{DEMO_VERIFY_URL, Scenario};
+use iotlabel::scenario::Scenario;
 use iotlabel::status::StatusList;
 use iotlabel::time::{DateValue, parse_at};
 use iotlabel::verify::{self as v, TrustStore, VerifyReport};
@@ -514,6 +514,8 @@ fn sample_labels() -> &'static [Issued] {
 enum Mutation {
     /// Replace the payload character at this position (mod length) with one from [`REPLACE`].
     Char(usize, usize),
+    /// Replace the URL character at this position (mod length) with one from [`REPLACE`].
+    Url(usize, usize),
     /// Flip this bit (mod length) of the COSE bytes.
     Bit(usize),
     /// Keep only this many (mod length) COSE bytes.
@@ -530,27 +532,31 @@ fn mutation_strategy() -> impl Strategy<Value = Mutation> {
     let n = REPLACE.chars().count();
     prop_oneof![
         3 => (any::<usize>(), 0..n).prop_map(|(p, c)| Mutation::Char(p, c)),
+        1 => (any::<usize>(), 0..n).prop_map(|(p, c)| Mutation::Url(p, c)),
         3 => any::<usize>().prop_map(Mutation::Bit),
         1 => any::<usize>().prop_map(Mutation::Truncate),
         1 => prop::collection::vec(any::<u8>(), 1..=8).prop_map(Mutation::Append),
     ]
 }
 
+/// `text` with the character at `pos` replaced by `REPLACE[c]` (never by itself).
+fn replace_char(text: &str, pos: usize, c: usize) -> String {
+    let replace: Vec<char> = REPLACE.chars().collect();
+    let pos = pos % text.len();
+    let old = text.as_bytes()[pos] as char;
+    let mut new = replace[c];
+    if new == old {
+        new = replace[(c + 1) % replace.len()];
+    }
+    format!("{}{new}{}", &text[..pos], &text[pos + 1..])
+}
+
 /// The mutated QR text.
 fn mutate(l: &Issued, m: &Mutation) -> String {
     let (url, payload) = l.qr_text.split_once('#').unwrap();
     match m {
-        Mutation::Char(pos, c) => {
-            let replace: Vec<char> = REPLACE.chars().collect();
-            let pos = pos % payload.len();
-            let old = payload.as_bytes()[pos] as char;
-            // Never the same character: take the next one in the list.
-            let mut new = replace[*c];
-            if new == old {
-                new = replace[(c + 1) % replace.len()];
-            }
-            format!("{url}#{}{new}{}", &payload[..pos], &payload[pos + 1..])
-        }
+        Mutation::Char(pos, c) => format!("{url}#{}", replace_char(payload, *pos, *c)),
+        Mutation::Url(pos, c) => format!("{}#{payload}", replace_char(url, *pos, *c)),
         Mutation::Bit(bit) => {
             let mut b = l.cose.clone();
             let bit = bit % (b.len() * 8);
@@ -566,26 +572,170 @@ fn mutate(l: &Issued, m: &Mutation) -> String {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+/// Where the genuine label's bytes lie: the kid in the protected header, the payload and the
+/// signature; every other byte is structure (tag, lengths, header map, algorithm).
+struct Layout {
+    kid: std::ops::Range<usize>,
+    payload: std::ops::Range<usize>,
+    signature: std::ops::Range<usize>,
+}
 
-    #[test]
-    fn mutated_labels_never_verify_valid(pick in any::<usize>(), m in mutation_strategy()) {
+fn layout(cose: &[u8]) -> Layout {
+    let parsed = iotlabel::label::cose::parse(cose).unwrap();
+    let find = |needle: &[u8], from: usize| {
+        let at = cose[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+            + from;
+        at..at + needle.len()
+    };
+    let kid = find(&parsed.kid, 0);
+    let payload = find(&parsed.payload, kid.end);
+    let signature = cose.len() - 64..cose.len();
+    assert_eq!(
+        payload.end + 2,
+        signature.start,
+        "bstr(64) header before the signature"
+    );
+    Layout {
+        kid,
+        payload,
+        signature,
+    }
+}
+
+/// The verdict a changed COSE_Sign1 must get, from the bytes it changes alone (an oracle that
+/// does not ask the verifier): another length or any structure byte is MALFORMED; a changed
+/// kid names no trusted key (UNTRUSTED ISSUER); a changed payload or signature fails the
+/// signature check (BAD SIGNATURE).
+fn expected_for_bytes(genuine: &[u8], mutated: &[u8]) -> v::Verdict {
+    if genuine.len() != mutated.len() {
+        return v::Verdict::Malformed;
+    }
+    let l = layout(genuine);
+    let changed: Vec<usize> = (0..genuine.len())
+        .filter(|i| genuine[*i] != mutated[*i])
+        .collect();
+    let touches = |r: &std::ops::Range<usize>| changed.iter().any(|i| r.contains(i));
+    let structure = changed
+        .iter()
+        .any(|i| !(l.kid.contains(i) || l.payload.contains(i) || l.signature.contains(i)));
+    if structure {
+        v::Verdict::Malformed
+    } else if touches(&l.kid) {
+        v::Verdict::UntrustedIssuer
+    } else {
+        // Only payload and signature bytes changed, and at least one.
+        assert!(!changed.is_empty());
+        v::Verdict::BadSignature
+    }
+}
+
+/// The verdict a mutated QR text must get: text that is not canonical (a character outside
+/// the upper-case base32 alphabet or the URL's printable ASCII, a second `#`, non-zero padding
+/// bits) is MALFORMED; another URL before an intact payload is WRONG URL; changed bytes as
+/// [`expected_for_bytes`] says.
+fn expected_for_text(l: &Issued, text: &str) -> v::Verdict {
+    let (url, payload) = l.qr_text.split_once('#').unwrap();
+    let Some((new_url, new_payload)) = text.split_once('#') else {
+        return v::Verdict::Malformed;
+    };
+    if !new_url.chars().all(|c| c.is_ascii_graphic())
+        || new_payload.is_empty()
+        || !new_payload
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+    {
+        return v::Verdict::Malformed;
+    }
+    if new_payload == payload {
+        assert_ne!(new_url, url);
+        return v::Verdict::WrongUrl;
+    }
+    // Canonical base32 only: a decoder that ignores padding bits must agree with the strict
+    // one.
+    let relaxed = data_encoding::Specification {
+        check_trailing_bits: false,
+        ..data_encoding::BASE32_NOPAD.specification()
+    }
+    .encoding()
+    .unwrap();
+    match (
+        relaxed.decode(new_payload.as_bytes()),
+        data_encoding::BASE32_NOPAD.decode(new_payload.as_bytes()),
+    ) {
+        (Ok(bytes), Ok(_)) => expected_for_bytes(&l.cose, &bytes),
+        _ => v::Verdict::Malformed,
+    }
+}
+
+/// Mutations run, and how many reached the signature check (the verdict is BAD SIGNATURE or
+/// later in the precedence: the envelope parsed and the key was found).
+static MUTATIONS: AtomicUsize = AtomicUsize::new(0);
+static REACHED_SIGNATURE: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn mutated_labels_get_the_verdict_their_mutation_calls_for() {
+    let mut runner = TestRunner::new(Config {
+        cases: 4096,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let when = at(t0().as_second() + 3600);
+    let result = runner.run(&(any::<usize>(), mutation_strategy()), |(pick, m)| {
         let labels = sample_labels();
         let l = &labels[pick % labels.len()];
         let text = mutate(l, &m);
         prop_assert_ne!(&text, &l.qr_text);
-        prop_assert!(text.starts_with(DEMO_VERIFY_URL));
-        let r = store().verify(Some(&text), None, at(t0().as_second() + 3600));
-        prop_assert_ne!(r.verdict, v::Verdict::Valid, "{:?} of {}: {}", m, l.qr_text, verdict_words(&r));
-        // The raw bytes path as well, for the byte mutations.
-        if !matches!(m, Mutation::Char(..)) {
-            let (_, payload) = text.split_once('#').unwrap();
-            let bytes = data_encoding::BASE32_NOPAD.decode(payload.as_bytes()).unwrap();
-            let r = store().verify(None, Some(&bytes), at(t0().as_second() + 3600));
-            prop_assert_ne!(r.verdict, v::Verdict::Valid, "{:?}: {}", m, verdict_words(&r));
+        let r = store().verify(Some(&text), None, when);
+        let want = expected_for_text(l, &text);
+        prop_assert_eq!(
+            r.verdict,
+            want,
+            "{:?} of {}: {}",
+            m,
+            l.qr_text,
+            verdict_words(&r)
+        );
+        MUTATIONS.fetch_add(1, Ordering::Relaxed);
+        if r.verdict >= v::Verdict::BadSignature {
+            REACHED_SIGNATURE.fetch_add(1, Ordering::Relaxed);
         }
+        // The raw bytes path as well, for the byte mutations (no URL there).
+        if matches!(
+            m,
+            Mutation::Bit(_) | Mutation::Truncate(_) | Mutation::Append(_)
+        ) {
+            let (_, payload) = text.split_once('#').unwrap();
+            let bytes = data_encoding::BASE32_NOPAD
+                .decode(payload.as_bytes())
+                .unwrap();
+            let r = store().verify(None, Some(&bytes), when);
+            prop_assert_eq!(
+                r.verdict,
+                expected_for_bytes(&l.cose, &bytes),
+                "{:?}: {}",
+                m,
+                verdict_words(&r)
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}\n{runner}");
     }
+    // Not vacuous: a good share of mutations get past the envelope and the key lookup and are
+    // stopped by the signature itself (or, for the URL, after it).
+    let (n, k) = (
+        MUTATIONS.load(Ordering::Relaxed),
+        REACHED_SIGNATURE.load(Ordering::Relaxed),
+    );
+    eprintln!("mutations: {n}, reached the signature check: {k}");
+    assert!(
+        n >= 4096 && k * 100 >= n * 30,
+        "only {k} of {n} mutations reached the signature check"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1039,6 +1039,84 @@ mod gen_vectors {
             padded.issued.cose
         );
 
+        out.extend(key_state_vectors(ctx, &lab));
+        out
+    }
+
+    /// Key states and times at verify time (issue 12): a retired key signing after its
+    /// retirement, a key past its validity, an issue time in the future, a status index
+    /// outside the list; and the retired key's earlier label, still valid.
+    fn key_state_vectors(ctx: &Ctx, lab: &Label) -> Vec<Vector> {
+        let sc = &ctx.sc;
+        let t0 = ctx.t0;
+        let lab_kid = hex::encode(sc.lab.kid());
+        let mut out = Vec::new();
+
+        // The lab key retired half a day after the label was issued.
+        let mut retired = sc.trust.clone();
+        retired.sequence = 2;
+        iotlabel::trust::retire_key(&mut retired, &lab_kid, t0 + DAY / 2).unwrap();
+        let mut v = ctx.base(
+            "retired-key-label-before-retirement",
+            "The lab label (iat 2026-12-01T00:00Z) with a trust list edition that retires the lab key at 2026-12-01T12:00Z: a retired key signs nothing new, but what it signed before stays valid to its expiry.",
+            Verdict::Valid,
+            Input::Qr(lab.issued.qr_text.clone()),
+        );
+        v.issued = Some(lab.info());
+        v.trust = vec![ctx.resign(&retired)];
+        out.push(v);
+
+        let mut c = lab.claims();
+        c.issued_at = t0 + DAY - 3600;
+        let cose_bytes = sign_label(&c, &sc.lab).unwrap();
+        let mut v = ctx.base(
+            "retired-key-signs-after-retirement",
+            "The lab label re-signed by the lab key with iat 2026-12-01T23:00Z, after the trust list retired that key at 2026-12-01T12:00Z (its sign_until): a retired key may not sign, so the label's role is not allowed.",
+            Verdict::RoleNotAllowed,
+            Input::Qr(qr(&cose_bytes)),
+        );
+        v.trust = vec![ctx.resign(&retired)];
+        out.push(v);
+
+        // The lab key's validity ended before the verification time.
+        let mut ended = sc.trust.clone();
+        ended.sequence = 2;
+        let entry = ended.keys.iter_mut().find(|k| k.kid == lab_kid).unwrap();
+        entry.valid_until = t0 + DAY / 2;
+        entry.sign_until = entry.sign_until.min(entry.valid_until);
+        let mut v = ctx.base(
+            "key-past-validity",
+            "The lab label (its own exp years away) verified the day after issue with a trust list edition in which the lab key's validity (valid_until) ended at 2026-12-01T12:00Z: its signatures no longer count, the label is expired.",
+            Verdict::Expired,
+            Input::Qr(lab.issued.qr_text.clone()),
+        );
+        v.issued = Some(lab.info());
+        v.trust = vec![ctx.resign(&ended)];
+        out.push(v);
+
+        // Issued in the future: beyond the 300 s clock-skew allowance.
+        let mut c = lab.claims();
+        c.issued_at = t0 + 2 * DAY;
+        let cose_bytes = sign_label(&c, &sc.lab).unwrap();
+        out.push(ctx.base(
+            "issued-in-future",
+            "The lab label re-signed by the lab key with iat 2026-12-03T00:00Z, verified at 2026-12-02T00:00Z: an issue time after the verification time (beyond the 300 s clock skew) is malformed.",
+            Verdict::Malformed,
+            Input::Qr(qr(&cose_bytes)),
+        ));
+
+        // A status index past the end of the key's status list, with the label id of that
+        // index (so the id check passes and the status list is what decides).
+        let mut c = lab.claims();
+        c.status_index = u32::try_from(iotlabel::status::STATUS_ENTRIES).unwrap();
+        c.label_id = relabel(&sc.lab, c.status_index);
+        let cose_bytes = sign_label(&c, &sc.lab).unwrap();
+        out.push(ctx.base(
+            "status-index-outside-list",
+            "The lab label re-signed by the lab key with status index 131072, one past the end of its status list (131072 entries), and the label id of that index: the status list has no entry for it, so its status is unknown (never VALID).",
+            Verdict::StatusUnknown,
+            Input::Qr(qr(&cose_bytes)),
+        ));
         out
     }
 

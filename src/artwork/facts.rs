@@ -222,7 +222,9 @@ impl LabelFacts {
             Field::Issuer => s.issuer.replace("{name}", &self.issuer_name),
             Field::Expires => s.expires.replace("{date}", &date(self.expires)),
             Field::SupportEnd => match self.support_end {
-                Some(t) => s.support_end.replace("{date}", &date(t)),
+                Some(t) => s
+                    .support_end
+                    .replace("{date}", &crate::time::format_support_end(t)),
                 None => s.support_unknown.clone(),
             },
             Field::LabelId => s.label_id.replace("{id}", &self.label_id_words()),

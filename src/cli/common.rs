@@ -117,3 +117,29 @@ pub fn date_arg(s: &str, what: &str) -> Result<i64, u8> {
             super::EXIT_USAGE
         })
 }
+
+/// Takes the issuer state's lock (`DIR/.lock`, created if missing), waiting while another
+/// process holds it: `issue` and `status apply` read, change and write the ledger and status
+/// state, and two runs at once would otherwise both hand out the same status index (or lose
+/// one run's labels from the ledger). Held until the returned file is dropped.
+pub fn lock_state(dir: &Path) -> Result<std::fs::File, u8> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return Err(EXIT_IO);
+    }
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| {
+            eprintln!("error: cannot open {}: {e}", path.display());
+            EXIT_IO
+        })?;
+    file.lock().map_err(|e| {
+        eprintln!("error: cannot lock {}: {e}", path.display());
+        EXIT_IO
+    })?;
+    Ok(file)
+}

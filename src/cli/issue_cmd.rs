@@ -13,7 +13,7 @@ use iotlabel::trust::VerifiedTrustList;
 use iotlabel::artwork::{self, Format, LabelFacts};
 use iotlabel::verify::TrustStore;
 
-use super::common::{KeyArgs, load_roots, load_trust, read_all, unix_at, write_file};
+use super::common::{KeyArgs, load_roots, load_trust, lock_state, read_all, unix_at, write_file};
 use super::evaluate_cmd::load_with_scheme_files;
 use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
 
@@ -97,7 +97,7 @@ pub fn claims_json(i: &Issued, set: &CriteriaSet) -> serde_json::Value {
         "tier": b.tier,
         "tier_label": i.report.tier.as_ref().map(|t| t.label.clone()),
         "assurance": i.report.tier.as_ref().map(|t| t.assurance.name()),
-        "support_end": b.support_end.map(iotlabel::time::format_unix),
+        "support_end": b.support_end.map(iotlabel::time::format_support_end),
         "evidence_digest": hex::encode(b.evidence_digest),
         "results": results,
         "qr_text": i.qr_text,
@@ -205,10 +205,12 @@ pub fn run(a: Args) -> u8 {
         Ok(t) => TrustStore::new(&roots, &t, &[], at),
         Err(c) => return c,
     };
-    if let Err(e) = std::fs::create_dir_all(&a.state) {
-        eprintln!("error: cannot create {}: {e}", a.state.display());
-        return EXIT_IO;
-    }
+    // Held to the end of the run: the ledger is read, its indices handed out and it is
+    // written back as one step against other `issue` runs on the same state.
+    let _lock = match lock_state(&a.state) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
     let mut ledger = match Ledger::load(&a.state) {
         Ok(l) => l,
         Err(e) => {
@@ -218,6 +220,9 @@ pub fn run(a: Args) -> u8 {
     };
     let kid = key.kid();
     let kid_hex = hex::encode(kid);
+    // Indices below this were handed out by earlier runs (some perhaps to labels a failed run
+    // wrote but never recorded): never released.
+    let first_free = ledger.next_index.get(&kid_hex).copied().unwrap_or(0);
 
     // Parse every profile first: bad input stops the run before anything is signed.
     let mut jobs = Vec::new();
@@ -261,6 +266,13 @@ pub fn run(a: Args) -> u8 {
                 }
             },
         }
+    }
+    // The indices are recorded as taken before anything is signed or written: a run that
+    // fails later (or is killed) leaves at worst a gap, never an index (and so a label id)
+    // that a later run would hand to another label. Unused ones are released at the end.
+    if let Err(e) = ledger.save(&a.state) {
+        eprintln!("error: {e}");
+        return EXIT_IO;
     }
     let bar = indicatif::ProgressBar::new(indexed.len() as u64);
     bar.set_style(
@@ -364,7 +376,8 @@ pub fn run(a: Args) -> u8 {
             }
         }
     }
-    // Indices reserved for refused profiles are released: only issued labels keep theirs.
+    // Indices this run reserved for refused profiles are released: only issued labels keep
+    // theirs.
     let used: u32 = ledger
         .labels
         .iter()
@@ -372,7 +385,9 @@ pub fn run(a: Args) -> u8 {
         .map(|e| e.index + 1)
         .max()
         .unwrap_or(0);
-    ledger.next_index.insert(kid_hex.clone(), used);
+    ledger
+        .next_index
+        .insert(kid_hex.clone(), used.max(first_free));
     if let Err(e) = ledger.save(&a.state) {
         eprintln!("error: {e}");
         return EXIT_IO;

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use iotlabel::keys::{Signer, SoftwareKey, write_private_key, write_public_key};
+use iotlabel::keys::{KeyError, Signer, SoftwareKey, write_private_key, write_public_key};
 use iotlabel::trust::Role;
 
-use super::{EXIT_INVALID, EXIT_USAGE, out};
+use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
 
 #[derive(clap::Args)]
 pub struct GenerateArgs {
@@ -48,7 +48,9 @@ pub fn generate(a: GenerateArgs) -> u8 {
         PathBuf::from(format!("{prefix}.pub")),
     );
     for p in [&kpath, &ppath] {
-        if p.exists() {
+        // `symlink_metadata`, not `exists`: a dangling link is a file name in use too (the
+        // writer refuses it, and the private half would be left without its public half).
+        if std::fs::symlink_metadata(p).is_ok() {
             eprintln!(
                 "error: {} exists; key files are never overwritten\n  help: choose another --out prefix",
                 p.display()
@@ -56,13 +58,21 @@ pub fn generate(a: GenerateArgs) -> u8 {
             return EXIT_INVALID;
         }
     }
+    if let Some(dir) = kpath.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return EXIT_IO;
+    }
     if let Err(e) = write_private_key(&kpath, &key, pass.as_deref()) {
         eprintln!("error: {e}");
-        return EXIT_INVALID;
+        return key_error_code(&e);
     }
     if let Err(e) = write_public_key(&ppath, &key.public_key()) {
+        // Never half a key pair: the private half goes too.
+        let _ = std::fs::remove_file(&kpath);
         eprintln!("error: {e}");
-        return EXIT_INVALID;
+        return key_error_code(&e);
     }
     out(&format!(
         "generated {} key for {}\n  kid:     {}\n  private: {} (mode 0600{})\n  public:  {}\n",
@@ -78,4 +88,12 @@ pub fn generate(a: GenerateArgs) -> u8 {
         ppath.display()
     ));
     0
+}
+
+/// A file that could not be written is an I/O error (3); anything else is invalid input (1).
+fn key_error_code(e: &KeyError) -> u8 {
+    match e {
+        KeyError::Write { .. } => EXIT_IO,
+        _ => EXIT_INVALID,
+    }
 }

@@ -8,7 +8,9 @@ use iotlabel::status::{
     LabelStatus, RevocationStatement, StatusState, open_statement, open_status_list,
 };
 
-use super::common::{KeyArgs, days, load_roots, load_trust, read_all, unix_at, write_file};
+use super::common::{
+    KeyArgs, days, load_roots, load_trust, lock_state, read_all, unix_at, write_file,
+};
 use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
 
 #[derive(clap::Args)]
@@ -286,6 +288,11 @@ fn apply(a: ApplyArgs) -> u8 {
     };
     let stmts = match read_all(&a.statements, "statement") {
         Ok(s) => s,
+        Err(c) => return c,
+    };
+    // Each statement's state is read, changed and written back under the state's lock.
+    let _lock = match lock_state(&a.state) {
+        Ok(l) => l,
         Err(c) => return c,
     };
     let mut failed = 0;

@@ -361,7 +361,10 @@ fn sign(a: SignArgs) -> u8 {
             return EXIT_INVALID;
         }
     };
-    if let Err(c) = write_file(&a.out, &bytes).and_then(|()| write_draft(&a.draft, &t)) {
+    // The draft first: it records the edition's sequence number as used. A list written
+    // without that record would be signed again under the same number with other content;
+    // a recorded number whose list could not be written only leaves a gap.
+    if let Err(c) = write_draft(&a.draft, &t).and_then(|()| write_file(&a.out, &bytes)) {
         return c;
     }
     out(&format!(

@@ -105,6 +105,26 @@ impl SqliteStore {
         })
     }
 
+    /// The durability settings in force on each of the store's connections (writer, then
+    /// reader), as SQLite reports them: `journal_mode` (`"wal"`) and `synchronous` (2 is
+    /// FULL). `synchronous` is per connection, so only the store's own connections can show
+    /// it; a killed process cannot reveal a missing fsync, so tests read it here.
+    pub fn settings(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        [&self.writer, &self.reader]
+            .into_iter()
+            .map(|m| {
+                let c = lock(m);
+                let mode: String = c
+                    .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                    .map_err(backend)?;
+                let sync: i64 = c
+                    .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                    .map_err(backend)?;
+                Ok((mode, sync))
+            })
+            .collect()
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         current_version(&lock(&self.reader))

@@ -390,8 +390,10 @@ impl Report {
                 crate::value::Value::Date(d) => Some(*d),
                 _ => None,
             });
-        let support_period_end = support_date.map(|d| d.display());
-        let support_period_ended = support_date.filter(|d| d.at <= ev.at).map(|d| d.display());
+        // Shown as the label shows it (crate::time::format_support_end), compared as an instant.
+        let shown = |d: crate::time::DateValue| crate::time::format_support_end(d.at.as_second());
+        let support_period_end = support_date.map(shown);
+        let support_period_ended = support_date.filter(|d| d.at <= ev.at).map(shown);
         Report {
             format: REPORT_FORMAT,
             evaluated_at: format_ts(ev.at),

@@ -13,6 +13,10 @@
 //! ROLE NOT ALLOWED > WRONG SCHEME > WRONG URL > KEY COMPROMISED > REVOKED > EXPIRED >
 //! SUSPENDED > STATUS UNKNOWN > STATUS STALE > VALID
 //!
+//! A fault in the claims (e.g. an issue time in the future, MALFORMED) is only found once the
+//! signature verified under a trusted key, so it cannot outrank a trust-list, unknown-key or
+//! signature fault found before (`tests/verify_precedence.rs` has a row for each).
+//!
 //! What the report shows about the issuer and the scheme comes from the trust list, never from
 //! the label.
 //!
@@ -265,7 +269,8 @@ pub struct VerifyReport {
     pub issued_at: Option<String>,
     /// Expires.
     pub expires: Option<String>,
-    /// Support period end.
+    /// Support period end as people read it: `2030-06` (month-only) or `2030-06-30`
+    /// ([`crate::time::format_support_end`]).
     pub support_end: Option<String>,
     /// Status from the status list.
     pub status: Option<LabelStatus>,
@@ -640,7 +645,8 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
     r.label_id = Some(hex::encode(claims.label_id));
     r.issued_at = Some(format_unix(claims.issued_at));
     r.expires = Some(format_unix(claims.expires));
-    r.support_end = b.support_end.map(format_unix);
+    // The human date (a month-only end shows as the month), as the report and artwork show it.
+    r.support_end = b.support_end.map(crate::time::format_support_end);
     let assurance = assurance_from_code(b.assurance);
 
     // 4. Who signed it, for what.

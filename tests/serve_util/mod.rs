@@ -219,10 +219,19 @@ pub fn request(
 
 /// `POST /api/labels` that reports a dead server as `None` instead of panicking.
 pub fn try_publish(addr: SocketAddr, cose: &[u8]) -> Option<Resp> {
+    try_post_cose(addr, "/api/labels", cose)
+}
+
+/// `POST /api/revocations` that reports a dead server as `None` instead of panicking.
+pub fn try_revoke(addr: SocketAddr, statement: &[u8]) -> Option<Resp> {
+    try_post_cose(addr, "/api/revocations", statement)
+}
+
+fn try_post_cose(addr: SocketAddr, path: &str, cose: &[u8]) -> Option<Resp> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let head = format!(
-        "POST /api/labels HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/cose\r\nContent-Length: {}\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/cose\r\nContent-Length: {}\r\n\r\n",
         cose.len()
     );
     s.write_all(head.as_bytes()).ok()?;
