@@ -10,7 +10,9 @@ use iotlabel::keys::{
     self, KeyError, Signer, SoftwareKey, kid_of, parse_private_key_pem, parse_public_key_pem,
     public_key_pem, read_private_key, read_public_key, write_private_key, write_public_key,
 };
-use iotlabel::label::claims::{ASSURANCE_LAB_TESTED, MAX_MANUFACTURER};
+use iotlabel::label::claims::{
+    ASSURANCE_LAB_TESTED, MAX_DEVICE_TEXT, MAX_MANUFACTURER, MAX_VARIANT, MAX_VARIANTS,
+};
 use iotlabel::label::cose::{self, ALG_ED25519, ALG_EDDSA, EnvelopeError, MAX_COSE};
 use iotlabel::label::qr::{self, QrError};
 use iotlabel::label::{
@@ -42,7 +44,7 @@ fn claims() -> LabelClaims {
     let mut label = LabelBody {
         scheme_id: "cls-like".to_string(),
         scheme_version: 2,
-        criteria_digest: [0xc1; 16],
+        criteria_digest: [0xc1; 8],
         manufacturer: "Kestrel Home Ltd".to_string(),
         model: "SmartCam X200".to_string(),
         hardware_version: "rev C".to_string(),
@@ -58,7 +60,6 @@ fn claims() -> LabelClaims {
     };
     label.set_results(&results).unwrap();
     LabelClaims {
-        issuer: "exlab".to_string(),
         issued_at: 1_764_028_800, // 2025-11-25
         expires: 1_827_100_800,   // 2027-11-25
         // Derived from the signing key and the index, as issue() does (sign_label checks).
@@ -555,29 +556,34 @@ fn rejects_over_cap_text() {
         })
     ));
     let mut c = claims();
-    c.issuer = "i".repeat(33);
-    assert!(matches!(
-        c.encode(),
-        Err(ClaimsError::TextTooLong {
-            field: "issuer",
-            len: 33,
-            max: 32
-        })
-    ));
-    let mut c = claims();
-    c.label.variants = vec!["v".repeat(33)];
+    c.label.variants = vec!["v".repeat(MAX_VARIANT + 1)];
     assert!(matches!(
         c.encode(),
         Err(ClaimsError::TextTooLong {
             field: "variant",
-            len: 33,
-            max: 32
+            len: 25,
+            max: 24
         })
+    ));
+    let mut c = claims();
+    c.label.variants = vec!["v".to_string(); MAX_VARIANTS + 1];
+    assert!(matches!(
+        c.encode(),
+        Err(ClaimsError::TooManyVariants { count: 5, max: 4 })
     ));
 }
 
 #[test]
 fn rejects_unknown_claim_keys() {
+    // CWT `iss` is no longer a label claim: the kid names the signer.
+    let bytes = claims_with(|p| p.insert(0, (int(1), Value::Text("exlab".into()))));
+    assert_eq!(
+        LabelClaims::decode(&bytes),
+        Err(ClaimsError::UnknownKey {
+            map: "claims",
+            key: "1".into()
+        })
+    );
     let bytes = claims_with(|p| p.push((int(-65539), int(1))));
     assert!(matches!(
         LabelClaims::decode(&bytes),
@@ -1043,7 +1049,6 @@ proptest! {
 
     #[test]
     fn valid_claims_round_trip(
-        issuer in "[a-z0-9-]{1,32}",
         manufacturer in "[A-Za-z0-9 .,&\u{e9}\u{fc}-]{1,16}",
         firmware in "[0-9.]{1,16}",
         minimum in any::<bool>(),
@@ -1054,10 +1059,9 @@ proptest! {
         validity in 1u64..=u64::MAX,
         status_index in any::<u32>(),
         results in prop::collection::vec(0u8..4, 0..80),
-        variants in prop::collection::vec("[A-Z0-9-]{1,32}", 0..4),
+        variants in prop::collection::vec("[A-Z0-9-]{1,24}", 0..=MAX_VARIANTS),
     ) {
         let mut c = claims();
-        c.issuer = issuer;
         c.label.manufacturer = manufacturer;
         c.label.firmware = firmware;
         c.label.firmware_is_minimum = minimum;
@@ -1070,6 +1074,7 @@ proptest! {
         c.status_index = status_index;
         c.label_id = iotlabel::label::label_id(&kid_of(&key().public_key()), status_index);
         c.label.variants = variants;
+        prop_assume!(c.label.device_text_len() <= MAX_DEVICE_TEXT);
         let codes: Vec<ResultCode> = results.iter().map(|b| ResultCode::from_bits(*b)).collect();
         c.label.set_results(&codes).unwrap();
         let bytes = c.encode().unwrap();
