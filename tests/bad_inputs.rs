@@ -145,3 +145,35 @@ fn bad_templates_report_every_planted_mistake() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// A scheme with more requirements than a label carries results for (255) is refused at its
+/// `[scheme]` table; with 255 it loads. Generated, as 256 requirements make a long file.
+#[test]
+fn a_scheme_with_more_requirements_than_a_label_carries_is_refused() {
+    fn scheme(n: usize) -> Arc<SourceFile> {
+        let mut t = String::from(
+            "[scheme]\nid = \"many\"\nversion = 1\nname = \"Many\"\nissuing_body = \"Test\"\ntier_display = \"level\"\n\n[scheme.validity]\nmax_years = 2\n\n",
+        );
+        for i in 0..n {
+            t.push_str(&format!(
+                "[[requirement]]\nid = \"R-{i}\"\ntitle = \"R {i}\"\nstatus = \"M\"\nremediation = \"Do it.\"\nrule = {{ property = \"auth.can_change\", eq = true }}\n\n"
+            ));
+        }
+        let ids: Vec<String> = (0..n).map(|i| format!("\"R-{i}\"")).collect();
+        t.push_str(&format!(
+            "[[tier]]\nrank = 1\nid = \"l1\"\nname = \"L1\"\nassurance = \"self-declared\"\nrequirements = [{}]\n",
+            ids.join(", ")
+        ));
+        SourceFile::new(format!("fixtures/bad/criteria/many-{n}.toml"), t)
+    }
+    let over = scheme(256);
+    let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&over)]);
+    assert_eq!(
+        actual(&diags, &over.path),
+        ["1:1: the scheme has 256 requirements; a label carries the results of at most 255"]
+    );
+    let at_cap = scheme(255);
+    let (set, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&at_cap)]);
+    assert!(actual(&diags, &at_cap.path).is_empty(), "{diags:?}");
+    assert!(set.scheme("many@1").is_some());
+}

@@ -411,7 +411,7 @@ fn issued_labels_verify_valid_and_show_the_device() {
             let i = r.issuer.as_ref().expect("issuer shown");
             let key = sc.signer_for(scheme, tier.rank, tier.assurance);
             prop_assert_eq!(&i.kid, &hex::encode(key.kid()));
-            prop_assert_eq!(&i.id, &issued.claims.issuer);
+            prop_assert_eq!(&i.id, &issued.issuer);
             prop_assert_eq!(r.status, Some(iotlabel::status::LabelStatus::Valid));
             prop_assert!(r.url_checked);
             prop_assert_eq!(r.label_id, Some(hex::encode(issued.claims.label_id)));
@@ -497,7 +497,7 @@ fn sample_labels() -> &'static [Issued] {
             let kid = hex::encode(k.kid());
             assert!(
                 out.iter()
-                    .any(|l| sc.entry(k).is_some_and(|e| e.issuer == l.claims.issuer)),
+                    .any(|l| sc.entry(k).is_some_and(|e| e.issuer == l.issuer)),
                 "no fixture label signed by {kid}"
             );
         }

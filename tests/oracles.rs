@@ -260,10 +260,8 @@ fn check_claims_with_ciborium(name: &str, kid: &[u8; 8], payload: &[u8]) {
             .and_then(|i| i64::try_from(i).ok())
             .unwrap_or_else(|| panic!("{name}: claim {k}"))
     };
-    assert!(
-        int_key(&claims, 1).and_then(Value::as_text).is_some(),
-        "{name}: iss"
-    );
+    // No `iss`: the kid names the signer (docs/label-format.md).
+    assert!(int_key(&claims, 1).is_none(), "{name}: iss");
     assert!(int(4) > int(6), "{name}: exp after iat");
     let cti = int_key(&claims, 7).and_then(Value::as_bytes).unwrap();
     assert_eq!(cti.len(), 8, "{name}: label id");
@@ -272,6 +270,9 @@ fn check_claims_with_ciborium(name: &str, kid: &[u8; 8], payload: &[u8]) {
         int_key(label, 1).and_then(Value::as_text).is_some(),
         "{name}: scheme id"
     );
+    // The criteria digest is the first 8 bytes, the evidence digest the first 16.
+    let len = |k| int_key(label, k).and_then(Value::as_bytes).map(Vec::len);
+    assert_eq!((len(3), len(14)), (Some(8), Some(16)), "{name}: digests");
     let index = int_key(label, 16)
         .and_then(Value::as_integer)
         .and_then(|i| u32::try_from(i).ok())

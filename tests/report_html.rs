@@ -72,7 +72,7 @@ fn the_page_shows_tier_gap_every_requirement_and_the_digest_the_label_carries() 
     let carried = hex::encode(i.claims.label.evidence_digest);
     assert!(sha.starts_with(&carried));
     assert!(html.contains("matches this report"));
-    assert!(html.contains(&format!("<dd>{}</dd>", i.claims.issuer)));
+    assert!(html.contains(&format!("<dd>{}</dd>", i.issuer)));
     assert!(html.contains(&format!("<dd>{}</dd>", hex::encode(i.claims.label_id))));
 }
 

@@ -104,7 +104,7 @@ fn the_pdf_shows_tier_gap_every_requirement_and_the_digest() {
         assert!(text.contains(tier.as_str()), "tier {tier}");
         assert!(text.contains(&digest), "report digest");
         assert!(text.contains(&carried), "evidence digest prefix");
-        assert!(text.contains(&i.claims.issuer), "issuer");
+        assert!(text.contains(&i.issuer), "issuer");
         assert!(text.contains("matches this report") || text.contains("本報告書と一致"));
         for b in &i.report.next_tier.as_ref().unwrap().blockers {
             assert!(text.contains(&b.id), "blocker {}", b.id);

@@ -139,7 +139,7 @@ fn plant_bad_records(sc: &iotlabel::scenario::Scenario, dir: &std::path::Path) -
             label_id: evil_id.clone(),
             issuer_kid: lab_kid.clone(),
             status_index: 200_000,
-            issuer: evil.claims.issuer.clone(),
+            issuer: evil.issuer.clone(),
             manufacturer: evil.claims.label.manufacturer.clone(),
             model: evil.claims.label.model.clone(),
             scheme_id: evil.claims.label.scheme_id.clone(),

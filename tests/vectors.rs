@@ -325,7 +325,7 @@ mod gen_vectors {
     use data_encoding::BASE32_NOPAD;
     use iotlabel::label::claims::LabelClaims;
     use iotlabel::label::{cose, qr_text, sign_label};
-    use iotlabel::scenario::{DEMO_VERIFY_URL, ISSUING_BODY, LAB, MANUFACTURER};
+    use iotlabel::scenario::{DEMO_VERIFY_URL, ISSUING_BODY};
     use iotlabel::status::{
         LabelStatus, RevocationStatement, StatusState, open_statement, open_status_list,
     };
@@ -624,43 +624,47 @@ mod gen_vectors {
         let cose_bytes = sign_label(&c, &rogue).unwrap();
         out.push(ctx.base(
             "unknown-kid",
-            "The lab label's claims (iss EXLAB) signed by a key that no trust list names (unknown kid).",
+            "The lab label's claims signed by a key that no trust list names (unknown kid).",
             Verdict::UntrustedIssuer,
             Input::Qr(qr(&cose_bytes)),
         ));
 
-        let mut c = lab.claims();
-        c.issuer = ISSUING_BODY.to_string();
-        let cose_bytes = sign_label(&c, &sc.lab).unwrap();
+        // A label still carrying CWT `iss` (key 1), in deterministic CBOR, signed by the lab's
+        // key: labels carry no issuer (the kid names the signer), so the claim is unknown.
+        let plain = lab.claims().encode().unwrap();
+        assert_eq!(plain[0], 0xa4, "the claims map has 4 entries");
+        let mut with_iss = vec![0xa5, 0x01, 0x68];
+        with_iss.extend_from_slice(ISSUING_BODY.as_bytes());
+        assert_eq!(ISSUING_BODY.len(), 8);
+        with_iss.extend_from_slice(&plain[1..]);
+        let cose_bytes = cose::sign(&with_iss, &sc.lab).unwrap();
         out.push(ctx.base(
-            "untrusted-issuer",
-            "Signed by the lab's key, but the issuer claim says EXAGENCY (the issuing body): the iss claim does not match the key's trust-list entry.",
-            Verdict::UntrustedIssuer,
+            "iss-claim-present",
+            "The lab's label claims plus a CWT iss claim (key 1, EXAGENCY), signed by the lab's key: labels carry no issuer claim (the kid names the signer, the trust list names its issuer), so an iss claim is an unknown claim: MALFORMED.",
+            Verdict::Malformed,
             Input::Qr(qr(&cose_bytes)),
         ));
 
         // Role: manufacturer signing a lab-tested tier.
         let lab_tested = ctx.label("thermostat-level3.toml", "cls-like@2", "lab", 3);
         let mut c = lab_tested.claims();
-        c.issuer = MANUFACTURER.to_string();
         c.label_id = relabel(&sc.manufacturer, c.status_index);
         let cose_bytes = sign_label(&c, &sc.manufacturer).unwrap();
         out.push(ctx.base(
             "role-manufacturer-lab-tested",
-            "A cls-like@2 Level 3 (lab-tested) label signed by the manufacturer's key with iss EXMAKER, built with the envelope API (issue() refuses it): a manufacturer signs self-declared tiers only.",
+            "A cls-like@2 Level 3 (lab-tested) label signed by the manufacturer's key, built with the envelope API (issue() refuses it): a manufacturer signs self-declared tiers only.",
             Verdict::RoleNotAllowed,
             Input::Qr(qr(&cose_bytes)),
         ));
 
         // Role: lab above its max tier.
         let mut c = body.claims();
-        c.issuer = LAB.to_string();
         c.status_index = 4;
         c.label_id = relabel(&sc.lab, 4);
         let cose_bytes = sign_label(&c, &sc.lab).unwrap();
         out.push(ctx.base(
             "role-lab-above-max-tier",
-            "A cls-like@2 Level 4 label signed by the lab's key with iss EXLAB, built with the envelope API (issue() refuses it): the lab is accredited up to tier 3.",
+            "A cls-like@2 Level 4 label signed by the lab's key, built with the envelope API (issue() refuses it): the lab is accredited up to tier 3.",
             Verdict::RoleNotAllowed,
             Input::Qr(qr(&cose_bytes)),
         ));

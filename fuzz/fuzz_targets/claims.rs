@@ -36,7 +36,7 @@ fuzz_target!(init: common::seeds(seeds), |data: &[u8]| {
         "accepted claims do not re-encode to their input"
     );
     let s = common::setup();
-    let key = s.key_for_issuer(&claims.issuer);
+    let key = s.key_for_label(&claims);
     let Ok(cose) = iotlabel::label::cose::sign(data, key) else {
         return;
     };

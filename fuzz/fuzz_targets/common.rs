@@ -93,13 +93,14 @@ impl Setup {
         .find(|w| &self.key(*w).kid() == kid)
     }
 
-    /// The key a label with this `iss` would be signed by (the lab for unknown issuers).
-    pub fn key_for_issuer(&self, iss: &str) -> &SoftwareKey {
-        match iss {
-            iotlabel::scenario::ISSUING_BODY => &self.scenario.issuing_body,
-            iotlabel::scenario::MANUFACTURER => &self.scenario.manufacturer,
-            _ => &self.scenario.lab,
-        }
+    /// The key whose kid and the claims' status index give the claims' label id (labels
+    /// carry no issuer: the id names the key); the lab's when none does.
+    pub fn key_for_label(&self, claims: &LabelClaims) -> &SoftwareKey {
+        [Who::IssuingBody, Who::Manufacturer, Who::Lab]
+            .into_iter()
+            .map(|w| self.key(w))
+            .find(|k| iotlabel::label::label_id(&k.kid(), claims.status_index) == claims.label_id)
+            .unwrap_or(&self.scenario.lab)
     }
 }
 

@@ -81,7 +81,8 @@ pub fn claims_json(i: &Issued, set: &CriteriaSet) -> serde_json::Value {
     };
     serde_json::json!({
         "label_id": hex::encode(c.label_id),
-        "issuer": c.issuer,
+        // From the trust-list entry of the signing key: the label carries no issuer.
+        "issuer": i.issuer,
         "issued_at": iotlabel::time::format_unix(c.issued_at),
         "expires": iotlabel::time::format_unix(c.expires),
         "status_index": c.status_index,

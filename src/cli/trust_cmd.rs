@@ -74,7 +74,8 @@ pub struct AddArgs {
     /// issuing-body, lab, manufacturer or status.
     #[arg(long)]
     role: String,
-    /// Short issuer id carried in labels (A-Z, a-z, 0-9, -, _; at most 32).
+    /// Short issuer id, shown as the issuer of the labels the key signs (A-Z, a-z, 0-9, -, _;
+    /// at most 32).
     #[arg(long)]
     issuer: String,
     /// Issuer name shown to people.

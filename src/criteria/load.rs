@@ -633,6 +633,64 @@ struct RawTier {
     span: Range<usize>,
 }
 
+/// What a signed label can carry of a scheme (the bounds in `crate::label::claims`, which keep
+/// every label within QR version 14-M): the id within its byte cap, the version, the number
+/// of tiers and of requirements. Each excess is reported where it is written.
+fn within_label_bounds(
+    id: &Spanned<String>,
+    version: &Spanned<i64>,
+    version_u: u32,
+    tiers: &[RawTier],
+    requirements: usize,
+    head: &Range<usize>,
+    ctx: &mut Ctx<'_>,
+) -> bool {
+    use crate::label::claims::{MAX_RESULT_COUNT, MAX_SCHEME_ID, MAX_SCHEME_VERSION, MAX_TIER};
+    let mut ok = true;
+    if id.get_ref().len() > MAX_SCHEME_ID {
+        ok = false;
+        ctx.error(
+            id.span(),
+            format!(
+                "scheme id `{}` is {} bytes; a label carries at most {MAX_SCHEME_ID}",
+                id.get_ref(),
+                id.get_ref().len()
+            ),
+            "shorten the id: every label of the scheme carries it in its signed QR code",
+        );
+    }
+    if version_u > MAX_SCHEME_VERSION {
+        ok = false;
+        ctx.error(
+            version.span(),
+            format!("scheme version {version_u} is above {MAX_SCHEME_VERSION}, the highest a label carries"),
+            "number scheme versions 1, 2, 3 ...",
+        );
+    }
+    if let Some(t) = tiers.get(MAX_TIER as usize) {
+        ok = false;
+        ctx.error(
+            t.span.clone(),
+            format!(
+                "the scheme has {} tiers; a label carries ranks up to {MAX_TIER}",
+                tiers.len()
+            ),
+            "merge tiers, or split the scheme",
+        );
+    }
+    if requirements > MAX_RESULT_COUNT as usize {
+        ok = false;
+        ctx.error(
+            head.clone(),
+            format!(
+                "the scheme has {requirements} requirements; a label carries the results of at most {MAX_RESULT_COUNT}"
+            ),
+            "split the scheme: every label carries 2 bits per requirement in its signed QR code",
+        );
+    }
+    ok
+}
+
 fn read_assurance(s: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Assurance> {
     let a = Assurance::parse(s.get_ref());
     if a.is_none() {
@@ -985,6 +1043,17 @@ fn read_scheme(
         );
         return None;
     };
+    if !within_label_bounds(
+        &id,
+        &version,
+        version_u,
+        &raw_tiers,
+        order.len(),
+        &head_span,
+        ctx,
+    ) {
+        return None;
+    }
     if !ok || catalogues.len() != cat_names.len() {
         return None;
     }

@@ -28,6 +28,9 @@ use crate::trust::{KeyEntry, KeyState, Role, VerifiedTrustList};
 pub struct Issued {
     /// Its claims.
     pub claims: LabelClaims,
+    /// The issuer id of the signing key, from its trust-list entry (the label itself carries
+    /// no issuer: the kid names the key).
+    pub issuer: String,
     /// The COSE_Sign1 bytes.
     pub cose: Vec<u8>,
     /// The QR text.
@@ -119,6 +122,15 @@ pub enum IssueError {
         ended: String,
         /// iat.
         issued_at: String,
+    },
+    /// The profile's device texts break a label cap or the device text budget (the profile
+    /// loader refuses these too, with the file position).
+    #[error(
+        "the device identity does not fit a label: {error}; shorten it, or cover the variants with separate labels (one profile each)"
+    )]
+    DeviceText {
+        /// Which cap, with the byte count.
+        error: crate::label::ClaimsError,
     },
     /// The envelope refused the claims (e.g. text over its cap).
     #[error("cannot encode the label: {0}")]
@@ -229,6 +241,9 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     if let Some(e) = outside_window(scheme, req.at) {
         return fail(e);
     }
+    if let Err(error) = check_profile_caps(req.profile) {
+        return fail(IssueError::DeviceText { error });
+    }
     let Some(ti) = ev.tier else {
         return fail(IssueError::NoTier {
             scheme: scheme.key(),
@@ -282,7 +297,10 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
             format_unix(iat)
         )));
     }
+    // The trust list names the first 16 bytes of the criteria digest; the label carries the
+    // first 8 (see `LabelBody::criteria_digest` for why 8 are enough).
     let digest16: [u8; 16] = scheme.digest[..16].try_into().unwrap_or([0; 16]);
+    let digest8: [u8; 8] = scheme.digest[..8].try_into().unwrap_or([0; 8]);
     let accepted = list.scheme(&scheme.id).is_some_and(|s| {
         s.accepted
             .iter()
@@ -339,7 +357,6 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     // issuer can choose it, so none can take another's id or re-use a revoked one.
     let cti = label_id(&kid, req.status_index);
     let claims = LabelClaims {
-        issuer: entry.issuer.clone(),
         issued_at: iat,
         expires: exp,
         label_id: cti,
@@ -347,7 +364,7 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         label: LabelBody {
             scheme_id: scheme.id.clone(),
             scheme_version: scheme.version,
-            criteria_digest: digest16,
+            criteria_digest: digest8,
             manufacturer: req.profile.device.manufacturer.clone(),
             model: req.profile.device.model.clone(),
             hardware_version: req.profile.device.hardware_version.clone(),
@@ -369,11 +386,27 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     let text = qr_text(&verify_url, &cose);
     Ok(Issued {
         claims,
+        issuer: entry.issuer.clone(),
         cose,
         qr_text: text,
         report,
         report_json,
     })
+}
+
+/// The profile's device texts against the label caps and the device text budget
+/// ([`crate::label::claims::check_device_text`]), with the firmware as the label carries it.
+pub fn check_profile_caps(p: &Profile) -> Result<(), crate::label::ClaimsError> {
+    let firmware = match &p.device.firmware {
+        Firmware::Exact(v) | Firmware::Minimum(v) => v,
+    };
+    crate::label::claims::check_device_text(
+        &p.device.manufacturer,
+        &p.device.model,
+        &p.device.hardware_version,
+        firmware,
+        &p.device.variants,
+    )
 }
 
 /// The refusal for a scheme version outside its issuing window at `at`, if it is.

@@ -2,12 +2,12 @@
 //!
 //! ```text
 //! {                                   claims map, keys in deterministic order
-//!   1: issuer           tstr          iss: the issuer's short id from the trust list
+//!                                     (no `iss`: the signer is the protected header's kid)
 //!   4: expires          int           exp: unix seconds
 //!   6: issued_at        int           iat: unix seconds
 //!   7: label_id         bstr .size 8  cti: the registry key and revocation handle
 //!   -65537: {                         the label body (private-use claim)
-//!     1: scheme_id  2: scheme_version  3: criteria_digest (16)  4: manufacturer  5: model
+//!     1: scheme_id  2: scheme_version  3: criteria_digest (8)  4: manufacturer  5: model
 //!     6: hardware_version  7: firmware  8: firmware_is_minimum (only when true)  9: tier
 //!     10: assurance  11: support_end in days since 1970-01-01 (when set)  12: results
 //!     13: result_count  14: evidence_digest (16)  15: variants (when any)
@@ -19,8 +19,10 @@
 //! Encoding is RFC 8949 §4.2.1 core deterministic: shortest-form integers, definite lengths,
 //! map keys sorted by their encoded bytes (non-negative keys ascending, then negative keys
 //! ascending in magnitude). Decoding is strict and fails closed: exact types, every required
-//! key present, no unknown or duplicate key at either level, text NFC, within its cap and of
-//! allowed characters only ([`crate::text`]), `exp` after `iat`, and
+//! key present, no unknown or duplicate key at either level (a claims map still carrying
+//! `iss`, key 1, is refused as an unknown key), text NFC, within its cap and of allowed
+//! characters only ([`crate::text`]), the device texts together within
+//! [`MAX_DEVICE_TEXT`], integers within their bounds, `exp` after `iat`, and
 //! the input must be exactly the deterministic encoding of the claims it holds (checked while
 //! reading: shortest heads, definite lengths, keys in order), so there is one encoding of any
 //! claims set and no other is accepted.
@@ -30,7 +32,7 @@ use unicode_normalization::is_nfc;
 
 use super::cbor::{self, Canonical, Item, ReadError, Reader, int};
 
-/// CWT `iss`.
+/// CWT `iss`: no longer carried (see [`LabelClaims`]); a label carrying it is refused.
 pub const CLAIM_ISS: i64 = 1;
 /// CWT `exp`.
 pub const CLAIM_EXP: i64 = 4;
@@ -45,20 +47,41 @@ pub const LABEL_STATUS_INDEX: i64 = 16;
 /// Seconds in a day: the support-period end is carried in whole days.
 pub const SECONDS_PER_DAY: i64 = 86_400;
 
-/// Byte cap on `iss`.
-pub const MAX_ISSUER: usize = 32;
-/// Byte cap on the scheme id.
-pub const MAX_SCHEME_ID: usize = 32;
+// The caps below are the one definition used by the claims encoder and decoders, the profile
+// loader (`crate::profile`), the criteria loader (scheme id, version, tiers, requirements) and
+// `issue`. They exist so that every label fits QR version 14 at ECC M behind the longest verify
+// URL of the bundled trust setup, printed with modules of at least 0.339 mm on the standard
+// template: `tests/qr_worst_case.rs` builds the worst case and checks it, and
+// `docs/label-format.md` has the byte budget.
+
+/// Byte cap on the scheme id (every bundled id fits; the longest is 19 bytes).
+pub const MAX_SCHEME_ID: usize = 24;
+/// Highest scheme version a label can carry (3 bytes of CBOR at most).
+pub const MAX_SCHEME_VERSION: u32 = 65_535;
+/// Highest tier rank a label can carry (one byte of CBOR).
+pub const MAX_TIER: u32 = 23;
+/// Most requirements a scheme may have: the label's result count (2 bytes of CBOR) and 64
+/// bytes of packed results at most.
+pub const MAX_RESULT_COUNT: u32 = 255;
 /// Byte cap on the manufacturer.
 pub const MAX_MANUFACTURER: usize = 48;
-/// Byte cap on the model and on each variant.
+/// Byte cap on the model.
 pub const MAX_MODEL: usize = 32;
 /// Byte cap on the hardware version.
 pub const MAX_HARDWARE_VERSION: usize = 16;
 /// Byte cap on the firmware version.
 pub const MAX_FIRMWARE: usize = 16;
 /// At most this many variants.
-pub const MAX_VARIANTS: usize = 8;
+pub const MAX_VARIANTS: usize = 4;
+/// Byte cap on each variant.
+pub const MAX_VARIANT: usize = 24;
+/// The device text budget: manufacturer, model, hardware version, firmware and every variant
+/// together (UTF-8 bytes after NFC) at most this many bytes. Each field also has its own cap;
+/// the budget is what keeps the worst case within QR version 14-M, where the sum of the
+/// per-field caps (208 bytes) would not fit. Measured, not computed by hand:
+/// `tests/qr_worst_case.rs` finds the largest budget whose worst case (the budget spread every
+/// way over the fields, in multi-byte characters) still fits, and checks it is this value.
+pub const MAX_DEVICE_TEXT: usize = 78;
 
 /// Assurance code: the manufacturer's own declaration.
 pub const ASSURANCE_SELF_DECLARED: u8 = 0;
@@ -68,10 +91,13 @@ pub const ASSURANCE_LAB_REVIEWED: u8 = 1;
 pub const ASSURANCE_LAB_TESTED: u8 = 2;
 
 /// The signed claims of one label.
+///
+/// There is no `iss` claim: the signer is identified by the `kid` in the signed protected
+/// header, and a verifier takes the issuer it shows (id, name, role) from the trust-list entry
+/// of that kid, never from the label. A separate issuer text would add up to 35 bytes to the
+/// QR code and say nothing the kid does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelClaims {
-    /// CWT `iss` (1): the issuer's short id from the trust list, NFC, 1 to 32 bytes.
-    pub issuer: String,
     /// CWT `iat` (6), unix seconds.
     pub issued_at: i64,
     /// CWT `exp` (4), unix seconds.
@@ -89,12 +115,16 @@ pub struct LabelClaims {
 /// What a label says about a device (private claim -65537).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelBody {
-    /// 1: the scheme id, NFC, 1 to 32 bytes.
+    /// 1: the scheme id, NFC, 1 to [`MAX_SCHEME_ID`] bytes.
     pub scheme_id: String,
-    /// 2: the scheme version.
+    /// 2: the scheme version, 0 to [`MAX_SCHEME_VERSION`].
     pub scheme_version: u32,
-    /// 3: the first 16 bytes of the scheme's criteria digest.
-    pub criteria_digest: [u8; 16],
+    /// 3: the first 8 bytes of the scheme's criteria digest. 8 are enough: the verifier
+    /// compares them with the digest the trust list accepts for this scheme id@version, a
+    /// value fixed before the label is made, so a forger needs a second preimage (2^64 work),
+    /// not a collision. (The evidence digest stays 16 bytes: the issuer makes both the report
+    /// and the label, so collisions matter there.)
+    pub criteria_digest: [u8; 8],
     /// 4: manufacturer, NFC, 1 to 48 bytes.
     pub manufacturer: String,
     /// 5: model, NFC, 1 to 32 bytes.
@@ -105,7 +135,7 @@ pub struct LabelBody {
     pub firmware: String,
     /// 8: true when `firmware` is a minimum ("or later"); the key is omitted when false.
     pub firmware_is_minimum: bool,
-    /// 9: the tier reached, its rank 1..n.
+    /// 9: the tier reached, its rank 1..=[`MAX_TIER`].
     pub tier: u32,
     /// 10: the assurance of the tier: [`ASSURANCE_SELF_DECLARED`], [`ASSURANCE_LAB_REVIEWED`]
     /// or [`ASSURANCE_LAB_TESTED`].
@@ -115,11 +145,14 @@ pub struct LabelBody {
     /// 12: the per-requirement results, packed by [`pack_results`] (2 bits each, in the
     /// scheme's requirement order).
     pub results: Vec<u8>,
-    /// 13: how many requirements `results` holds, so the padding is unambiguous.
+    /// 13: how many requirements `results` holds, so the padding is unambiguous; at most
+    /// [`MAX_RESULT_COUNT`].
     pub result_count: u32,
     /// 14: the first 16 bytes of SHA-256 over the canonical JSON report.
     pub evidence_digest: [u8; 16],
-    /// 15: model variants covered, each NFC 1 to 32 bytes, at most 8; omitted when empty.
+    /// 15: model variants covered, each NFC 1 to [`MAX_VARIANT`] bytes, at most
+    /// [`MAX_VARIANTS`]; omitted when empty. With manufacturer, model, hardware version and
+    /// firmware within [`MAX_DEVICE_TEXT`] bytes.
     pub variants: Vec<String>,
 }
 
@@ -278,6 +311,16 @@ pub enum ClaimsError {
         /// exp.
         expires: i64,
     },
+    /// The device texts together over [`MAX_DEVICE_TEXT`].
+    #[error(
+        "manufacturer, model, hardware version, firmware and variants are {len} bytes together, over the budget of {max} bytes (UTF-8, NFC)"
+    )]
+    DeviceTextOverBudget {
+        /// Their bytes together.
+        len: usize,
+        /// [`MAX_DEVICE_TEXT`].
+        max: usize,
+    },
     /// Too many variants.
     #[error("{count} variants, at most {max}")]
     TooManyVariants {
@@ -416,13 +459,12 @@ impl LabelBody {
             MAX_HARDWARE_VERSION,
         )?;
         check_text("firmware", &self.firmware, MAX_FIRMWARE)?;
+        check_max("scheme_version", self.scheme_version, MAX_SCHEME_VERSION)?;
+        check_max("tier", self.tier, MAX_TIER)?;
         if self.tier == 0 {
-            return Err(ClaimsError::OutOfRange {
-                field: "tier",
-                value: 0,
-                allowed: "1..=4294967295 (a tier rank)",
-            });
+            return Err(tier_zero());
         }
+        check_max("result_count", self.result_count, MAX_RESULT_COUNT)?;
         if self.assurance > ASSURANCE_LAB_TESTED {
             return Err(ClaimsError::OutOfRange {
                 field: "assurance",
@@ -438,9 +480,22 @@ impl LabelBody {
             });
         }
         for v in &self.variants {
-            check_text("variant", v, MAX_MODEL)?;
+            check_text("variant", v, MAX_VARIANT)?;
         }
-        Ok(())
+        check_budget(self)
+    }
+
+    /// The device texts a label signs, in bytes together: the sum [`MAX_DEVICE_TEXT`] caps.
+    pub fn device_text_len(&self) -> usize {
+        device_text_len(
+            [
+                &self.manufacturer,
+                &self.model,
+                &self.hardware_version,
+                &self.firmware,
+            ],
+            &self.variants,
+        )
     }
 
     fn to_value(&self) -> Value {
@@ -499,25 +554,105 @@ impl LabelClaims {
     }
 
     fn validate(&self) -> Result<(), ClaimsError> {
-        check_text("issuer", &self.issuer, MAX_ISSUER)?;
         self.label.validate()?;
         check_times(self.issued_at, self.expires)
     }
 
     fn to_value(&self) -> Value {
-        // Non-negative keys ascending (1, 4, 6, 7), then the private claim -65537. The status
+        // Non-negative keys ascending (4, 6, 7), then the private claim -65537. The status
         // index sits inside the label map (key 16, last): one byte of key instead of five.
         let mut label = self.label.to_value();
         if let Value::Map(m) = &mut label {
             m.push((int(LABEL_STATUS_INDEX), int(i64::from(self.status_index))));
         }
         Value::Map(vec![
-            (int(CLAIM_ISS), Value::Text(self.issuer.clone())),
             (int(CLAIM_EXP), int(self.expires)),
             (int(CLAIM_IAT), int(self.issued_at)),
             (int(CLAIM_CTI), Value::Bytes(self.label_id.to_vec())),
             (int(CLAIM_LABEL), label),
         ])
+    }
+}
+
+/// The device texts of a label against every cap, in the order a label is checked: each
+/// text (non-empty, NFC, allowed characters, its own cap), the variant count, each variant,
+/// then the budget. For `issue`, which refuses a profile over a cap before signing.
+pub fn check_device_text(
+    manufacturer: &str,
+    model: &str,
+    hardware_version: &str,
+    firmware: &str,
+    variants: &[String],
+) -> Result<(), ClaimsError> {
+    check_text("manufacturer", manufacturer, MAX_MANUFACTURER)?;
+    check_text("model", model, MAX_MODEL)?;
+    check_text("hardware_version", hardware_version, MAX_HARDWARE_VERSION)?;
+    check_text("firmware", firmware, MAX_FIRMWARE)?;
+    if variants.len() > MAX_VARIANTS {
+        return Err(ClaimsError::TooManyVariants {
+            count: variants.len(),
+            max: MAX_VARIANTS,
+        });
+    }
+    for v in variants {
+        check_text("variant", v, MAX_VARIANT)?;
+    }
+    let len = device_text_len([manufacturer, model, hardware_version, firmware], variants);
+    if len > MAX_DEVICE_TEXT {
+        return Err(ClaimsError::DeviceTextOverBudget {
+            len,
+            max: MAX_DEVICE_TEXT,
+        });
+    }
+    Ok(())
+}
+
+/// Manufacturer, model, hardware version and firmware (`fixed`) and the variants, in UTF-8
+/// bytes together: what [`MAX_DEVICE_TEXT`] caps.
+pub fn device_text_len(fixed: [&str; 4], variants: &[String]) -> usize {
+    fixed.iter().map(|t| t.len()).sum::<usize>() + variants.iter().map(String::len).sum::<usize>()
+}
+
+/// The device texts within [`MAX_DEVICE_TEXT`].
+fn check_budget(b: &LabelBody) -> Result<(), ClaimsError> {
+    let len = b.device_text_len();
+    if len > MAX_DEVICE_TEXT {
+        return Err(ClaimsError::DeviceTextOverBudget {
+            len,
+            max: MAX_DEVICE_TEXT,
+        });
+    }
+    Ok(())
+}
+
+/// The range text of each bounded integer, for [`ClaimsError::OutOfRange`].
+fn range_of(field: &'static str) -> &'static str {
+    match field {
+        "scheme_version" => "0..=65535",
+        "tier" => "1..=23 (a tier rank)",
+        "result_count" => "0..=255",
+        _ => "0..=4294967295",
+    }
+}
+
+/// `value` at most `max` (the field's bound).
+fn check_max(field: &'static str, value: u32, max: u32) -> Result<u32, ClaimsError> {
+    if value > max {
+        return Err(ClaimsError::OutOfRange {
+            field,
+            value: i128::from(value),
+            allowed: range_of(field),
+        });
+    }
+    Ok(value)
+}
+
+/// Tier 0 is no tier.
+fn tier_zero() -> ClaimsError {
+    ClaimsError::OutOfRange {
+        field: "tier",
+        value: 0,
+        allowed: range_of("tier"),
     }
 }
 
@@ -562,12 +697,10 @@ fn check_times(issued_at: i64, expires: i64) -> Result<(), ClaimsError> {
 /// the bottleneck); ciborium still encodes.
 fn read_canonical(bytes: &[u8]) -> Option<LabelClaims> {
     let mut c = Canonical::new(bytes);
-    if c.map()? != 5 {
+    if c.map()? != 4 {
         return None;
     }
-    // Claim keys 1, 4, 6, 7, then -65537 (major type 1, argument 65536).
-    key(&mut c, &[0x01])?;
-    let issuer = canonical_text(&mut c, MAX_ISSUER)?;
+    // Claim keys 4, 6, 7, then -65537 (major type 1, argument 65536).
     key(&mut c, &[0x04])?;
     let expires = i64::try_from(c.int()?).ok()?;
     key(&mut c, &[0x06])?;
@@ -578,7 +711,6 @@ fn read_canonical(bytes: &[u8]) -> Option<LabelClaims> {
     let (label, status_index) = read_canonical_label(&mut c)?;
     check_times(issued_at, expires).ok()?;
     c.at_end().then_some(LabelClaims {
-        issuer,
         issued_at,
         expires,
         label_id,
@@ -594,9 +726,9 @@ fn read_canonical_label(c: &mut Canonical<'_>) -> Option<(LabelBody, u32)> {
     key(c, &[1])?;
     let scheme_id = canonical_text(c, MAX_SCHEME_ID)?;
     key(c, &[2])?;
-    let scheme_version = c.u32()?;
+    let scheme_version = c.u32().filter(|v| *v <= MAX_SCHEME_VERSION)?;
     key(c, &[3])?;
-    let criteria_digest = <[u8; 16]>::try_from(c.bytes()?).ok()?;
+    let criteria_digest = <[u8; 8]>::try_from(c.bytes()?).ok()?;
     key(c, &[4])?;
     let manufacturer = canonical_text(c, MAX_MANUFACTURER)?;
     key(c, &[5])?;
@@ -612,7 +744,7 @@ fn read_canonical_label(c: &mut Canonical<'_>) -> Option<(LabelBody, u32)> {
         key(c, &[0xf5])?;
     }
     key(c, &[9])?;
-    let tier = c.u32().filter(|t| *t != 0)?;
+    let tier = c.u32().filter(|t| (1..=MAX_TIER).contains(t))?;
     key(c, &[10])?;
     let assurance = u8::try_from(c.u32()?)
         .ok()
@@ -626,7 +758,7 @@ fn read_canonical_label(c: &mut Canonical<'_>) -> Option<(LabelBody, u32)> {
     key(c, &[12])?;
     let results = c.bytes()?;
     key(c, &[13])?;
-    let result_count = c.u32()?;
+    let result_count = c.u32().filter(|n| *n <= MAX_RESULT_COUNT)?;
     check_results(results, result_count).ok()?;
     key(c, &[14])?;
     let evidence_digest = <[u8; 16]>::try_from(c.bytes()?).ok()?;
@@ -638,7 +770,7 @@ fn read_canonical_label(c: &mut Canonical<'_>) -> Option<(LabelBody, u32)> {
             return None;
         }
         for _ in 0..n {
-            variants.push(canonical_text(c, MAX_MODEL)?);
+            variants.push(canonical_text(c, MAX_VARIANT)?);
         }
     }
     key(c, &[16])?;
@@ -663,6 +795,7 @@ fn read_canonical_label(c: &mut Canonical<'_>) -> Option<(LabelBody, u32)> {
         evidence_digest,
         variants,
     };
+    check_budget(&body).ok()?;
     Some((body, status_index))
 }
 
@@ -702,8 +835,9 @@ fn read_error(e: ReadError) -> ClaimsError {
     }
 }
 
-/// The claims-map keys in deterministic order: a key's index here is its slot.
-const CLAIM_KEYS: [i64; 5] = [CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL];
+/// The claims-map keys in deterministic order: a key's index here is its slot. `iss` (1) is
+/// not among them: a label carrying it is refused as an unknown key.
+const CLAIM_KEYS: [i64; 4] = [CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL];
 
 /// The label-map keys are 1..=16: key `k` has slot `k - 1`.
 const LABEL_KEYS: usize = 16;
@@ -813,9 +947,9 @@ fn read_claims(r: &mut Reader<'_>) -> Result<LabelClaims, ClaimsError> {
             found: top.type_name(),
         });
     };
-    let m = Slots::<5>::read(r, "claims", len, indefinite, claim_slot)?;
+    let m = Slots::<4>::read(r, "claims", len, indefinite, claim_slot)?;
     let label_at =
-        m.at.get(4)
+        m.at.get(3)
             .copied()
             .flatten()
             .ok_or(ClaimsError::MissingKey {
@@ -825,10 +959,9 @@ fn read_claims(r: &mut Reader<'_>) -> Result<LabelClaims, ClaimsError> {
             })?;
     let (label, status_index) = read_label(r, label_at)?;
     let claims = LabelClaims {
-        issuer: text("issuer", m.take(r, 0, CLAIM_ISS, "issuer")?, MAX_ISSUER)?,
-        expires: int64("expires", m.take(r, 1, CLAIM_EXP, "expires")?)?,
-        issued_at: int64("issued_at", m.take(r, 2, CLAIM_IAT, "issued_at")?)?,
-        label_id: fixed_bytes("label_id", m.take(r, 3, CLAIM_CTI, "label_id")?)?,
+        expires: int64("expires", m.take(r, 0, CLAIM_EXP, "expires")?)?,
+        issued_at: int64("issued_at", m.take(r, 1, CLAIM_IAT, "issued_at")?)?,
+        label_id: fixed_bytes("label_id", m.take(r, 2, CLAIM_CTI, "label_id")?)?,
         label,
         status_index,
     };
@@ -877,7 +1010,11 @@ fn read_label<'a>(r: &mut Reader<'a>, pos: usize) -> Result<(LabelBody, u32), Cl
                     }
                     let mut out = Vec::with_capacity(len);
                     for _ in 0..len {
-                        out.push(text("variant", r.whole().map_err(read_error)?, MAX_MODEL)?);
+                        out.push(text(
+                            "variant",
+                            r.whole().map_err(read_error)?,
+                            MAX_VARIANT,
+                        )?);
                     }
                     out
                 }
@@ -887,7 +1024,11 @@ fn read_label<'a>(r: &mut Reader<'a>, pos: usize) -> Result<(LabelBody, u32), Cl
     };
     let body = LabelBody {
         scheme_id: text("scheme_id", take(r, 1, "scheme_id")?, MAX_SCHEME_ID)?,
-        scheme_version: uint32("scheme_version", take(r, 2, "scheme_version")?)?,
+        scheme_version: bounded(
+            "scheme_version",
+            take(r, 2, "scheme_version")?,
+            MAX_SCHEME_VERSION,
+        )?,
         criteria_digest: fixed_bytes("criteria_digest", take(r, 3, "criteria_digest")?)?,
         manufacturer: text(
             "manufacturer",
@@ -902,7 +1043,7 @@ fn read_label<'a>(r: &mut Reader<'a>, pos: usize) -> Result<(LabelBody, u32), Cl
         )?,
         firmware: text("firmware", take(r, 7, "firmware")?, MAX_FIRMWARE)?,
         firmware_is_minimum,
-        tier: uint32("tier", take(r, 9, "tier")?)?,
+        tier: bounded("tier", take(r, 9, "tier")?, MAX_TIER)?,
         assurance: {
             let n = integer("assurance", take(r, 10, "assurance")?)?;
             u8::try_from(n)
@@ -923,20 +1064,21 @@ fn read_label<'a>(r: &mut Reader<'a>, pos: usize) -> Result<(LabelBody, u32), Cl
             ),
         },
         results: bytes("results", take(r, 12, "results")?)?,
-        result_count: uint32("result_count", take(r, 13, "result_count")?)?,
+        result_count: bounded(
+            "result_count",
+            take(r, 13, "result_count")?,
+            MAX_RESULT_COUNT,
+        )?,
         evidence_digest: fixed_bytes("evidence_digest", take(r, 14, "evidence_digest")?)?,
         variants,
     };
     // What `LabelBody::validate` checks that the reads above have not: the support end is a
     // whole day by construction, texts, assurance and variants were checked as read.
     if body.tier == 0 {
-        return Err(ClaimsError::OutOfRange {
-            field: "tier",
-            value: 0,
-            allowed: "1..=4294967295 (a tier rank)",
-        });
+        return Err(tier_zero());
     }
     check_results(&body.results, body.result_count)?;
+    check_budget(&body)?;
     Ok((body, status_index))
 }
 
@@ -990,6 +1132,11 @@ fn uint32(field: &'static str, v: Item<'_>) -> Result<u32, ClaimsError> {
         value: n,
         allowed: "0..=4294967295",
     })
+}
+
+/// An unsigned integer at most `max` (a field's bound).
+fn bounded(field: &'static str, v: Item<'_>, max: u32) -> Result<u32, ClaimsError> {
+    check_max(field, uint32(field, v)?, max)
 }
 
 fn int64(field: &'static str, v: Item<'_>) -> Result<i64, ClaimsError> {
@@ -1075,14 +1222,18 @@ pub(crate) mod reference {
                 }
                 items
                     .into_iter()
-                    .map(|item| text("variant", item, MAX_MODEL))
+                    .map(|item| text("variant", item, MAX_VARIANT))
                     .collect::<Result<Vec<_>, _>>()?
             }
             Some(other) => return Err(wrong_type("variants", "array", &other)),
         };
         let body = LabelBody {
             scheme_id: text("scheme_id", m.take(1, "scheme_id")?, MAX_SCHEME_ID)?,
-            scheme_version: uint32("scheme_version", &m.take(2, "scheme_version")?)?,
+            scheme_version: check_max(
+                "scheme_version",
+                uint32("scheme_version", &m.take(2, "scheme_version")?)?,
+                MAX_SCHEME_VERSION,
+            )?,
             criteria_digest: fixed_bytes("criteria_digest", m.take(3, "criteria_digest")?)?,
             manufacturer: text("manufacturer", m.take(4, "manufacturer")?, MAX_MANUFACTURER)?,
             model: text("model", m.take(5, "model")?, MAX_MODEL)?,
@@ -1093,7 +1244,7 @@ pub(crate) mod reference {
             )?,
             firmware: text("firmware", m.take(7, "firmware")?, MAX_FIRMWARE)?,
             firmware_is_minimum,
-            tier: uint32("tier", &m.take(9, "tier")?)?,
+            tier: check_max("tier", uint32("tier", &m.take(9, "tier")?)?, MAX_TIER)?,
             assurance: {
                 let v = m.take(10, "assurance")?;
                 let n = integer("assurance", &v)?;
@@ -1115,7 +1266,11 @@ pub(crate) mod reference {
                 ),
             },
             results: bytes("results", m.take(12, "results")?)?,
-            result_count: uint32("result_count", &m.take(13, "result_count")?)?,
+            result_count: check_max(
+                "result_count",
+                uint32("result_count", &m.take(13, "result_count")?)?,
+                MAX_RESULT_COUNT,
+            )?,
             evidence_digest: fixed_bytes("evidence_digest", m.take(14, "evidence_digest")?)?,
             variants,
         };
@@ -1127,7 +1282,6 @@ pub(crate) mod reference {
         let mut m = Fields::new(v, "claims", 0)?;
         let (label, status_index) = body_from_value(m.take(CLAIM_LABEL, "label")?)?;
         let claims = LabelClaims {
-            issuer: text("issuer", m.take(CLAIM_ISS, "issuer")?, MAX_ISSUER)?,
             expires: int64("expires", &m.take(CLAIM_EXP, "expires")?)?,
             issued_at: int64("issued_at", &m.take(CLAIM_IAT, "issued_at")?)?,
             label_id: fixed_bytes("label_id", m.take(CLAIM_CTI, "label_id")?)?,
@@ -1145,7 +1299,7 @@ pub(crate) mod reference {
     }
 
     impl Fields {
-        /// `known_max`: label maps accept keys 1..=known_max; the claims map (0) accepts the six
+        /// `known_max`: label maps accept keys 1..=known_max; the claims map (0) accepts the four
         /// claim keys.
         fn new(v: Value, map: &'static str, known_max: i64) -> Result<Self, ClaimsError> {
             let Value::Map(pairs) = v else {
@@ -1156,7 +1310,7 @@ pub(crate) mod reference {
             };
             let known = |k: i64| {
                 if known_max == 0 {
-                    [CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL].contains(&k)
+                    [CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL].contains(&k)
                 } else {
                     (1..=known_max).contains(&k)
                 }
@@ -1260,7 +1414,7 @@ mod tests {
         let mut label = LabelBody {
             scheme_id: "cls-like".to_string(),
             scheme_version: 1,
-            criteria_digest: [0x11; 16],
+            criteria_digest: [0x11; 8],
             manufacturer: "Kestrel Home Ltd".to_string(),
             model: "SmartCam X200".to_string(),
             hardware_version: "rev C".to_string(),
@@ -1284,7 +1438,6 @@ mod tests {
             ])
             .unwrap();
         LabelClaims {
-            issuer: "EXL".to_string(),
             issued_at: 1_760_000_000,
             expires: 1_823_000_000,
             label_id: [1, 2, 3, 4, 5, 6, 7, 8],
@@ -1300,12 +1453,147 @@ mod tests {
         assert_eq!(LabelClaims::decode(&bytes).unwrap(), c);
     }
 
+    /// The budget is smaller than the per-field caps together (otherwise it would cap
+    /// nothing), and each field alone at its cap fits in it with the others at one byte.
     #[test]
-    fn caps_match_profile() {
-        assert_eq!(MAX_MANUFACTURER, crate::profile::MAX_MANUFACTURER);
-        assert_eq!(MAX_MODEL, crate::profile::MAX_MODEL);
-        assert_eq!(MAX_HARDWARE_VERSION, crate::profile::MAX_VERSION);
-        assert_eq!(MAX_FIRMWARE, crate::profile::MAX_VERSION);
+    fn the_budget_binds_and_every_cap_is_reachable() {
+        let caps = MAX_MANUFACTURER
+            + MAX_MODEL
+            + MAX_HARDWARE_VERSION
+            + MAX_FIRMWARE
+            + MAX_VARIANTS * MAX_VARIANT;
+        assert!(MAX_DEVICE_TEXT < caps);
+        for cap in [
+            MAX_MANUFACTURER,
+            MAX_MODEL,
+            MAX_HARDWARE_VERSION,
+            MAX_FIRMWARE,
+            MAX_VARIANT,
+        ] {
+            assert!(cap + 4 <= MAX_DEVICE_TEXT, "{cap}");
+        }
+    }
+
+    /// Each bound at encode and at decode (bytes written past `encode`'s check), by all three
+    /// decoders alike: the value just inside is signed, the one just outside refused.
+    #[test]
+    fn integers_are_bounded_at_encode_and_decode() {
+        type Set = fn(&mut LabelClaims, u32);
+        let cases: [(&str, u32, Set); 3] = [
+            ("scheme_version", MAX_SCHEME_VERSION, |c, v| {
+                c.label.scheme_version = v
+            }),
+            ("tier", MAX_TIER, |c, v| c.label.tier = v),
+            ("result_count", MAX_RESULT_COUNT, |c, v| {
+                let n = usize::try_from(v).unwrap();
+                c.label.results = pack_results(&vec![ResultCode::MetLab; n]);
+                c.label.result_count = v;
+            }),
+        ];
+        for (field, max, set) in cases {
+            let mut c = sample();
+            set(&mut c, max);
+            let bytes = c.encode().unwrap();
+            assert_eq!(LabelClaims::decode(&bytes).unwrap(), c);
+            agree(&bytes);
+            for over in [max + 1, u32::MAX] {
+                let mut c = sample();
+                set(&mut c, over);
+                let want = ClaimsError::OutOfRange {
+                    field,
+                    value: i128::from(over),
+                    allowed: range_of(field),
+                };
+                assert_eq!(c.encode(), Err(want.clone()), "{field} {over}");
+                let bytes = cbor::write(&c.to_value()).unwrap();
+                assert_eq!(LabelClaims::decode(&bytes), Err(want), "{field} {over}");
+                assert_eq!(read_canonical(&bytes), None);
+                agree(&bytes);
+            }
+        }
+    }
+
+    /// The device texts together: at the budget signed, one byte over refused at encode and
+    /// at decode, wherever the extra byte is (several members of the class).
+    #[test]
+    fn device_text_budget_at_encode_and_decode() {
+        type Grow = fn(&mut LabelBody, usize);
+        let spreads: [(&str, Grow); 4] = [
+            ("manufacturer", |b, n| b.manufacturer = "m".repeat(n)),
+            ("model", |b, n| {
+                b.model = "é".repeat(n / 2) + &"x".repeat(n % 2)
+            }),
+            ("variants", |b, n| {
+                b.variants = (0..MAX_VARIANTS)
+                    .map(|i| "v".repeat(n / MAX_VARIANTS + usize::from(i < n % MAX_VARIANTS)))
+                    .collect()
+            }),
+            ("firmware", |b, n| b.firmware = "9".repeat(n)),
+        ];
+        for (what, grow) in spreads {
+            let mut c = sample();
+            c.label.variants.clear();
+            let fixed = |c: &LabelClaims| c.label.device_text_len();
+            // Grow one place until the total is at the budget, within its own cap.
+            let base = fixed(&c);
+            let mut b = c.label.clone();
+            grow(&mut b, 1);
+            let one = b.device_text_len();
+            let room = MAX_DEVICE_TEXT - (one - 1);
+            grow(&mut b, room);
+            if b.manufacturer.len() > MAX_MANUFACTURER
+                || b.model.len() > MAX_MODEL
+                || b.firmware.len() > MAX_FIRMWARE
+                || b.variants.iter().any(|v| v.len() > MAX_VARIANT)
+            {
+                continue; // this place alone cannot reach the budget: its own cap binds
+            }
+            assert!(base < MAX_DEVICE_TEXT);
+            c.label = b.clone();
+            assert_eq!(c.label.device_text_len(), MAX_DEVICE_TEXT, "{what}");
+            let bytes = c.encode().unwrap();
+            assert_eq!(LabelClaims::decode(&bytes).unwrap(), c);
+            c.label.hardware_version.push('+');
+            let want = ClaimsError::DeviceTextOverBudget {
+                len: MAX_DEVICE_TEXT + 1,
+                max: MAX_DEVICE_TEXT,
+            };
+            assert_eq!(c.encode(), Err(want.clone()), "{what}");
+            let bytes = cbor::write(&c.to_value()).unwrap();
+            assert_eq!(LabelClaims::decode(&bytes), Err(want), "{what}");
+            agree(&bytes);
+        }
+        // Every field under its own cap, over the budget together.
+        let mut c = sample();
+        c.label.manufacturer = "m".repeat(MAX_MANUFACTURER - 1);
+        c.label.model = "o".repeat(MAX_MODEL - 1);
+        c.label.hardware_version = "h".repeat(MAX_HARDWARE_VERSION - 1);
+        c.label.firmware = "f".repeat(MAX_FIRMWARE - 1);
+        c.label.variants = vec!["v".repeat(MAX_VARIANT - 1); 2];
+        assert!(matches!(
+            c.encode(),
+            Err(ClaimsError::DeviceTextOverBudget { .. })
+        ));
+    }
+
+    /// A label that still carries CWT `iss` (key 1) is refused as an unknown claim by every
+    /// decoder: the issuer comes from the trust list entry of the kid, never from the label.
+    #[test]
+    fn a_claims_map_with_iss_is_refused() {
+        let c = sample();
+        let mut v = c.to_value();
+        if let Value::Map(pairs) = &mut v {
+            pairs.insert(0, (int(CLAIM_ISS), Value::Text("EXL".into())));
+        }
+        let bytes = cbor::write(&v).unwrap();
+        assert_eq!(
+            LabelClaims::decode(&bytes),
+            Err(ClaimsError::UnknownKey {
+                map: "claims",
+                key: "1".into()
+            })
+        );
+        agree(&bytes);
     }
 
     #[test]
@@ -1328,8 +1616,9 @@ mod tests {
     #[test]
     fn encoded_prefix_is_as_specified() {
         let bytes = sample().encode().unwrap();
-        // map(5), 1: "EXL" (the status index lives inside the label map)
-        assert_eq!(&bytes[..6], &[0xa5, 0x01, 0x63, b'E', b'X', b'L']);
+        // map(4) (no `iss`), 4: exp as a 4-byte uint (the status index lives inside the label
+        // map)
+        assert_eq!(&bytes[..3], &[0xa4, 0x04, 0x1a]);
     }
 
     #[test]
@@ -1385,10 +1674,20 @@ mod tests {
             })
         ));
         let mut c = sample();
-        c.label.variants = vec!["v".to_string(); 9];
+        c.label.variants = vec!["v".to_string(); MAX_VARIANTS + 1];
         assert!(matches!(
             c.encode(),
-            Err(ClaimsError::TooManyVariants { count: 9, max: 8 })
+            Err(ClaimsError::TooManyVariants { count: 5, max: 4 })
+        ));
+        let mut c = sample();
+        c.label.variants = vec!["v".repeat(MAX_VARIANT + 1)];
+        assert!(matches!(
+            c.encode(),
+            Err(ClaimsError::TextTooLong {
+                field: "variant",
+                len: 25,
+                max: 24
+            })
         ));
         let mut c = sample();
         c.label.model = "a\nb".to_string();
@@ -1404,10 +1703,10 @@ mod tests {
             })
         ));
         let mut c = sample();
-        c.issuer = String::new();
+        c.label.model = String::new();
         assert!(matches!(
             c.encode(),
-            Err(ClaimsError::EmptyText { field: "issuer" })
+            Err(ClaimsError::EmptyText { field: "model" })
         ));
     }
 
@@ -1420,7 +1719,6 @@ mod tests {
     /// Every text field of `c`, settable by name.
     fn set_text(c: &mut LabelClaims, field: &str, value: String) {
         match field {
-            "issuer" => c.issuer = value,
             "scheme_id" => c.label.scheme_id = value,
             "manufacturer" => c.label.manufacturer = value,
             "model" => c.label.model = value,
@@ -1437,7 +1735,6 @@ mod tests {
     #[test]
     fn forbidden_characters_are_refused_at_encode_and_decode() {
         for field in [
-            "issuer",
             "scheme_id",
             "manufacturer",
             "model",
@@ -1469,7 +1766,7 @@ mod tests {
     fn japanese_text_with_the_ideographic_space_is_signed() {
         let mut c = sample();
         c.label.manufacturer = "株式会社\u{3000}サンプル".to_string();
-        c.label.model = "見守りカメラ\u{3000}二型".to_string();
+        c.label.model = "見守りカメラ\u{3000}二".to_string();
         c.label.variants = vec!["白\u{3000}モデル".to_string()];
         let bytes = c.encode().unwrap();
         assert_eq!(LabelClaims::decode(&bytes).unwrap(), c);
@@ -1546,16 +1843,17 @@ mod tests {
         bare.label.set_results(&[]).unwrap();
         out.push(bare);
         let mut wide = sample();
-        wide.issuer = "É".repeat(MAX_ISSUER / 2);
         wide.issued_at = i64::MIN;
         wide.expires = i64::MAX;
         wide.status_index = u32::MAX;
-        wide.label.scheme_version = u32::MAX;
-        wide.label.tier = u32::MAX;
+        wide.label.scheme_version = MAX_SCHEME_VERSION;
+        wide.label.tier = MAX_TIER;
         wide.label.assurance = ASSURANCE_LAB_TESTED;
         wide.label.support_end = Some(-SECONDS_PER_DAY * 40_000);
         wide.label.manufacturer = "m".repeat(MAX_MANUFACTURER);
+        wide.label.model = "M".to_string(); // within the device text budget
         wide.label.variants = (0..MAX_VARIANTS).map(|i| format!("v{i}")).collect();
+        wide.label.scheme_id = "s".repeat(MAX_SCHEME_ID);
         wide.label
             .set_results(&[ResultCode::NotApplicable; 29])
             .unwrap();
@@ -1921,24 +2219,40 @@ mod tests {
         };
         let mut label = LabelBody {
             scheme_id: text(rng, MAX_SCHEME_ID),
-            scheme_version: u32_(rng),
-            criteria_digest: [rng.next() as u8; 16],
+            scheme_version: u32_(rng) % (MAX_SCHEME_VERSION + 1),
+            criteria_digest: [rng.next() as u8; 8],
             manufacturer: text(rng, MAX_MANUFACTURER),
             model: text(rng, MAX_MODEL),
             hardware_version: text(rng, MAX_HARDWARE_VERSION),
             firmware: text(rng, MAX_FIRMWARE),
             firmware_is_minimum: rng.one_in(2),
-            tier: u32_(rng).max(1),
+            tier: 1 + u32_(rng) % MAX_TIER,
             assurance: rng.below(3) as u8,
             support_end: (!rng.one_in(2)).then(|| (int(rng) / SECONDS_PER_DAY) * SECONDS_PER_DAY),
             results: Vec::new(),
             result_count: 0,
             evidence_digest: [rng.next() as u8; 16],
             variants: (0..rng.below(MAX_VARIANTS as u64 + 1))
-                .map(|_| text(rng, MAX_MODEL))
+                .map(|_| text(rng, MAX_VARIANT))
                 .collect(),
         };
-        let results: Vec<ResultCode> = (0..rng.below(120))
+        // Within the device text budget: drop variants, then shorten the longest text.
+        while label.device_text_len() > MAX_DEVICE_TEXT && !label.variants.is_empty() {
+            label.variants.pop();
+        }
+        while label.device_text_len() > MAX_DEVICE_TEXT {
+            let longest = [
+                &mut label.manufacturer,
+                &mut label.model,
+                &mut label.hardware_version,
+                &mut label.firmware,
+            ]
+            .into_iter()
+            .max_by_key(|t| t.len())
+            .unwrap();
+            longest.pop();
+        }
+        let results: Vec<ResultCode> = (0..rng.below(u64::from(MAX_RESULT_COUNT) + 1))
             .map(|_| ResultCode::from_bits(rng.next() as u8))
             .collect();
         label.set_results(&results).unwrap();
@@ -1951,7 +2265,6 @@ mod tests {
             std::cmp::Ordering::Equal => (a, a + 1),
         };
         LabelClaims {
-            issuer: text(rng, MAX_ISSUER),
             issued_at,
             expires,
             label_id: (rng.next()).to_be_bytes(),

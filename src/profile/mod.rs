@@ -38,12 +38,12 @@ pub const CATEGORIES: [&str; 16] = [
     "other",
 ];
 
-/// Byte caps on identity text after NFC normalisation (they keep the signed QR small).
-pub const MAX_MANUFACTURER: usize = 48;
-/// Model cap.
-pub const MAX_MODEL: usize = 32;
-/// Hardware and firmware version cap.
-pub const MAX_VERSION: usize = 16;
+// Byte caps on identity text after NFC normalisation: the label's, defined once in
+// `crate::label::claims` (they keep the signed QR within version 14-M; see that module).
+use crate::label::claims::{
+    MAX_DEVICE_TEXT, MAX_FIRMWARE, MAX_HARDWARE_VERSION, MAX_MANUFACTURER, MAX_MODEL, MAX_VARIANT,
+    MAX_VARIANTS,
+};
 
 /// Which firmware the assessment covers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -470,34 +470,19 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
     let mut t = Table::new(v, "[device]", ctx)?;
     let manufacturer = text_field(&mut t, "manufacturer", MAX_MANUFACTURER, true, ctx);
     let model = text_field(&mut t, "model", MAX_MODEL, true, ctx);
-    let mut variants = Vec::new();
-    let mut variants_ok = true;
-    if let Some(vs) = t.opt_str_array("variants", ctx) {
-        for s in vs {
-            let nfc: String = s.get_ref().nfc().collect();
-            if nfc.trim().is_empty() || nfc.len() > MAX_MODEL {
-                ctx.error(
-                    s.span(),
-                    format!("variant `{nfc}` must be 1 to {MAX_MODEL} bytes"),
-                    "shorten the variant name",
-                );
-                variants_ok = false;
-            } else {
-                variants.push(nfc.trim().to_string());
-            }
-        }
-    }
-    let hardware_version = text_field(&mut t, "hardware_version", MAX_VERSION, true, ctx);
+    let (variants, variants_ok) = read_variants(&mut t, ctx);
+    let hardware_version = text_field(&mut t, "hardware_version", MAX_HARDWARE_VERSION, true, ctx);
     // A firmware key that is present but unusable (placeholder, too long) has been reported.
     let firmware_given =
         t.get("firmware_version").is_some() || t.get("min_firmware_version").is_some();
-    let exact = text_field(&mut t, "firmware_version", MAX_VERSION, false, ctx);
-    let minimum = text_field(&mut t, "min_firmware_version", MAX_VERSION, false, ctx);
+    let exact = text_field(&mut t, "firmware_version", MAX_FIRMWARE, false, ctx);
+    let minimum = text_field(&mut t, "min_firmware_version", MAX_FIRMWARE, false, ctx);
     let category = match t.get("category") {
         Some(v) if is_placeholder(v, ctx) => None,
         _ => t.req_str("category", ctx),
     };
     let span = t.span.clone();
+    let device_span = span.clone();
     t.finish(ctx);
     let firmware = match (exact, minimum) {
         (Some(e), None) => Some(Firmware::Exact(e)),
@@ -536,6 +521,14 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
     if !variants_ok {
         return None;
     }
+    if let (Some(m), Some(md), Some(h), Some(f)) =
+        (&manufacturer, &model, &hardware_version, &firmware)
+    {
+        let fw = match f {
+            Firmware::Exact(v) | Firmware::Minimum(v) => v.as_str(),
+        };
+        check_device_budget([m, md, h, fw], &variants, device_span, ctx)?;
+    }
     Some(Device {
         manufacturer: manufacturer?,
         model: model?,
@@ -544,6 +537,89 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         firmware: firmware?,
         category: category?,
     })
+}
+
+/// `[device] variants`: at most [`MAX_VARIANTS`] names of 1 to [`MAX_VARIANT`] bytes each
+/// (after NFC), each error at its place. The bool is false when one was refused.
+fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool) {
+    let span = t.get("variants").map(|v| v.span());
+    let mut variants = Vec::new();
+    let mut ok = true;
+    let Some(vs) = t.opt_str_array("variants", ctx) else {
+        return (variants, ok);
+    };
+    if vs.len() > MAX_VARIANTS {
+        ok = false;
+        ctx.error(
+            span.unwrap_or_else(|| t.span.clone()),
+            format!(
+                "`variants` lists {} names; a label carries at most {MAX_VARIANTS}",
+                vs.len()
+            ),
+            "cover the other variants with separate labels (one profile each): the label's signed QR code has room for this many only",
+        );
+    }
+    for s in vs {
+        let nfc: String = s.get_ref().nfc().collect();
+        let name = nfc.trim();
+        if name.is_empty() {
+            ctx.error(
+                s.span(),
+                "a variant name is empty",
+                "give the variant's name",
+            );
+            ok = false;
+        } else if name.len() > MAX_VARIANT {
+            ctx.error(
+                s.span(),
+                format!(
+                    "variant `{name}` is {} bytes after Unicode NFC normalisation; the limit is {MAX_VARIANT}",
+                    name.len()
+                ),
+                "shorten it, or cover that variant with a separate label (its own profile)",
+            );
+            ok = false;
+        } else {
+            variants.push(name.to_string());
+        }
+    }
+    (variants, ok)
+}
+
+/// The device texts together within the label's budget ([`MAX_DEVICE_TEXT`]), each within
+/// its own cap already: reported at the `[device]` table, with every field's bytes.
+fn check_device_budget(
+    fixed: [&str; 4],
+    variants: &[String],
+    span: std::ops::Range<usize>,
+    ctx: &mut Ctx<'_>,
+) -> Option<()> {
+    let total = crate::label::claims::device_text_len(fixed, variants);
+    if total <= MAX_DEVICE_TEXT {
+        return Some(());
+    }
+    let names = ["manufacturer", "model", "hardware_version", "firmware"];
+    let mut parts: Vec<String> = names
+        .iter()
+        .zip(fixed)
+        .map(|(n, t)| format!("{n} {}", t.len()))
+        .collect();
+    if !variants.is_empty() {
+        let each: Vec<String> = variants.iter().map(|v| v.len().to_string()).collect();
+        parts.push(format!("variants {}", each.join(" + ")));
+    }
+    ctx.error(
+        span,
+        format!(
+            "[device] texts are {total} bytes together ({}); a label's budget is {MAX_DEVICE_TEXT} bytes",
+            parts.join(", ")
+        ),
+        format!(
+            "shorten them by {} bytes, or move variants to separate labels (one profile each): the label's signed QR code has room for this many only",
+            total - MAX_DEVICE_TEXT
+        ),
+    );
+    None
 }
 
 fn read_date(d: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<DateValue> {

@@ -28,7 +28,7 @@ pub struct LabelRecord {
     pub issuer_kid: String,
     /// Its index in that status list.
     pub status_index: u32,
-    /// Issuer id (the label's `iss`).
+    /// Issuer id: the trust-list entry of the signing key's kid (labels carry no `iss`).
     pub issuer: String,
     /// Manufacturer, as signed.
     pub manufacturer: String,

@@ -655,7 +655,12 @@ impl Core {
             label_id: hex::encode(claims.label_id),
             issuer_kid: hex::encode(parsed.kid),
             status_index: claims.status_index,
-            issuer: claims.issuer.clone(),
+            // The label carries no issuer: the trust-list entry of its kid names it.
+            issuer: report
+                .issuer
+                .as_ref()
+                .map(|i| i.id.clone())
+                .unwrap_or_default(),
             manufacturer: claims.label.manufacturer.clone(),
             model: claims.label.model.clone(),
             scheme_id: claims.label.scheme_id.clone(),

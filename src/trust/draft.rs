@@ -95,7 +95,7 @@ impl TrustList {
 pub struct NewKey {
     /// Its public key.
     pub public_key: [u8; 32],
-    /// Short issuer id (goes into labels as `iss`).
+    /// Short issuer id (shown as the issuer of the labels the key signs; labels carry no `iss`).
     pub issuer: String,
     /// Issuer name.
     pub name: String,

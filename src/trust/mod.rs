@@ -96,6 +96,15 @@ pub struct Accepted {
     pub self_declaration: bool,
 }
 
+impl Accepted {
+    /// Whether a label's 8-byte criteria digest is the start of this entry's 16-byte digest.
+    /// A forger must find criteria whose digest starts with these 8 fixed bytes: a second
+    /// preimage (2^64 work), not a collision, which is why the label carries only 8.
+    pub fn accepts_label_digest(&self, label_digest: &[u8; 8]) -> bool {
+        self.digest.len() == 32 && self.digest.get(..16) == Some(hex::encode(label_digest).as_str())
+    }
+}
+
 /// A scheme the owner governs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +127,8 @@ pub struct KeyEntry {
     pub kid: String,
     /// Raw Ed25519 public key, hex.
     pub public_key: String,
-    /// Short issuer id; labels carry it as `iss`.
+    /// Short issuer id, shown as the issuer of the labels this key signs (labels carry no
+    /// issuer of their own: the kid names the key).
     pub issuer: String,
     /// Issuer name shown to people.
     pub name: String,

@@ -5,7 +5,7 @@
 //! next-update, vouches for nothing: fail closed); find the label's key by kid (protected
 //! header only) in a verified list; `verify_strict` the signature; decode the claims; check
 //! the label id is the one the kid and status index give ([`crate::label::id`]); then
-//! check the issuer claim, role and accreditation, scheme and criteria digest, verify URL, key
+//! check the role and accreditation of the kid's entry, scheme and criteria digest, verify URL, key
 //! state, status list and time. Every problem found is a [`Finding`]; the verdict is the first
 //! in this precedence:
 //!
@@ -59,7 +59,7 @@ pub enum Verdict {
     Malformed,
     /// No valid, current trust list vouches for the label's key.
     TrustListInvalidOrExpired,
-    /// The key (or the issuer it claims) is not vouched for.
+    /// The key is not vouched for, or not for this scheme.
     UntrustedIssuer,
     /// The signature does not verify.
     BadSignature,
@@ -649,17 +649,8 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
     r.support_end = b.support_end.map(crate::time::format_support_end);
     let assurance = assurance_from_code(b.assurance);
 
-    // 4. Who signed it, for what.
-    if claims.issuer != entry.issuer {
-        find(
-            r,
-            Verdict::UntrustedIssuer,
-            format!(
-                "the label claims issuer `{}`, but key {} belongs to `{}`",
-                claims.issuer, entry.kid, entry.issuer
-            ),
-        );
-    }
+    // 4. Who signed it, for what. The label names no issuer: the issuer is the trust-list
+    // entry of the kid (above), and every role check below is keyed by that entry.
     let scheme_entry = tl.list.scheme(&b.scheme_id);
     match scheme_entry {
         None => find(
@@ -672,7 +663,7 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
         ),
         Some(se) => {
             let accepted = se.accepted.iter().find(|a| {
-                a.version == b.scheme_version && a.digest == hex::encode(b.criteria_digest)
+                a.version == b.scheme_version && a.accepts_label_digest(&b.criteria_digest)
             });
             let tier_name = accepted
                 .and_then(|a| {
@@ -738,7 +729,7 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
     let accepted = scheme_entry.and_then(|se| {
         se.accepted
             .iter()
-            .find(|a| a.version == b.scheme_version && a.digest == hex::encode(b.criteria_digest))
+            .find(|a| a.version == b.scheme_version && a.accepts_label_digest(&b.criteria_digest))
     });
     let demanded = accepted.and_then(|a| {
         a.assurance

@@ -88,7 +88,7 @@ pub fn lab_issued(
 pub fn claims_json(i: &iotlabel::issue::Issued) -> serde_json::Value {
     serde_json::json!({
         "label_id": hex::encode(i.claims.label_id),
-        "issuer": i.claims.issuer,
+        "issuer": i.issuer,
         "issued_at": iotlabel::time::format_unix(i.claims.issued_at),
         "expires": iotlabel::time::format_unix(i.claims.expires),
         "evidence_digest": hex::encode(i.claims.label.evidence_digest),
