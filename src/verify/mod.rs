@@ -413,12 +413,13 @@ impl TrustStore {
         self
     }
 
-    /// Whether the criteria `id@version` with this digest are illustrative, if known.
-    fn illustrative(&self, id: &str, version: u32, digest: &[u8; 16]) -> Option<bool> {
+    /// Whether the criteria `id@version` whose digest starts with the label's 8 bytes are
+    /// illustrative, if known.
+    fn illustrative(&self, id: &str, version: u32, digest: &[u8; 8]) -> Option<bool> {
         self.criteria
             .iter()
             .chain(bundled_schemes())
-            .find(|(i, v, d, _)| i == id && *v == version && d == digest)
+            .find(|(i, v, d, _)| i == id && *v == version && d.starts_with(digest))
             .map(|(.., illustrative)| *illustrative)
     }
 
