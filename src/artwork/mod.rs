@@ -207,7 +207,10 @@ pub fn facts_for(
 /// Sample facts with every text at its longest (the caps of the label format, long names),
 /// for checking that a template's boxes hold any label.
 pub fn sample_facts(tier_display: TierDisplay, qr_payload_bytes: usize) -> LabelFacts {
-    use crate::label::claims::{MAX_FIRMWARE, MAX_HARDWARE_VERSION, MAX_MANUFACTURER, MAX_MODEL};
+    use crate::label::claims::{
+        MAX_DEVICE_TEXT, MAX_FIRMWARE, MAX_HARDWARE_VERSION, MAX_MANUFACTURER, MAX_MODEL,
+        MAX_VARIANT, MAX_VARIANTS,
+    };
     // Mixed-case words of average width; real names rarely run wider.
     let text = |n: usize| -> String {
         let words = "Acme Sample Devices International Holdings Kabushiki Kaisha Ltd";
@@ -227,7 +230,19 @@ pub fn sample_facts(tier_display: TierDisplay, qr_payload_bytes: usize) -> Label
         assurance: Assurance::SelfDeclared,
         manufacturer: text(MAX_MANUFACTURER),
         model: text(MAX_MODEL),
-        variants: vec![text(MAX_MODEL), text(MAX_MODEL)],
+        // Each field at its own cap: a template must hold any one of them at its longest. The
+        // variants as long as the device text budget lets them be (the four other texts take
+        // at least a byte each), in as many names as the caps allow.
+        variants: {
+            let mut left = MAX_DEVICE_TEXT - 4;
+            let mut v = Vec::new();
+            while left > 0 && v.len() < MAX_VARIANTS {
+                let n = left.min(MAX_VARIANT);
+                v.push(text(n));
+                left -= n;
+            }
+            v
+        },
         hardware_version: text(MAX_HARDWARE_VERSION),
         firmware: "10.20.300-rc.456".chars().take(MAX_FIRMWARE).collect(),
         firmware_is_minimum: true,
