@@ -181,6 +181,39 @@ impl Pki {
         ]);
     }
 
+    /// `status sign` of `kid`'s list from the state folder, at 03:00 on the setup day.
+    fn status_sign(&self, kid: &str) {
+        self.ok(&[
+            "status",
+            "sign",
+            "--state",
+            "state",
+            "--kid",
+            kid,
+            "--key",
+            "keys/status.key",
+            "--out",
+            "status.cose",
+            "--at",
+            "2026-12-01T03:00:00Z",
+        ]);
+    }
+
+    /// `status show status.cose` against the trust list under `root`, at `at`.
+    fn status_show(&self, root: &str, at: &str) -> Output {
+        self.run(&[
+            "status",
+            "show",
+            "status.cose",
+            "--trust",
+            "trust.cose",
+            "--root",
+            root,
+            "--at",
+            at,
+        ])
+    }
+
     fn kid(&self, key: &str) -> String {
         let o = self.ok(&["trust", "show", "trust.json"]);
         let s = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -1061,64 +1094,23 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
         assert_eq!(code(&o), Some(2), "{args:?}: {}", text(&o));
         assert_eq!(files(p.path()), before, "{args:?} left files");
     }
-    p.ok(&[
-        "status",
-        "sign",
-        "--state",
-        "state",
-        "--kid",
-        &lab,
-        "--key",
-        "keys/status.key",
-        "--out",
-        "status.cose",
-        "--at",
-        "2026-12-01T03:00:00Z",
-    ]);
-    let o = p.ok(&[
-        "status",
-        "show",
-        "status.cose",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/root.pub",
-        "--at",
-        "2026-12-02",
-    ]);
+    p.status_sign(&lab);
+    let o = p.status_show("keys/root.pub", "2026-12-02");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
     let s = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         s.contains("index 1: revoked") && !s.contains("index 0"),
         "{s}"
     );
     assert!(!s.contains("STALE"), "{s}");
-    let o = p.ok(&[
-        "status",
-        "show",
-        "status.cose",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/root.pub",
-        "--at",
-        "2026-12-09",
-    ]);
+    let o = p.status_show("keys/root.pub", "2026-12-09");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("(STALE)"),
         "{}",
         text(&o)
     );
-    let o = p.run(&[
-        "status",
-        "show",
-        "status.cose",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/lab.pub",
-        "--at",
-        "2026-12-02",
-    ]);
+    let o = p.status_show("keys/lab.pub", "2026-12-02");
     assert_eq!(code(&o), Some(1), "{}", text(&o));
 
     let verify = |label: &str| {
@@ -1260,8 +1252,13 @@ fn an_issue_run_that_cannot_record_its_labels_never_lets_a_later_run_reuse_their
     let o = p.issue(&["sensor-inconclusive.toml"], "out3");
     assert_eq!(code(&o), Some(0), "{}", text(&o));
     // No label id names two different labels, whatever the failed run left behind.
+    labels_by_id(&p, &["out1", "out2", "out3"]);
+}
+
+/// Every label file in the `outs` folders by label id, checking that no id names two labels.
+fn labels_by_id(p: &Pki, outs: &[&str]) -> BTreeMap<String, (String, Vec<u8>)> {
     let mut seen: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
-    for out in ["out1", "out2", "out3"] {
+    for out in outs {
         for (f, bytes) in files(&p.path().join(out)) {
             let name = f.to_string_lossy().into_owned();
             let Some(id) = name.strip_suffix(".cose") else {
@@ -1276,6 +1273,7 @@ fn an_issue_run_that_cannot_record_its_labels_never_lets_a_later_run_reuse_their
             seen.insert(id.to_string(), (out.to_string(), bytes));
         }
     }
+    seen
 }
 
 #[test]
@@ -1298,22 +1296,7 @@ fn indices_of_a_run_that_failed_half_way_are_never_handed_out_again() {
     assert_eq!(code(&o), Some(4), "{}", text(&o));
     let o = p.issue(&["constrained-sensor.toml"], "out4");
     assert_eq!(code(&o), Some(0), "{}", text(&o));
-    let mut seen: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
-    for out in ["out1", "out2", "out3", "out4"] {
-        for (f, bytes) in files(&p.path().join(out)) {
-            let name = f.to_string_lossy().into_owned();
-            let Some(id) = name.strip_suffix(".cose") else {
-                continue;
-            };
-            if let Some((other, earlier)) = seen.get(id) {
-                assert_eq!(
-                    earlier, &bytes,
-                    "label id {id} names two labels ({other} and {out})"
-                );
-            }
-            seen.insert(id.to_string(), (out.to_string(), bytes));
-        }
-    }
+    let seen = labels_by_id(&p, &["out1", "out2", "out3", "out4"]);
     assert!(seen.len() >= 3, "{:?}", seen.keys());
 }
 
@@ -1372,31 +1355,9 @@ fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
         assert_eq!(code(&o), Some(0), "{}", text(&o));
     }
     let lab = p.kid("lab");
-    p.ok(&[
-        "status",
-        "sign",
-        "--state",
-        "state",
-        "--kid",
-        &lab,
-        "--key",
-        "keys/status.key",
-        "--out",
-        "status.cose",
-        "--at",
-        "2026-12-01T03:00:00Z",
-    ]);
-    let o = p.ok(&[
-        "status",
-        "show",
-        "status.cose",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/root.pub",
-        "--at",
-        "2026-12-02",
-    ]);
+    p.status_sign(&lab);
+    let o = p.status_show("keys/root.pub", "2026-12-02");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
     let s = String::from_utf8_lossy(&o.stdout).into_owned();
     let lost: Vec<u32> = (0..N)
         .filter(|i| !s.contains(&format!("index {i}: suspended\n")))
