@@ -1485,7 +1485,8 @@ mod tests {
             }),
             ("tier", MAX_TIER, |c, v| c.label.tier = v),
             ("result_count", MAX_RESULT_COUNT, |c, v| {
-                let n = usize::try_from(v).unwrap();
+                // At most one result over the bound: u32::MAX results would be 4 GB.
+                let n = usize::try_from(v.min(MAX_RESULT_COUNT + 1)).unwrap();
                 c.label.results = pack_results(&vec![ResultCode::MetLab; n]);
                 c.label.result_count = v;
             }),
