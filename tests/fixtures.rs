@@ -11,35 +11,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use iotlabel::criteria::{self, CriteriaSet};
 use iotlabel::evaluate::{Basis, Evaluation, evaluate};
 use iotlabel::profile::Profile;
 use iotlabel::time::parse_at;
 
+mod common;
+
 /// The evaluation time every fixture expectation is written for.
 pub const AT: &str = "2026-12-01";
 
 fn profiles(set: &CriteriaSet) -> Vec<(PathBuf, Profile)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixtures/profiles")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let profile = Profile::load(&p, set).unwrap_or_else(|e| match e {
-                iotlabel::profile::ProfileError::Invalid(d) => panic!("{}:\n{d}", p.display()),
-                other => panic!("{other}"),
-            });
-            (p, profile)
-        })
-        .collect()
+    common::fixture_profiles(set)
 }
 
 /// `cls-like@1 = Level 2, cls-like@2 = none -- why` -> {scheme: tier label or "none"}.

@@ -19,12 +19,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use iotlabel::criteria::{self, CriteriaSet, Scheme};
 use iotlabel::evaluate::evaluate;
 use iotlabel::profile::{Method, Profile, Recognised, TestResult, Verdict};
 use iotlabel::time::{DateValue, parse_at};
+
+mod common;
 
 /// The evaluation time every fixture expectation is written for (as tests/fixtures.rs).
 const AT: &str = "2026-12-01";
@@ -34,17 +35,9 @@ const FRESH: &str = "2026-06-01";
 const STALE: &str = "2020-01-01";
 
 fn fixtures(set: &CriteriaSet) -> Vec<Profile> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| Profile::load(p, set).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+    common::fixture_profiles(set)
+        .into_iter()
+        .map(|(_, p)| p)
         .collect()
 }
 

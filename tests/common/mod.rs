@@ -125,3 +125,28 @@ pub fn skipped(what: &str, why: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "SKIPPED: {what}: {why}");
 }
+
+/// Every bundled fixture profile (`fixtures/profiles/*.toml`), sorted by path, loaded against
+/// `set`; a fixture that does not load is a test failure naming it.
+pub fn fixture_profiles(
+    set: &iotlabel::criteria::CriteriaSet,
+) -> Vec<(std::path::PathBuf, iotlabel::profile::Profile)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures/profiles")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let profile = iotlabel::profile::Profile::load(&p, set).unwrap_or_else(|e| match e {
+                iotlabel::profile::ProfileError::Invalid(d) => panic!("{}:\n{d}", p.display()),
+                other => panic!("{}: {other}", p.display()),
+            });
+            (p, profile)
+        })
+        .collect()
+}
