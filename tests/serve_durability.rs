@@ -21,6 +21,31 @@ fn file_journal_mode(path: &std::path::Path) -> String {
         .unwrap()
 }
 
+/// Waits until `kill_after` requests were acknowledged, kills the server with SIGKILL, joins
+/// the workers (each panics on a non-2xx answer: `what` names the request) and returns what
+/// was acknowledged, at least `kill_after` items.
+fn kill_mid_burst<T: Clone>(
+    child: &mut std::process::Child,
+    count: &AtomicUsize,
+    kill_after: usize,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    acked: &Mutex<Vec<T>>,
+    what: &str,
+) -> Vec<T> {
+    while count.load(Ordering::SeqCst) < kill_after {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        w.join()
+            .unwrap_or_else(|_| panic!("{what} got a non-2xx answer"));
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= kill_after);
+    acked
+}
+
 #[test]
 fn every_acknowledged_publish_survives_kill_9() {
     let sc = scenario(30);
@@ -69,16 +94,7 @@ fn every_acknowledged_publish_survives_kill_9() {
         })
         .collect();
     // Kill mid-burst.
-    while count.load(Ordering::SeqCst) < KILL_AFTER {
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for w in workers {
-        w.join().expect("a publish got a non-2xx answer");
-    }
-    let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= KILL_AFTER);
+    let acked = kill_mid_burst(&mut child, &count, KILL_AFTER, workers, &acked, "a publish");
     assert!(
         acked.len() < LABELS as usize,
         "the kill came after the whole burst ({} acknowledged); nothing was tested",
@@ -192,16 +208,14 @@ fn every_acknowledged_revocation_survives_kill_9() {
             })
         })
         .collect();
-    while count.load(Ordering::SeqCst) < KILL_AFTER {
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for w in workers {
-        w.join().expect("a revocation got a non-2xx answer");
-    }
-    let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= KILL_AFTER);
+    let acked = kill_mid_burst(
+        &mut child,
+        &count,
+        KILL_AFTER,
+        workers,
+        &acked,
+        "a revocation",
+    );
     assert!(
         acked.len() < LABELS as usize,
         "the kill came after the whole burst ({} acknowledged); nothing was tested",
