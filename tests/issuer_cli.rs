@@ -663,6 +663,14 @@ fn issue_signs_refuses_with_the_gap_report_and_skips_what_was_issued() {
             let f = p.path().join(format!("labels/{id}.{ext}"));
             assert!(f.exists(), "{} missing", f.display());
         }
+        // The claims file reads back as the library's type and writes the same bytes again.
+        let written = std::fs::read_to_string(p.path().join(format!("labels/{id}.json"))).unwrap();
+        let claims: iotlabel::issue::ClaimsFile = serde_json::from_str(&written).unwrap();
+        assert_eq!(claims.label_id, id);
+        assert_eq!(claims.to_text(), written);
+        // A renamed field is an error, not a silent default.
+        let renamed = written.replacen("\"issuer\"", "\"issuer_name\"", 1);
+        assert!(serde_json::from_str::<iotlabel::issue::ClaimsFile>(&renamed).is_err());
         // Each label verifies VALID once its status list is signed (below: STATUS UNKNOWN).
         let o = p.run(&[
             "verify",

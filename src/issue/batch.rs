@@ -134,22 +134,11 @@ impl Batch {
     /// Step 4: releases the indices taken for jobs that were not issued (only issued labels
     /// keep theirs; indices handed out before the batch stay taken) and gives the ledger back.
     pub fn finish(mut self) -> Ledger {
-        for (kid, first_free) in &self.first_free {
-            let used = self.used_below(kid);
-            self.ledger
-                .next_index
-                .insert(kid.clone(), used.max(*first_free));
-        }
-        let new_keys: Vec<String> = self
-            .ledger
-            .next_index
-            .keys()
-            .filter(|k| !self.first_free.contains_key(*k))
-            .cloned()
-            .collect();
-        for kid in new_keys {
-            let used = self.used_below(&kid);
-            self.ledger.next_index.insert(kid, used);
+        let kids: Vec<String> = self.ledger.next_index.keys().cloned().collect();
+        for kid in kids {
+            let before = self.first_free.get(&kid).copied().unwrap_or(0);
+            let next = self.used_below(&kid).max(before);
+            self.ledger.next_index.insert(kid, next);
         }
         self.ledger
     }
