@@ -39,6 +39,10 @@ pub struct Ledger {
     pub labels: Vec<LedgerEntry>,
     /// Next free status index per key (hex kid).
     pub next_index: BTreeMap<String, u32>,
+    /// The last revocation-statement sequence number handed out per label id (hex), so that two
+    /// `revoke` runs never sign two statements with one number (absent until the first).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, u64>,
 }
 
 /// Why the ledger could not be used.
@@ -132,6 +136,18 @@ impl Ledger {
             issued_at: c.issued_at,
             expires: c.expires,
         });
+    }
+
+    /// Takes the next revocation-statement sequence number for a label: one above both the
+    /// last one applied (`applied_next` is the state's next) and the last one handed out.
+    pub fn take_sequence(&mut self, label: &str, applied_next: u64) -> u64 {
+        let handed = self
+            .sequences
+            .entry(label.to_ascii_lowercase())
+            .or_insert(0);
+        let next = applied_next.max(handed.saturating_add(1));
+        *handed = next;
+        next
     }
 
     /// Reserves the next status index for a key.
