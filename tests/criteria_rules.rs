@@ -639,7 +639,9 @@ fn criteria_check_reports_a_threshold_without_a_basis() {
     let text = diags.to_string();
     assert!(diags.has_errors(), "{text}");
     assert!(
-        text.contains("my-scheme.toml:15:") && text.contains("threshold without a basis"),
+        diags.0.iter().any(|d| d.file.path == "my-scheme.toml"
+            && d.line_col().is_some_and(|(line, _)| line == 15)
+            && d.code == iotlabel::diag::Code::ThresholdWithoutBasis),
         "{text}"
     );
     let (set, diags) = criteria::load_overlay(

@@ -268,7 +268,7 @@ pub fn run_check(a: CheckArgs) -> u8 {
                 } else {
                     bad += 1;
                     for p in problems {
-                        eprintln!("error: {p}");
+                        eprintln!("error[{}]: {p}", p.code());
                     }
                     eprintln!(
                         "  help: enlarge the box, allow more lines or a smaller min_size; the check uses the longest texts a label may carry\n"

@@ -6,7 +6,7 @@ use serde_json::json;
 use toml::de::DeValue;
 
 use super::vocab::{FeatureId, PropId, Vocabulary, read_set, read_set_item, read_value};
-use crate::diag::suggest;
+use crate::diag::{Code, suggest};
 use crate::toml_read::{Ctx, Table, Val, as_array, as_bool, as_string};
 use crate::value::{PropertyType, Value};
 
@@ -145,9 +145,9 @@ pub fn parse_rule(
             } else {
                 format!("{help}; {}", suggest(unknown, "rule heads", HEADS))
             };
-            ctx.error(v.span(), "this rule has no head", hint);
+            ctx.error(Code::RuleHeads, v.span(), "this rule has no head", hint);
         } else {
-            ctx.error(
+            ctx.error(Code::RuleHeads, 
                 v.span(),
                 format!("this rule has {} heads ({})", heads.len(), heads.join(", ")),
                 help,
@@ -194,7 +194,7 @@ pub fn parse_rule(
             t.finish(ctx);
             let b = b?;
             if !*b.get_ref() {
-                ctx.error(
+                ctx.error(Code::RuleForm, 
                     b.span(),
                     "`lab = false` means nothing",
                     "write `lab = true`, or remove the rule",
@@ -202,7 +202,7 @@ pub fn parse_rule(
                 return None;
             }
             if rc != RuleContext::RequirementTop {
-                ctx.error(v.span(), "`{ lab = true }` can only be the whole rule of a requirement", "a lab verdict decides the requirement as a whole; move it to the requirement's `rule`");
+                ctx.error(Code::RuleForm, v.span(), "`{ lab = true }` can only be the whole rule of a requirement", "a lab verdict decides the requirement as a whole; move it to the requirement's `rule`");
                 return None;
             }
             Rule::Lab
@@ -210,7 +210,7 @@ pub fn parse_rule(
         _ => {
             if rc == RuleContext::Condition {
                 t.get("property");
-                ctx.error(
+                ctx.error(Code::RuleForm, 
                     v.span(),
                     "a condition can only test features",
                     "use `feature`, `all`, `any` and `not` in conditions",
@@ -290,7 +290,7 @@ fn parse_comparison(
             },
             _ => "write exactly one operator, e.g. `{ property = \"tls.min_version\", ge = \"1.2\" }`".to_string(),
         };
-        ctx.error(v.span(), msg, help);
+        ctx.error(Code::RuleHeads, v.span(), msg, help);
         return None;
     }
     t.finish(ctx);
@@ -305,7 +305,7 @@ fn parse_comparison(
         ty.name()
     );
     let wrong_op = |ctx: &mut Ctx<'_>, fits: &str| {
-        ctx.error(
+        ctx.error(Code::RuleType, 
             operand.span(),
             format!(
                 "operator `{op_key}` does not apply to `{}`, a {} property",
@@ -354,7 +354,7 @@ fn parse_comparison(
         "present" => {
             let b = as_bool(operand, "present", ctx)?;
             if !*b.get_ref() {
-                ctx.error(
+                ctx.error(Code::RuleForm, 
                     b.span(),
                     "`present = false` is not supported",
                     "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
@@ -366,7 +366,7 @@ fn parse_comparison(
         "after_evaluation" => {
             let b = as_bool(operand, "after_evaluation", ctx)?;
             if !*b.get_ref() {
-                ctx.error(
+                ctx.error(Code::RuleForm, 
                     b.span(),
                     "`after_evaluation = false` is not supported",
                     "wrap the rule in `not`",
@@ -394,7 +394,7 @@ fn parse_comparison(
             let other = as_string(operand, op_key, ctx)?;
             let oid = vocab.resolve_property(other.get_ref(), other.span(), ctx)?;
             if vocab.prop(oid).ty != *ty {
-                ctx.error(
+                ctx.error(Code::RuleType, 
                     other.span(),
                     format!(
                         "`{}` is a {} property; `{}` is a {}",
@@ -449,7 +449,7 @@ pub(crate) fn read_period(
         && months <= max_years * 12
         && days <= max_years * 365;
     if !in_range || years + months + days == 0 {
-        ctx.error(
+        ctx.error(Code::BadPeriod, 
             v.span(),
             format!("{what} must be a positive period of at most {max_years} years"),
             "write e.g. `{ years = 2 }` or `{ months = 6 }` (years, months and days can be combined)",

@@ -13,7 +13,7 @@ pub mod skeleton;
 
 use crate::criteria::CriteriaSet;
 use crate::criteria::vocab::Vocabulary;
-use crate::diag::{Diagnostics, SourceFile, suggest};
+use crate::diag::{Code, Diagnostics, SourceFile, suggest};
 use crate::time::DateValue;
 use crate::toml_read::{Ctx, Table, Val, as_array, as_bool, parse_document};
 use crate::value::Value;
@@ -293,7 +293,7 @@ fn parse_inner(
         for (k, v) in ns.entries() {
             let rid = k.get_ref().to_string();
             if !known_reqs.contains(&rid.as_str()) {
-                ctx.error(
+                ctx.error(Code::ProfileUnknownRequirement, 
                     k.span(),
                     format!("unknown requirement `{rid}`"),
                     suggest(&rid, "requirement ids", known_reqs.iter().copied()),
@@ -353,7 +353,7 @@ fn parse_inner(
                 continue;
             };
             if !known.contains(&scheme.get_ref().as_str()) {
-                ctx.error(
+                ctx.error(Code::ProfileUnknownScheme, 
                     scheme.span(),
                     format!("no bundled scheme recognises `{}`", scheme.get_ref()),
                     suggest(
@@ -365,7 +365,7 @@ fn parse_inner(
                 continue;
             }
             if reference.get_ref().trim().is_empty() {
-                ctx.error(
+                ctx.error(Code::EmptyText, 
                     reference.span(),
                     "the recognised label's `reference` is empty",
                     "give the certificate or registration number",
@@ -413,7 +413,7 @@ fn is_placeholder(v: &Val<'_>, ctx: &mut Ctx<'_>) -> bool {
                 .trim_start_matches(skeleton::PLACEHOLDER)
                 .trim_start_matches(':')
                 .trim();
-            ctx.error(
+            ctx.error(Code::Placeholder, 
                 v.span(),
                 "not filled in yet",
                 format!("replace the placeholder with {what}"),
@@ -444,7 +444,7 @@ fn text_field(
     let nfc: String = s.get_ref().nfc().collect();
     let trimmed = nfc.trim();
     if trimmed.is_empty() {
-        ctx.error(
+        ctx.error(Code::EmptyText, 
             s.span(),
             format!("`{key}` is empty"),
             format!("give the {key}"),
@@ -453,7 +453,7 @@ fn text_field(
     }
     // Characters were checked when the file was read (`toml_read`, `crate::text`).
     if trimmed.len() > max {
-        ctx.error(
+        ctx.error(Code::DeviceLabelLimit, 
             s.span(),
             format!(
                 "`{key}` is {} bytes after Unicode NFC normalisation; the limit is {max}",
@@ -488,7 +488,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         (Some(e), None) => Some(Firmware::Exact(e)),
         (None, Some(m)) => Some(Firmware::Minimum(m)),
         (Some(_), Some(_)) => {
-            ctx.error(
+            ctx.error(Code::Firmware, 
                 span,
                 "[device] gives both `firmware_version` and `min_firmware_version`",
                 "give exactly one: the version assessed, or the minimum version the label covers",
@@ -497,7 +497,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         }
         (None, None) => {
             if !firmware_given {
-                ctx.error(
+                ctx.error(Code::Firmware, 
                     span,
                     "[device] has no firmware version",
                     "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
@@ -510,7 +510,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         if CATEGORIES.contains(&c.get_ref().as_str()) {
             Some(c.into_inner())
         } else {
-            ctx.error(
+            ctx.error(Code::ProfileUnknownCategory, 
                 c.span(),
                 format!("unknown category `{}`", c.get_ref()),
                 suggest(c.get_ref(), "categories", CATEGORIES),
@@ -550,7 +550,7 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
     };
     if vs.len() > MAX_VARIANTS {
         ok = false;
-        ctx.error(
+        ctx.error(Code::DeviceLabelLimit, 
             span.unwrap_or_else(|| t.span.clone()),
             format!(
                 "`variants` lists {} names; a label carries at most {MAX_VARIANTS}",
@@ -563,14 +563,14 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
         let nfc: String = s.get_ref().nfc().collect();
         let name = nfc.trim();
         if name.is_empty() {
-            ctx.error(
+            ctx.error(Code::EmptyText, 
                 s.span(),
                 "a variant name is empty",
                 "give the variant's name",
             );
             ok = false;
         } else if name.len() > MAX_VARIANT {
-            ctx.error(
+            ctx.error(Code::DeviceLabelLimit, 
                 s.span(),
                 format!(
                     "variant `{name}` is {} bytes after Unicode NFC normalisation; the limit is {MAX_VARIANT}",
@@ -608,7 +608,7 @@ fn check_device_budget(
         let each: Vec<String> = variants.iter().map(|v| v.len().to_string()).collect();
         parts.push(format!("variants {}", each.join(" + ")));
     }
-    ctx.error(
+    ctx.error(Code::DeviceLabelLimit, 
         span,
         format!(
             "[device] texts are {total} bytes together ({}); a label's budget is {MAX_DEVICE_TEXT} bytes",
@@ -631,7 +631,7 @@ fn read_date(d: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<DateValue> {
     match DateValue::parse(&s) {
         Ok(x) => Some(x),
         Err(e) => {
-            ctx.error(d.span(), e, "write the date as 2026-03-02");
+            ctx.error(Code::BadDate, d.span(), e, "write the date as 2026-03-02");
             None
         }
     }
@@ -658,7 +658,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
             "FAIL" => Some(Verdict::Fail),
             "INCONCLUSIVE" => Some(Verdict::Inconclusive),
             other => {
-                ctx.error(
+                ctx.error(Code::UnknownWord, 
                     s.span(),
                     format!("unknown verdict `{other}`"),
                     suggest(other, "verdicts", ["PASS", "FAIL", "INCONCLUSIVE"]),
@@ -670,7 +670,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         "conceptual" => Some(Method::Conceptual),
         "functional" => Some(Method::Functional),
         other => {
-            ctx.error(s.span(), format!("unknown method `{other}`"), "use `conceptual` (design review) or `functional` (device test), as in ETSI TS 103 701");
+            ctx.error(Code::UnknownWord, s.span(), format!("unknown method `{other}`"), "use `conceptual` (design review) or `functional` (device test), as in ETSI TS 103 701");
             None
         }
     });
@@ -685,7 +685,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         if ok {
             Some(s.into_inner())
         } else {
-            ctx.error(
+            ctx.error(Code::EvidenceDigest, 
                 s.span(),
                 "evidence_digest is not `sha256:` followed by 64 lower-case hex digits",
                 "compute it with `sha256sum FILE`",
@@ -699,7 +699,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
 
     let requirement = match (&req, &case) {
         (None, None) => {
-            ctx.error(
+            ctx.error(Code::LabResultTarget, 
                 span,
                 "a [[tested]] result names neither `requirement` nor `test_case`",
                 "add `requirement = \"5.1-1\"` or `test_case = \"5.1-1-2a\"`",
@@ -708,7 +708,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         }
         (Some(r), c) => {
             if !known.contains(&r.get_ref().as_str()) {
-                ctx.error(
+                ctx.error(Code::ProfileUnknownRequirement, 
                     r.span(),
                     format!("unknown requirement `{}`", r.get_ref()),
                     suggest(r.get_ref(), "requirement ids", known.iter().copied()),
@@ -718,7 +718,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
                 .as_ref()
                 .filter(|c| test_case_requirement(c.get_ref(), known) != Some(r.get_ref().as_str()))
             {
-                ctx.error(
+                ctx.error(Code::TestCase, 
                     c.span(),
                     format!(
                         "test case `{}` does not belong to requirement `{}`",
@@ -735,7 +735,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         (None, Some(c)) => match test_case_requirement(c.get_ref(), known) {
             Some(r) => Some(r.to_string()),
             None => {
-                ctx.error(
+                ctx.error(Code::TestCase, 
                     c.span(),
                     format!("test case `{}` names no known requirement", c.get_ref()),
                     "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a",
