@@ -543,7 +543,11 @@ fn a_closed_scheme_version_is_evaluated_but_refuses_to_issue_naming_its_successo
     let n = r.not_issuing.as_ref().expect("not issuing");
     assert_eq!(
         (n.state, n.date.as_str(), n.successor.as_deref()),
-        ("closed", "2025-03-31", Some("cls-like@2"))
+        (
+            iotlabel::criteria::IssuingState::Closed,
+            "2025-03-31",
+            Some("cls-like@2")
+        )
     );
     let text = render_text(&r);
     let notice = text

@@ -46,7 +46,7 @@ use crate::label::claims::{
 };
 
 /// Which firmware the assessment covers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Firmware {
     /// Exactly this version.
@@ -66,7 +66,8 @@ impl Firmware {
 }
 
 /// Who made the device and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Device {
     /// Manufacturer name (NFC).
     pub manufacturer: String,
@@ -99,7 +100,9 @@ pub struct NaClaim {
 }
 
 /// A lab verdict on one requirement or test case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// The lab found a failure.
@@ -111,7 +114,9 @@ pub enum Verdict {
 }
 
 /// ETSI TS 103 701 assessment type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Review of the declared design (IXIT).

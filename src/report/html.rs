@@ -1,7 +1,8 @@
 //! The assessment report as one self-contained HTML file.
 //!
-//! Built from the report's JSON value (`iotlabel-report/1`), not from the typed [`Report`]: the
-//! caller parses the `.report.json` that `iotlabel issue` wrote, so the page shows exactly what
+//! Built from the report's JSON value (`iotlabel-report/1`, read back as the typed [`Report`]),
+//! not from a fresh evaluation: the caller parses the `.report.json` that `iotlabel issue`
+//! wrote, so the page shows exactly what
 //! the label's evidence digest covers, and prints that digest (SHA-256 of the canonical JSON,
 //! see [`report_digest`]) for a reader to compare with the label.
 //!
@@ -43,6 +44,15 @@ pub enum HtmlError {
     NotAReport {
         /// The `format` found, as JSON.
         found: String,
+    },
+    /// The JSON is not shaped as this version writes it: a field is missing, renamed, of
+    /// another type, or (in the report) unknown.
+    #[error("{file}: not as `iotlabel issue` writes it: {error}")]
+    Shape {
+        /// `report` or `label claims`.
+        file: &'static str,
+        /// What serde found.
+        error: String,
     },
     /// A text the report or claims file would show holds a character the project never
     /// shows (bidirectional controls, line separators, other invisible characters).

@@ -1,11 +1,16 @@
-//! What an assessment report shows, read once from its JSON value (`iotlabel-report/1`) for
+//! What an assessment report shows, read once from its JSON value (`iotlabel-report/1`, through
+//! the typed [`Report`]) for
 //! every renderer: the HTML page ([`super::html`]) and the PDF ([`super::pdf`]) draw the same
 //! view, so they show the same texts in the same order. Texts are plain (unescaped); each
 //! renderer escapes or sets them itself.
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::html::{HtmlError, Lang, report_digest};
+use super::{Report, RequirementLine, TierLine};
+use crate::criteria::model::{BasisKind, IssuingState, RuleBasis};
+use crate::profile::Firmware;
 
 /// A report, as the renderers show it.
 pub(crate) struct View {
@@ -101,7 +106,8 @@ pub(crate) struct LabelView {
 }
 
 impl View {
-    /// Reads a report JSON value; refuses anything that is not an `iotlabel-report/1`.
+    /// Reads a report JSON value; refuses anything that is not an `iotlabel-report/1` with
+    /// exactly the fields of [`Report`] (a missing or renamed field is an error, not a dash).
     pub(crate) fn new(
         report: &Value,
         label: Option<&Value>,
@@ -118,121 +124,71 @@ impl View {
         if let Some(l) = label {
             super::html::check_json_text("label claims", l)?;
         }
+        let r: Report = typed("report", report)?;
+        let label: Option<Claims> = label.map(|l| typed("label claims", l)).transpose()?;
         let w = Words::of(lang);
         let digest = hex::encode(report_digest(report));
-        let r = report;
-        let device = &r["device"];
-        let scheme = &r["scheme"];
-        let compliance = scheme["kind"].as_str() == Some("compliance");
-        let headline = match (&r["tier"], compliance) {
-            (Value::Object(_), true) => "COMPLIANT".to_string(),
-            (_, true) => "NOT COMPLIANT".to_string(),
-            (t @ Value::Object(_), false) => txt(&t["label"]),
-            (_, false) => w.no_tier.to_string(),
+        let compliance = r.is_compliance();
+        let headline = match (&r.tier, compliance) {
+            (Some(t), false) => t.label.clone(),
+            (None, false) => w.no_tier.to_string(),
+            _ => r.headline(),
         };
-        let tiers = arr(&r["tiers"])
-            .iter()
-            .map(|t| TierRow {
-                rank: txt(&t["rank"]),
-                label: txt(&t["label"]),
-                assurance: txt(&t["assurance"]),
-                holds: t["holds"].as_bool() == Some(true),
-                satisfied: format!("{} / {}", txt(&t["satisfied"]), txt(&t["required"])),
-            })
-            .collect();
-        let next = match &r["next_tier"] {
-            next @ Value::Object(_) => Some(GapView {
-                label: txt(&next["label"]),
-                assurance: txt(&next["assurance"]),
-                blockers: arr(&next["blockers"])
-                    .iter()
-                    .map(|b| {
-                        [
-                            txt(&b["id"]),
-                            txt(&b["title"]),
-                            txt(&b["status"]),
-                            txt(&b["reason_text"]),
-                            txt(&b["needs"]),
-                            txt(&b["detail"]),
-                            txt(&b["remediation"]),
-                        ]
-                    })
-                    .collect(),
-            }),
-            _ => None,
+        let tiers = r.tiers.iter().map(TierRow::of).collect();
+        let next = r.next_tier.as_ref().map(|n| GapView {
+            label: n.tier.label.clone(),
+            assurance: wire(&n.tier.assurance),
+            blockers: n
+                .blockers
+                .iter()
+                .map(|b| {
+                    [
+                        b.id.clone(),
+                        b.title.clone(),
+                        b.status.clone(),
+                        b.reason_text.clone(),
+                        wire(&b.needs),
+                        b.detail.clone(),
+                        b.remediation.clone(),
+                    ]
+                })
+                .collect(),
+        });
+        let d = &r.device;
+        let firmware = match &d.firmware {
+            Firmware::Exact(v) => v.clone(),
+            Firmware::Minimum(v) => format!("{v} {}", w.or_later),
         };
-        let firmware = match &device["firmware"] {
-            Value::Object(m) => match (m.get("exact"), m.get("minimum")) {
-                (Some(v), _) => txt(v),
-                (None, Some(v)) => format!("{} {}", txt(v), w.or_later),
-                _ => "—".into(),
-            },
-            other => txt(other),
-        };
-        let variants: Vec<String> = arr(&device["variants"]).iter().map(txt).collect();
         let device_facts = vec![
-            (w.manufacturer, txt(&device["manufacturer"])),
-            (w.model, txt(&device["model"])),
-            (
-                w.variants,
-                if variants.is_empty() {
-                    "—".into()
-                } else {
-                    variants.join(", ")
-                },
-            ),
-            (w.hardware, txt(&device["hardware_version"])),
+            (w.manufacturer, d.manufacturer.clone()),
+            (w.model, d.model.clone()),
+            (w.variants, or_dash(Some(d.variants.join(", ")).filter(|v| !v.is_empty()))),
+            (w.hardware, d.hardware_version.clone()),
             (w.firmware, firmware),
-            (w.category, txt(&device["category"])),
-            (w.support_end, txt(&r["support_period_end"])),
+            (w.category, d.category.clone()),
+            (w.support_end, or_dash(r.support_period_end.clone())),
         ];
+        let s = &r.scheme;
         let scheme_facts = vec![
-            (w.name, txt(&scheme["name"])),
-            (
-                w.id,
-                format!("{}@{}", txt(&scheme["id"]), txt(&scheme["version"])),
-            ),
-            (w.issuing_body, txt(&scheme["issuing_body"])),
-            (w.kind, txt(&scheme["kind"])),
+            (w.name, s.name.clone()),
+            (w.id, format!("{}@{}", s.id, s.version)),
+            (w.issuing_body, s.issuing_body.clone()),
+            (w.kind, wire(&s.kind)),
         ];
-        let requirements = arr(&r["requirements"])
+        let requirements = r.requirements.iter().map(|q| ReqRow::of(q, w)).collect();
+        let recognised = r
+            .recognised
             .iter()
-            .map(|q| ReqRow {
-                id: txt(&q["id"]),
-                title: txt(&q["title"]),
-                clause: q["clause"].as_str().map(str::to_string),
-                unconfirmed: q["confirmed"].as_bool() == Some(false),
-                basis_notes: basis_notes(q, w),
-                status: txt(&q["status"]),
-                outcome: txt(&q["outcome"]),
-                provenance: txt(&q["provenance"]),
-                detail: txt(&q["detail"]),
-                evidence: arr(&q["evidence"]).iter().map(txt).collect(),
-                labs: arr(&q["lab_results"])
-                    .iter()
-                    .map(|l| LabRow {
-                        lab: txt(&l["lab"]),
-                        verdict: txt(&l["verdict"]),
-                        method: txt(&l["method"]),
-                        date: txt(&l["date"]),
-                        test_case: l["test_case"].as_str().map(str::to_string),
-                        evidence_digest: l["evidence_digest"].as_str().map(str::to_string),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let recognised = arr(&r["recognised"])
-            .iter()
-            .map(|l| [txt(&l["scheme"]), txt(&l["reference"]), txt(&l["effect"])])
+            .map(|l| [l.scheme.clone(), l.reference.clone(), l.effect.clone()])
             .collect();
         let label = label.map(|l| {
-            let carried = txt(&l["evidence_digest"]).to_ascii_lowercase();
+            let carried = l.evidence_digest.to_ascii_lowercase();
             LabelView {
                 facts: vec![
-                    (w.label_id, txt(&l["label_id"])),
-                    (w.issuer, txt(&l["issuer"])),
-                    (w.issued_at, txt(&l["issued_at"])),
-                    (w.expires, txt(&l["expires"])),
+                    (w.label_id, l.label_id),
+                    (w.issuer, l.issuer),
+                    (w.issued_at, l.issued_at),
+                    (w.expires, l.expires),
                 ],
                 matches: carried.len() == 32 && digest.starts_with(&carried),
                 carried,
@@ -240,25 +196,25 @@ impl View {
         });
         Ok(View {
             w,
-            manufacturer: txt(&device["manufacturer"]),
-            model: txt(&device["model"]),
-            scheme_name: txt(&scheme["name"]),
-            scheme_id: txt(&scheme["id"]),
-            scheme_version: txt(&scheme["version"]),
-            evaluated_at: txt(&r["evaluated_at"]),
+            notices: notices(&r, w),
+            manufacturer: r.device.manufacturer,
+            model: r.device.model,
+            scheme_name: r.scheme.name,
+            scheme_id: r.scheme.id,
+            scheme_version: r.scheme.version.to_string(),
+            evaluated_at: r.evaluated_at,
             compliance,
             headline,
-            assurance: r["tier"]["assurance"].as_str().map(str::to_string),
-            illustrative: scheme["illustrative"].as_bool() == Some(true),
-            notices: notices(r, w),
+            assurance: r.tier.as_ref().map(|t| wire(&t.assurance)),
+            illustrative: r.scheme.illustrative,
             tiers,
             next,
             device_facts,
             scheme_facts,
-            criteria_digest: txt(&scheme["criteria_digest"]),
+            criteria_digest: r.scheme.criteria_digest,
             requirements,
             recognised,
-            unstated: arr(&r["unstated_features"]).iter().map(txt).collect(),
+            unstated: r.unstated_features,
             label,
             digest,
         })
@@ -270,54 +226,106 @@ impl View {
     }
 }
 
+/// The fields of a label's claims file (`<label-id>.json`) the report shows; the file holds
+/// more, which are not read here.
+#[derive(serde::Deserialize)]
+struct Claims {
+    label_id: String,
+    issuer: String,
+    issued_at: String,
+    expires: String,
+    evidence_digest: String,
+}
+
+/// A JSON value read as `T`; a missing, renamed or (where the format is ours) unknown field is
+/// an error naming the file.
+fn typed<T: serde::de::DeserializeOwned>(file: &'static str, v: &Value) -> Result<T, HtmlError> {
+    T::deserialize(v).map_err(|e| HtmlError::Shape {
+        file,
+        error: e.to_string(),
+    })
+}
+
+/// A value's name in the JSON (`NOT_MET`, `lab-tested`): what the report file says.
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "—".into(),
+    }
+}
+
+/// The text, or a dash where there is none.
+fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "—".into())
+}
+
+impl TierRow {
+    fn of(t: &TierLine) -> TierRow {
+        TierRow {
+            rank: t.tier.rank.to_string(),
+            label: t.tier.label.clone(),
+            assurance: wire(&t.tier.assurance),
+            holds: t.holds,
+            satisfied: format!("{} / {}", t.satisfied, t.required),
+        }
+    }
+}
+
+impl ReqRow {
+    fn of(q: &RequirementLine, w: &Words) -> ReqRow {
+        ReqRow {
+            id: q.id.clone(),
+            title: q.title.clone(),
+            clause: q.clause.clone(),
+            unconfirmed: !q.confirmed,
+            basis_notes: basis_notes(q, w),
+            status: q.status.clone(),
+            outcome: wire(&q.outcome),
+            provenance: or_dash(q.provenance.as_ref().map(wire)),
+            detail: q.detail.clone(),
+            evidence: q.evidence.clone(),
+            labs: q
+                .lab_results
+                .iter()
+                .map(|l| LabRow {
+                    lab: l.lab.clone(),
+                    verdict: wire(&l.verdict),
+                    method: wire(&l.method),
+                    date: l.date.clone(),
+                    test_case: l.test_case.clone(),
+                    evidence_digest: l.evidence_digest.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// "basis: ..." / "threshold: ..." for bases other than the standard's own text.
-fn basis_notes(q: &Value, w: &Words) -> Vec<String> {
+fn basis_notes(q: &RequirementLine, w: &Words) -> Vec<String> {
+    let kind = |b: &RuleBasis| (b.kind != BasisKind::Standard).then(|| (w.basis_kind)(b.kind.name()));
     let mut out = Vec::new();
-    let kind = |v: &Value| {
-        v["kind"]
-            .as_str()
-            .filter(|k| *k != "standard")
-            .map(|k| (w.basis_kind)(k))
-    };
-    if let Some(k) = kind(&q["basis"]) {
+    if let Some(k) = kind(&q.basis) {
         out.push(format!("{}: {k}", w.basis));
     }
-    if let Some(k) = kind(&q["threshold"]) {
+    if let Some(k) = q.threshold.as_ref().and_then(kind) {
         out.push(format!("{}: {k}", w.threshold));
     }
     out
 }
 
 /// The notices a report shows before its result, in the view's language.
-fn notices(r: &Value, w: &Words) -> Vec<String> {
+fn notices(r: &Report, w: &Words) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(d) = r["support_period_ended"].as_str() {
+    if let Some(d) = &r.support_period_ended {
         out.push((w.support_ended)(d));
     }
-    let n = &r["not_issuing"];
-    if let Some(d) = n["date"].as_str() {
-        let key = format!(
-            "{}@{}",
-            txt(&r["scheme"]["id"]),
-            txt(&r["scheme"]["version"])
-        );
-        let closed = n["state"].as_str() == Some("closed");
-        out.push((w.not_issuing)(&key, closed, d, n["successor"].as_str()));
+    if let Some(n) = &r.not_issuing {
+        let key = format!("{}@{}", r.scheme.id, r.scheme.version);
+        let closed = n.state == IssuingState::Closed;
+        out.push((w.not_issuing)(&key, closed, &n.date, n.successor.as_deref()));
     }
     out
-}
-
-/// Text of a JSON value: strings as they are, null as a dash, anything else as JSON.
-pub(crate) fn txt(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
-    }
-}
-
-fn arr(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// Headings and fixed words in one language (used by both renderers).
