@@ -380,7 +380,7 @@ fn templates_refuse_spoofing_text_at_file_line_col() {
 
 #[test]
 fn bundled_template_words_hold_allowed_characters_only() {
-    let text = std::fs::read_to_string(fixture("label-templates/strings.toml")).unwrap();
+    let text = std::fs::read_to_string(fixture("words.toml")).unwrap();
     let v: toml::Value = toml::from_str(&text).unwrap();
     fn walk(v: &toml::Value, n: &mut usize) {
         match v {

@@ -7,7 +7,7 @@ mod explain;
 pub mod html;
 pub mod pdf;
 mod text;
-mod view;
+pub(crate) mod view;
 
 use serde::{Deserialize, Serialize};
 
