@@ -166,10 +166,7 @@ fn a_scheme_with_more_requirements_than_a_label_carries_is_refused() {
     }
     let over = scheme(256);
     let (_, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&over)]);
-    assert_eq!(
-        actual(&diags, &over.path),
-        ["1:1: C040"]
-    );
+    assert_eq!(actual(&diags, &over.path), ["1:1: C040"]);
     let at_cap = scheme(255);
     let (set, diags) = criteria::load_overlay(criteria::bundled_files(), vec![Arc::clone(&at_cap)]);
     assert!(actual(&diags, &at_cap.path).is_empty(), "{diags:?}");

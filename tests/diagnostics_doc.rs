@@ -19,7 +19,11 @@ fn documented() -> Vec<String> {
 fn every_code_is_documented_once_and_nothing_else() {
     let listed = documented();
     let unique: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
-    assert_eq!(unique.len(), listed.len(), "a code is listed twice: {listed:?}");
+    assert_eq!(
+        unique.len(),
+        listed.len(),
+        "a code is listed twice: {listed:?}"
+    );
     let codes: BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(codes.len(), Code::ALL.len(), "two variants share a code");
     let missing: Vec<_> = codes.difference(&unique).collect();
@@ -35,9 +39,7 @@ fn codes_are_a_letter_and_three_digits_and_show_in_the_one_line_form() {
     for c in Code::ALL {
         let s = c.as_str();
         assert!(
-            s.len() == 4
-                && "FVCPT".contains(&s[..1])
-                && s[1..].bytes().all(|b| b.is_ascii_digit()),
+            s.len() == 4 && "FVCPT".contains(&s[..1]) && s[1..].bytes().all(|b| b.is_ascii_digit()),
             "{s}"
         );
         assert!(!c.summary().is_empty(), "{s}");

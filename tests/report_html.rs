@@ -251,41 +251,70 @@ fn a_missing_renamed_or_unknown_field_is_an_error_not_a_dash() {
     let report: Value = serde_json::from_str(&i.report_json).unwrap();
     let claims = claims_json(i);
     let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("missing field `category`", Box::new(|r| {
-            r["device"].as_object_mut().unwrap().remove("category");
-        })),
-        ("missing field `outcome`", Box::new(|r| {
-            let q = r["requirements"][0].as_object_mut().unwrap();
-            let v = q.remove("outcome").unwrap();
-            q.insert("result".into(), v);
-        })),
-        ("unknown field `result`", Box::new(|r| {
-            r["requirements"][0]["result"] = json!("MET");
-        })),
-        ("missing field `holds`", Box::new(|r| {
-            r["tiers"][0].as_object_mut().unwrap().remove("holds");
-        })),
-        ("unknown variant `SORT_OF`", Box::new(|r| {
-            r["requirements"][1]["outcome"] = json!("SORT_OF");
-        })),
-        ("missing field `evaluated_at`", Box::new(|r| {
-            r.as_object_mut().unwrap().remove("evaluated_at");
-        })),
+        (
+            "missing field `category`",
+            Box::new(|r| {
+                r["device"].as_object_mut().unwrap().remove("category");
+            }),
+        ),
+        (
+            "missing field `outcome`",
+            Box::new(|r| {
+                let q = r["requirements"][0].as_object_mut().unwrap();
+                let v = q.remove("outcome").unwrap();
+                q.insert("result".into(), v);
+            }),
+        ),
+        (
+            "unknown field `result`",
+            Box::new(|r| {
+                r["requirements"][0]["result"] = json!("MET");
+            }),
+        ),
+        (
+            "missing field `holds`",
+            Box::new(|r| {
+                r["tiers"][0].as_object_mut().unwrap().remove("holds");
+            }),
+        ),
+        (
+            "unknown variant `SORT_OF`",
+            Box::new(|r| {
+                r["requirements"][1]["outcome"] = json!("SORT_OF");
+            }),
+        ),
+        (
+            "missing field `evaluated_at`",
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("evaluated_at");
+            }),
+        ),
     ];
     for (want, edit) in cases {
         let mut r = report.clone();
         edit(&mut r);
         for e in [
-            to_html(&r, Some(&claims), Lang::En).map(|_| ()).unwrap_err().to_string(),
-            iotlabel::report::pdf::to_pdf(&r, None, Lang::Ja).map(|_| ()).unwrap_err().to_string(),
+            to_html(&r, Some(&claims), Lang::En)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
+            iotlabel::report::pdf::to_pdf(&r, None, Lang::Ja)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
         ] {
             assert!(e.starts_with("report: ") && e.contains(want), "{want}: {e}");
         }
     }
     let mut l = claims.clone();
     l.as_object_mut().unwrap().remove("issuer");
-    let e = to_html(&report, Some(&l), Lang::En).unwrap_err().to_string();
-    assert!(e.starts_with("label claims: ") && e.contains("missing field `issuer`"), "{e}");
+    let e = to_html(&report, Some(&l), Lang::En)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("label claims: ") && e.contains("missing field `issuer`"),
+        "{e}"
+    );
     // Unchanged, it renders.
     assert!(to_html(&report, Some(&claims), Lang::En).is_ok());
 }

@@ -247,8 +247,13 @@ pub fn load_bundled(id: &str) -> Result<Template, Diagnostics> {
         let file = SourceFile::new("<template name>", id);
         let mut d = Diagnostics::default();
         d.push(
-            Diagnostic::error(Code::UnknownTemplate, &file, 0..id.len(), format!("no bundled template `{id}`"))
-                .with_help(suggest(id, "templates", bundled_ids())),
+            Diagnostic::error(
+                Code::UnknownTemplate,
+                &file,
+                0..id.len(),
+                format!("no bundled template `{id}`"),
+            )
+            .with_help(suggest(id, "templates", bundled_ids())),
         );
         return Err(d);
     };
@@ -263,8 +268,13 @@ pub fn load_file(path: &Path) -> Result<Template, Diagnostics> {
             let file = SourceFile::new(path.display().to_string(), "");
             let mut d = Diagnostics::default();
             d.push(
-                Diagnostic::error(Code::UnreadableTemplate, &file, 0..0, format!("cannot read the template: {e}"))
-                    .with_help("check the path"),
+                Diagnostic::error(
+                    Code::UnreadableTemplate,
+                    &file,
+                    0..0,
+                    format!("cannot read the template: {e}"),
+                )
+                .with_help("check the path"),
             );
             return Err(d);
         }
@@ -318,7 +328,8 @@ fn read(file: &Arc<SourceFile>, ctx: &mut Ctx<'_>, resolve: Resolver<'_>) -> Opt
     if let Some(f) = &format
         && f.get_ref() != TEMPLATE_FORMAT
     {
-        ctx.error(Code::TemplateFormat, 
+        ctx.error(
+            Code::TemplateFormat,
             f.span(),
             format!("unknown template format `{}`", f.get_ref()),
             format!("write `format = \"{TEMPLATE_FORMAT}\"`"),
@@ -366,7 +377,8 @@ fn read(file: &Arc<SourceFile>, ctx: &mut Ctx<'_>, resolve: Resolver<'_>) -> Opt
         None => None,
     };
     if sheet_val.is_none() && !elements.iter().any(|e| matches!(e, Element::Qr { .. })) {
-        ctx.error(Code::NoQr, 
+        ctx.error(
+            Code::NoQr,
             0..0,
             "the template has no QR element".to_string(),
             "add `[[element]] type = \"qr\"` with a box: a label without its QR cannot be verified",
@@ -403,7 +415,8 @@ fn number(
     let v = t.required(key, ctx)?;
     let n = as_number(v, key, ctx)?;
     if !range.contains(n.get_ref()) {
-        ctx.error(Code::TemplateRange, 
+        ctx.error(
+            Code::TemplateRange,
             n.span(),
             format!(
                 "`{key}` = {} is outside {}..={}",
@@ -422,7 +435,8 @@ fn colour(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Rgb> {
     let s = as_string(v, key, ctx)?;
     let c = Rgb::parse(s.get_ref());
     if c.is_none() {
-        ctx.error(Code::Colour, 
+        ctx.error(
+            Code::Colour,
             s.span(),
             format!("`{key}` = {:?} is not a colour", s.get_ref()),
             "write colours as \"#RRGGBB\"",
@@ -439,7 +453,8 @@ fn read_fonts(v: &Val<'_>, ctx: &mut Ctx<'_>) -> (Option<FontChain>, Option<Font
         let v = t.required(key, ctx)?;
         let list = as_array(v, key, ctx)?;
         if list.is_empty() {
-            ctx.error(Code::Fonts, 
+            ctx.error(
+                Code::Fonts,
                 v.span(),
                 format!("`fonts.{key}` is empty"),
                 "list at least one bundled font file, e.g. \"NotoSans-Regular.ttf\"",
@@ -453,7 +468,8 @@ fn read_fonts(v: &Val<'_>, ctx: &mut Ctx<'_>) -> (Option<FontChain>, Option<Font
             };
             match bundled_font(n.get_ref()) {
                 Ok(f) => fonts.push(f),
-                Err(e) => ctx.error(Code::Fonts, 
+                Err(e) => ctx.error(
+                    Code::Fonts,
                     n.span(),
                     e.to_string(),
                     "fonts come from label-templates/fonts/ (shipped with their licences)",
@@ -477,7 +493,8 @@ fn read_colours(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<(Rgb, Rgb, Vec<Rgb>)> 
     let tiers = t.required("tiers", ctx).and_then(|v| {
         let arr = as_array(v, "tiers", ctx)?;
         if arr.is_empty() {
-            ctx.error(Code::TierColours, 
+            ctx.error(
+                Code::TierColours,
                 v.span(),
                 "`tiers` is empty".to_string(),
                 "give one colour per tier rank; the last repeats for higher ranks",
@@ -499,7 +516,8 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             "signed" => Some(QrContent::Signed),
             "registry" => Some(QrContent::Registry),
             other => {
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                Code::UnknownWord,
                 s.span(),
                 format!("unknown QR content `{other}`"),
                 "use \"signed\" (the full signed label) or \"registry\" (the short registry URL)",
@@ -509,7 +527,8 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
         });
     let ecc = match t.opt_str("ecc", ctx) {
         Some(s) => Ecc::parse(s.get_ref()).or_else(|| {
-            ctx.error(Code::UnknownWord, 
+            ctx.error(
+                Code::UnknownWord,
                 s.span(),
                 format!("unknown error-correction level `{}`", s.get_ref()),
                 "use \"L\", \"M\", \"Q\" or \"H\" (labels use M)",
@@ -523,7 +542,8 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             if (0.1..=5.0).contains(n.get_ref()) {
                 Some(*n.get_ref() as f32)
             } else {
-                ctx.error(Code::TemplateRange, 
+                ctx.error(
+                    Code::TemplateRange,
                     n.span(),
                     format!("`min_module_mm` = {} is implausible", n.get_ref()),
                     "phone cameras need about 0.33 mm; use 0.1 to 5",
@@ -537,7 +557,8 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
         Some(n) => match u32::try_from(*n.get_ref()) {
             Ok(d) if (72..=4800).contains(&d) => Some(d),
             _ => {
-                ctx.error(Code::TemplateRange, 
+                ctx.error(
+                    Code::TemplateRange,
                     n.span(),
                     format!("`dpi` = {} is outside 72..=4800", n.get_ref()),
                     "give the printer's resolution, e.g. 600",
@@ -552,7 +573,8 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             "mask" => Some(QrDraw::Mask),
             "vector" => Some(QrDraw::Vector),
             other => {
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown QR drawing `{other}`"),
                     "use \"mask\" (1-bit image, the default) or \"vector\"",
@@ -579,7 +601,8 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
         .filter_map(|n| as_number(n, "box", ctx).map(|n| *n.get_ref()))
         .collect();
     if nums.len() != 4 || arr.len() != 4 {
-        ctx.error(Code::Geometry, 
+        ctx.error(
+            Code::Geometry,
             v.span(),
             "`box` must be four numbers".to_string(),
             "write `box = [x, y, width, height]` in mm from the top-left corner",
@@ -588,7 +611,8 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
     }
     let (x, y, w, h) = (nums[0], nums[1], nums[2], nums[3]);
     if w <= 0.0 || h <= 0.0 {
-        ctx.error(Code::Geometry, 
+        ctx.error(
+            Code::Geometry,
             v.span(),
             format!("box has no area ({w} x {h} mm)"),
             "width and height must be positive",
@@ -598,7 +622,8 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
     // Small tolerance for decimal rounding in hand-written boxes.
     let eps = 1e-6;
     if x < -eps || y < -eps || x + w > page_w + eps || y + h > page_h + eps {
-        ctx.error(Code::OffPage, 
+        ctx.error(
+            Code::OffPage,
             v.span(),
             format!(
                 "element off the page: box [{x}, {y}, {w}, {h}] reaches ({}, {}) on a {page_w} x {page_h} mm page",
@@ -662,7 +687,8 @@ fn read_kind(
         Some("qr") => {
             let a = area?;
             if (a.w - a.h).abs() > 0.01 {
-                ctx.error(Code::QrNotSquare, 
+                ctx.error(
+                    Code::QrNotSquare,
                     v.span(),
                     format!("the QR box is {} x {} mm, not square", a.w, a.h),
                     "give the QR a square box",
@@ -676,7 +702,8 @@ fn read_kind(
         Some("text") => {
             let field = t.req_str("field", ctx).and_then(|f| {
                 Field::parse(f.get_ref()).or_else(|| {
-                    ctx.error(Code::UnknownField, 
+                    ctx.error(
+                        Code::UnknownField,
                         f.span(),
                         format!("unknown field `{}`", f.get_ref()),
                         suggest(f.get_ref(), "fields", Field::ALL.iter().map(|(n, _)| *n)),
@@ -694,7 +721,8 @@ fn read_kind(
             let lines = match t.opt_int("lines", ctx) {
                 Some(n) if (1..=6).contains(n.get_ref()) => u32::try_from(*n.get_ref()).ok(),
                 Some(n) => {
-                    ctx.error(Code::TemplateRange, 
+                    ctx.error(
+                        Code::TemplateRange,
                         n.span(),
                         format!("`lines` = {} is outside 1..=6", n.get_ref()),
                         "a label text wraps to at most 6 lines",
@@ -708,7 +736,8 @@ fn read_kind(
                     "regular" => Some(false),
                     "bold" => Some(true),
                     other => {
-                        ctx.error(Code::UnknownWord, 
+                        ctx.error(
+                            Code::UnknownWord,
                             w.span(),
                             format!("unknown weight `{other}`"),
                             "use \"regular\" or \"bold\"",
@@ -724,7 +753,8 @@ fn read_kind(
                     "center" => Some(Align::Center),
                     "right" => Some(Align::Right),
                     other => {
-                        ctx.error(Code::UnknownWord, 
+                        ctx.error(
+                            Code::UnknownWord,
                             a.span(),
                             format!("unknown alignment `{other}`"),
                             "use \"left\", \"center\" or \"right\"",
@@ -739,7 +769,8 @@ fn read_kind(
             let s = *size.get_ref();
             let min = min_size?;
             if !(3.0..=72.0).contains(&s) || !(3.0..=s).contains(&min) {
-                ctx.error(Code::TemplateRange, 
+                ctx.error(
+                    Code::TemplateRange,
                     size.span(),
                     format!("text size {s} pt with min_size {min} pt is not usable"),
                     "sizes run from 3 to 72 pt and min_size may not exceed size",
@@ -760,7 +791,8 @@ fn read_kind(
         }
         Some(other) => {
             if let Some(k) = kind {
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                    Code::UnknownWord,
                     k.span(),
                     format!("unknown element type `{other}`"),
                     "use \"text\", \"qr\" or \"band\"",
@@ -790,7 +822,8 @@ fn read_sheet(
                 .filter_map(|x| as_number(x, key, ctx).map(|n| *n.get_ref()))
                 .collect();
             if n.len() != 2 || n.iter().any(|x| *x < 0.0) {
-                ctx.error(Code::Geometry, 
+                ctx.error(
+                    Code::Geometry,
                     v.span(),
                     format!("`{key}` must be two non-negative numbers"),
                     format!("write `{key} = [x, y]` in mm"),
@@ -806,7 +839,8 @@ fn read_sheet(
     let inner = match resolve(label_name.get_ref()) {
         Ok(t) if t.sheet.is_none() => t,
         Ok(_) => {
-            ctx.error(Code::SheetLabel, 
+            ctx.error(
+                Code::SheetLabel,
                 label_name.span(),
                 format!("`{}` is itself a sheet", label_name.get_ref()),
                 "tile a label template such as \"standard\" or \"compact\"",
@@ -815,7 +849,8 @@ fn read_sheet(
         }
         Err(d) => {
             let first = d.0.first().map(|d| d.message.clone()).unwrap_or_default();
-            ctx.error(Code::SheetLabel, 
+            ctx.error(
+                Code::SheetLabel,
                 label_name.span(),
                 format!(
                     "cannot load label template `{}`: {first}",
@@ -831,7 +866,8 @@ fn read_sheet(
     let cols = fit(page_w, margin.0, gap.0, f64::from(inner.width));
     let rows = fit(page_h, margin.1, gap.1, f64::from(inner.height));
     if cols < 1.0 || rows < 1.0 {
-        ctx.error(Code::SheetFit, 
+        ctx.error(
+            Code::SheetFit,
             label_name.span(),
             format!(
                 "a {} x {} mm label does not fit on the {page_w} x {page_h} mm sheet with these margins",

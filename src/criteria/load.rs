@@ -128,7 +128,8 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         };
         if let Some((cat, span)) = read_catalogue(doc, &set.vocab, &file.path, &mut ctx) {
             if cat_spans.insert(cat.key(), ()).is_some() {
-                ctx.error(Code::DefinedInTwoFiles, 
+                ctx.error(
+                    Code::DefinedInTwoFiles,
                     span,
                     format!("catalogue `{}` is defined in more than one file", cat.key()),
                     "keep one file per catalogue version",
@@ -148,7 +149,8 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         };
         if let Some((scheme, span)) = read_scheme(doc, &set, &file.path, &mut ctx) {
             if set.schemes.iter().any(|s| s.key() == scheme.key()) {
-                ctx.error(Code::DefinedInTwoFiles, 
+                ctx.error(
+                    Code::DefinedInTwoFiles,
                     span,
                     format!("scheme `{}` is defined in more than one file", scheme.key()),
                     "give the new file another version",
@@ -196,7 +198,8 @@ fn check_successors(
             let at = file.text.find("successor").unwrap_or(0);
             let known: Vec<String> = set.schemes.iter().map(|x| x.key()).collect();
             diags.push(
-                Diagnostic::error(Code::UnknownScheme, 
+                Diagnostic::error(
+                    Code::UnknownScheme,
                     file,
                     at..at + "successor".len(),
                     format!("unknown successor scheme `{succ}`"),
@@ -246,7 +249,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             if crate::profile::CATEGORIES.contains(&c.get_ref().as_str()) {
                 excluded_categories.push(c.into_inner());
             } else {
-                ctx.error(Code::UnknownCategory, 
+                ctx.error(
+                    Code::UnknownCategory,
                     c.span(),
                     format!("unknown product category `{}`", c.get_ref()),
                     suggest(c.get_ref(), "categories", crate::profile::CATEGORIES),
@@ -267,7 +271,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             continue;
         };
         if ids.contains(id.get_ref()) {
-            ctx.error(Code::DuplicateId, 
+            ctx.error(
+                Code::DuplicateId,
                 id.span(),
                 format!("duplicate recognition id `{}`", id.get_ref()),
                 "recognition ids must be unique",
@@ -281,7 +286,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             .position(|s| s.key() == *scheme.get_ref())
         else {
             let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
-            ctx.error(Code::UnknownScheme, 
+            ctx.error(
+                Code::UnknownScheme,
                 scheme.span(),
                 format!("unknown scheme `{}`", scheme.get_ref()),
                 suggest(
@@ -297,7 +303,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             (Some(tier), None) => match target.tiers.iter().position(|t| t.id == *tier.get_ref()) {
                 Some(ti) => Grants::Tier(ti),
                 None => {
-                    ctx.error(Code::UnknownTier, 
+                    ctx.error(
+                        Code::UnknownTier,
                         tier.span(),
                         format!("scheme `{}` has no tier `{}`", target.key(), tier.get_ref()),
                         suggest(
@@ -318,7 +325,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                         .position(|q| q.id == *r.get_ref())
                     {
                         Some(i) => idx.push(i),
-                        None => ctx.error(Code::UnknownRequirement, 
+                        None => ctx.error(
+                            Code::UnknownRequirement,
                             r.span(),
                             format!(
                                 "scheme `{}` has no requirement `{}`",
@@ -339,7 +347,8 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                 Grants::Requirements(idx)
             }
             _ => {
-                ctx.error(Code::RecognitionGrant, 
+                ctx.error(
+                    Code::RecognitionGrant,
                     span,
                     "a recognition grants either a `tier` or a non-empty `requirements` list",
                     "write `tier = \"level-2\"` or `requirements = [\"S1.1-02\"]`, not both",
@@ -397,7 +406,8 @@ fn read_conditions(
 fn read_basis_kind(v: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<BasisKind> {
     let k = BasisKind::parse(v.get_ref());
     if k.is_none() {
-        ctx.error(Code::UnknownWord, 
+        ctx.error(
+            Code::UnknownWord,
             v.span(),
             format!("unknown basis `{}`", v.get_ref()),
             suggest(
@@ -469,7 +479,8 @@ fn read_requirements(
             match a.get_ref().as_str() {
                 "document-review" => assessment.push(AssessmentMethod::DocumentReview),
                 "device-test" => assessment.push(AssessmentMethod::DeviceTest),
-                other => ctx.error(Code::UnknownWord, 
+                other => ctx.error(
+                    Code::UnknownWord,
                     a.span(),
                     format!("unknown assessment method `{other}`"),
                     "use \"document-review\" and/or \"device-test\"",
@@ -484,7 +495,8 @@ fn read_requirements(
         if let (Some(r), Some(span), None) = (&rule, &rule_span, &threshold)
             && r.has_threshold()
         {
-            ctx.error(Code::ThresholdWithoutBasis, 
+            ctx.error(
+                Code::ThresholdWithoutBasis,
                 span.clone(),
                 "the rule has a threshold without a basis",
                 "add `threshold = { basis = \"policy\", source = \"...\" }` (standard, scheme, inferred or policy) saying where the number comes from",
@@ -500,7 +512,12 @@ fn read_requirements(
                 } else {
                     "status is `M` (shall) or `R` (should)".to_string()
                 };
-                ctx.error(Code::UnknownWord, s.span(), format!("unknown status `{other}`"), help);
+                ctx.error(
+                    Code::UnknownWord,
+                    s.span(),
+                    format!("unknown status `{other}`"),
+                    help,
+                );
                 None
             }
         });
@@ -508,7 +525,8 @@ fn read_requirements(
         for c in &conds {
             match conditions.iter().find(|x| x.id == *c.get_ref()) {
                 Some(x) => resolved.push(Arc::clone(x)),
-                None => ctx.error(Code::UnknownCondition, 
+                None => ctx.error(
+                    Code::UnknownCondition,
                     c.span(),
                     format!("unknown condition `{}`", c.get_ref()),
                     suggest(
@@ -522,7 +540,8 @@ fn read_requirements(
         let Some(id) = id else { continue };
         if let Some((first, _)) = out.iter().find(|(_, r)| r.id == *id.get_ref()) {
             let (line, _) = ctx.file.line_col(first.start);
-            ctx.error(Code::DuplicateId, 
+            ctx.error(
+                Code::DuplicateId,
                 id.span(),
                 format!("duplicate requirement id `{}`", id.get_ref()),
                 format!("the first definition is on line {line}; ids must be unique"),
@@ -602,7 +621,8 @@ fn read_catalogue(
     let reqs = read_requirements(&mut top, &origin, &default_basis, &conditions, vocab, ctx);
     top.finish(ctx);
     if declared == 0 {
-        ctx.error(Code::EmptyCatalogue, 
+        ctx.error(
+            Code::EmptyCatalogue,
             span.clone(),
             "the catalogue has no requirements",
             "add [[requirement]] tables",
@@ -649,7 +669,8 @@ fn within_label_bounds(
     let mut ok = true;
     if id.get_ref().len() > MAX_SCHEME_ID {
         ok = false;
-        ctx.error(Code::SchemeLabelLimit, 
+        ctx.error(
+            Code::SchemeLabelLimit,
             id.span(),
             format!(
                 "scheme id `{}` is {} bytes; a label carries at most {MAX_SCHEME_ID}",
@@ -661,7 +682,8 @@ fn within_label_bounds(
     }
     if version_u > MAX_SCHEME_VERSION {
         ok = false;
-        ctx.error(Code::SchemeLabelLimit, 
+        ctx.error(
+            Code::SchemeLabelLimit,
             version.span(),
             format!("scheme version {version_u} is above {MAX_SCHEME_VERSION}, the highest a label carries"),
             "number scheme versions 1, 2, 3 ...",
@@ -669,7 +691,8 @@ fn within_label_bounds(
     }
     if let Some(t) = tiers.get(MAX_TIER as usize) {
         ok = false;
-        ctx.error(Code::SchemeLabelLimit, 
+        ctx.error(
+            Code::SchemeLabelLimit,
             t.span.clone(),
             format!(
                 "the scheme has {} tiers; a label carries ranks up to {MAX_TIER}",
@@ -680,7 +703,8 @@ fn within_label_bounds(
     }
     if requirements > MAX_RESULT_COUNT as usize {
         ok = false;
-        ctx.error(Code::SchemeLabelLimit, 
+        ctx.error(
+            Code::SchemeLabelLimit,
             head.clone(),
             format!(
                 "the scheme has {requirements} requirements; a label carries the results of at most {MAX_RESULT_COUNT}"
@@ -694,7 +718,8 @@ fn within_label_bounds(
 fn read_assurance(s: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Assurance> {
     let a = Assurance::parse(s.get_ref());
     if a.is_none() {
-        ctx.error(Code::UnknownWord, 
+        ctx.error(
+            Code::UnknownWord,
             s.span(),
             format!("unknown assurance `{}`", s.get_ref()),
             suggest(
@@ -721,7 +746,8 @@ fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
         };
         let rank = t.opt_int("rank", ctx);
         if rank.is_none() && t.get("rank").is_none() {
-            ctx.error(Code::MissingKey, 
+            ctx.error(
+                Code::MissingKey,
                 t.span.clone(),
                 "a [[tier]] is missing the key `rank`",
                 "add `rank = 1` (ranks run 1..n)",
@@ -807,7 +833,8 @@ fn read_scheme(
             "level" => Some(TierDisplay::Level),
             "stars" => Some(TierDisplay::Stars),
             other => {
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown tier_display `{other}`"),
                     "use \"level\" or \"stars\"",
@@ -844,7 +871,8 @@ fn read_scheme(
         .and_then(|mut v| {
             let max_years = v.opt_int("max_years", ctx);
             if max_years.is_none() {
-                ctx.error(Code::MissingKey, 
+                ctx.error(
+                    Code::MissingKey,
                     v.span.clone(),
                     "[scheme.validity] is missing `max_years`",
                     "add `max_years = 3`",
@@ -861,7 +889,8 @@ fn read_scheme(
                     cap_at_support_end: cap,
                 }),
                 _ => {
-                    ctx.error(Code::OutOfRange, 
+                    ctx.error(
+                        Code::OutOfRange,
                         my.span(),
                         "max_years must be between 1 and 10",
                         "a label must expire; pick the scheme's validity in years",
@@ -883,7 +912,8 @@ fn read_scheme(
     for c in &cat_names {
         match set.catalogues.iter().find(|x| x.key() == *c.get_ref()) {
             Some(cat) => catalogues.push(Arc::clone(cat)),
-            None => ctx.error(Code::UnknownCatalogue, 
+            None => ctx.error(
+                Code::UnknownCatalogue,
                 c.span(),
                 format!("unknown catalogue `{}`", c.get_ref()),
                 format!(
@@ -935,7 +965,8 @@ fn read_scheme(
     let mut seen_ids: Vec<&str> = Vec::new();
     for t in &raw_tiers {
         if seen_ids.contains(&t.id.get_ref().as_str()) {
-            ctx.error(Code::DuplicateId, 
+            ctx.error(
+                Code::DuplicateId,
                 t.id.span(),
                 format!("duplicate tier id `{}`", t.id.get_ref()),
                 "tier ids must be unique",
@@ -978,7 +1009,8 @@ fn read_scheme(
                 continue;
             };
             if !add(&req, a.unwrap_or(t.assurance), &mut order, &mut entries) {
-                ctx.error(Code::ListedTwice, 
+                ctx.error(
+                    Code::ListedTwice,
                     rid.span(),
                     format!(
                         "requirement `{}` is listed twice in tier `{}`",
@@ -990,7 +1022,8 @@ fn read_scheme(
             }
             if req.rule.never_holds() {
                 ok = false;
-                ctx.error(Code::UnreachableTier, 
+                ctx.error(
+                    Code::UnreachableTier,
                     rid.span(),
                     format!("tier `{}` is unreachable: the rule of `{}` can never hold", t.id.get_ref(), rid.get_ref()),
                     "fix the rule (e.g. an empty `in` list); if only a lab can decide it, write `rule = { lab = true }`",
@@ -1010,7 +1043,8 @@ fn read_scheme(
         }
         if entries.is_empty() {
             ok = false;
-            ctx.error(Code::EmptyTier, 
+            ctx.error(
+                Code::EmptyTier,
                 t.span.clone(),
                 format!("tier `{}` lists no requirements", t.id.get_ref()),
                 "list `requirements = [...]` or set `all_mandatory = true`",
@@ -1036,7 +1070,8 @@ fn read_scheme(
         validity?,
     );
     let Ok(version_u) = u32::try_from(*version.get_ref()) else {
-        ctx.error(Code::OutOfRange, 
+        ctx.error(
+            Code::OutOfRange,
             version.span(),
             "scheme version must be a positive integer",
             "write `version = 1`",
@@ -1111,7 +1146,8 @@ fn read_lifecycle(head: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> super::model::
         && u < f
         && let Some(v) = head.get("issuable_until")
     {
-        ctx.error(Code::IssuingWindow, 
+        ctx.error(
+            Code::IssuingWindow,
             v.span(),
             "`issuable_until` is before `issuable_from`",
             "the last issuing day cannot come before the first",
@@ -1151,7 +1187,8 @@ fn resolve_requirement(
                         .flat_map(|c| c.requirements.iter().map(|r| r.id.as_str())),
                 )
                 .collect();
-            ctx.error(Code::UnknownRequirement, 
+            ctx.error(
+                Code::UnknownRequirement,
                 rid.span(),
                 format!("unknown requirement `{name}`"),
                 suggest(name, "requirement ids", all.iter().copied()),
@@ -1159,7 +1196,8 @@ fn resolve_requirement(
             None
         }
         _ => {
-            ctx.error(Code::AmbiguousRequirement, 
+            ctx.error(
+                Code::AmbiguousRequirement,
                 rid.span(),
                 format!("requirement `{name}` exists in more than one of the scheme's catalogues"),
                 "a scheme may build on catalogues whose ids do not overlap",

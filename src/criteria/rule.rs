@@ -147,7 +147,8 @@ pub fn parse_rule(
             };
             ctx.error(Code::RuleHeads, v.span(), "this rule has no head", hint);
         } else {
-            ctx.error(Code::RuleHeads, 
+            ctx.error(
+                Code::RuleHeads,
                 v.span(),
                 format!("this rule has {} heads ({})", heads.len(), heads.join(", ")),
                 help,
@@ -194,7 +195,8 @@ pub fn parse_rule(
             t.finish(ctx);
             let b = b?;
             if !*b.get_ref() {
-                ctx.error(Code::RuleForm, 
+                ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`lab = false` means nothing",
                     "write `lab = true`, or remove the rule",
@@ -210,7 +212,8 @@ pub fn parse_rule(
         _ => {
             if rc == RuleContext::Condition {
                 t.get("property");
-                ctx.error(Code::RuleForm, 
+                ctx.error(
+                    Code::RuleForm,
                     v.span(),
                     "a condition can only test features",
                     "use `feature`, `all`, `any` and `not` in conditions",
@@ -305,7 +308,8 @@ fn parse_comparison(
         ty.name()
     );
     let wrong_op = |ctx: &mut Ctx<'_>, fits: &str| {
-        ctx.error(Code::RuleType, 
+        ctx.error(
+            Code::RuleType,
             operand.span(),
             format!(
                 "operator `{op_key}` does not apply to `{}`, a {} property",
@@ -354,7 +358,8 @@ fn parse_comparison(
         "present" => {
             let b = as_bool(operand, "present", ctx)?;
             if !*b.get_ref() {
-                ctx.error(Code::RuleForm, 
+                ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`present = false` is not supported",
                     "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
@@ -366,7 +371,8 @@ fn parse_comparison(
         "after_evaluation" => {
             let b = as_bool(operand, "after_evaluation", ctx)?;
             if !*b.get_ref() {
-                ctx.error(Code::RuleForm, 
+                ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`after_evaluation = false` is not supported",
                     "wrap the rule in `not`",
@@ -394,7 +400,8 @@ fn parse_comparison(
             let other = as_string(operand, op_key, ctx)?;
             let oid = vocab.resolve_property(other.get_ref(), other.span(), ctx)?;
             if vocab.prop(oid).ty != *ty {
-                ctx.error(Code::RuleType, 
+                ctx.error(
+                    Code::RuleType,
                     other.span(),
                     format!(
                         "`{}` is a {} property; `{}` is a {}",
@@ -449,7 +456,8 @@ pub(crate) fn read_period(
         && months <= max_years * 12
         && days <= max_years * 365;
     if !in_range || years + months + days == 0 {
-        ctx.error(Code::BadPeriod, 
+        ctx.error(
+            Code::BadPeriod,
             v.span(),
             format!("{what} must be a positive period of at most {max_years} years"),
             "write e.g. `{ years = 2 }` or `{ months = 6 }` (years, months and days can be combined)",

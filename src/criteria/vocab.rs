@@ -75,7 +75,8 @@ impl Vocabulary {
     ) -> Option<FeatureId> {
         let id = self.feature(name);
         if id.is_none() {
-            ctx.error(Code::UnknownFeature, 
+            ctx.error(
+                Code::UnknownFeature,
                 span,
                 format!("unknown feature `{name}`"),
                 suggest(
@@ -97,7 +98,8 @@ impl Vocabulary {
     ) -> Option<PropId> {
         let id = self.property(name);
         if id.is_none() {
-            ctx.error(Code::UnknownProperty, 
+            ctx.error(
+                Code::UnknownProperty,
                 span,
                 format!("unknown property `{name}`"),
                 suggest(
@@ -121,7 +123,8 @@ impl Vocabulary {
             for (k, v) in fs.entries() {
                 let name = k.get_ref().to_string();
                 if !is_snake(&name) {
-                    ctx.error(Code::BadName, 
+                    ctx.error(
+                        Code::BadName,
                         k.span(),
                         format!("feature name `{name}` is not lower_snake_case"),
                         "rename it, e.g. `passwords_used`",
@@ -140,7 +143,8 @@ impl Vocabulary {
                     .unwrap_or_default();
                 t.finish(ctx);
                 if self.feature_index.contains_key(&name) {
-                    ctx.error(Code::DuplicateId, 
+                    ctx.error(
+                        Code::DuplicateId,
                         k.span(),
                         format!("feature `{name}` is defined twice"),
                         "remove one definition",
@@ -168,7 +172,8 @@ impl Vocabulary {
             for (k, v) in ps.entries() {
                 let name = k.get_ref().to_string();
                 if !name.split('.').all(is_snake) {
-                    ctx.error(Code::BadName, 
+                    ctx.error(
+                        Code::BadName,
                         k.span(),
                         format!("property name `{name}` is not dotted lower_snake_case"),
                         "rename it, e.g. `password.default_kind`",
@@ -190,7 +195,8 @@ impl Vocabulary {
                 t.finish(ctx);
                 let Some(ty) = ty else { continue };
                 if self.property_index.contains_key(&name) {
-                    ctx.error(Code::DuplicateId, 
+                    ctx.error(
+                        Code::DuplicateId,
                         k.span(),
                         format!("property `{name}` is defined twice"),
                         "remove one definition",
@@ -239,7 +245,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
         },
         "enum" => {
             let Some(values) = values.as_ref() else {
-                ctx.error(Code::IncompleteType, 
+                ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} is an enum but has no `values`"),
                     "add `values = [\"a\", \"b\"]`",
@@ -249,7 +256,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             let mut seen: Vec<String> = Vec::new();
             for v in values {
                 if seen.contains(v.get_ref()) {
-                    ctx.error(Code::ListedTwice, 
+                    ctx.error(
+                        Code::ListedTwice,
                         v.span(),
                         format!("enum value `{}` is listed twice", v.get_ref()),
                         "remove the duplicate",
@@ -259,7 +267,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
                 }
             }
             if seen.is_empty() {
-                ctx.error(Code::IncompleteType, 
+                ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} has an empty `values` list"),
                     "list at least one value",
@@ -276,7 +285,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             Some("string") => PropertyType::Set(SetItem::String),
             Some(other) => {
                 let sp = item.as_ref().map_or(span.clone(), |i| i.span());
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                    Code::UnknownWord,
                     sp,
                     format!("unknown set item type `{other}`"),
                     "use `item = \"int\"` or `item = \"string\"`",
@@ -284,7 +294,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
                 return None;
             }
             None => {
-                ctx.error(Code::IncompleteType, 
+                ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} is a set but has no `item`"),
                     "add `item = \"int\"` or `item = \"string\"`",
@@ -294,7 +305,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
         },
         "text" => PropertyType::Text,
         other => {
-            ctx.error(Code::UnknownWord, 
+            ctx.error(
+                Code::UnknownWord,
                 span,
                 format!("unknown property type `{other}`"),
                 suggest(other, "types", TYPES),
@@ -327,7 +339,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
     ];
     for (sp, key, ok) in misplaced {
         if let (Some(sp), false) = (sp, ok) {
-            ctx.error(Code::KeyNotForType, 
+            ctx.error(
+                Code::KeyNotForType,
                 sp,
                 format!("`{key}` does not apply to a {} property", pt.name()),
                 format!("remove `{key}`"),
@@ -341,7 +354,8 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
 pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>) -> Option<Value> {
     let span = v.span();
     let mismatch = |ctx: &mut Ctx<'_>, expected: &str, example: &str| {
-        ctx.error(Code::PropertyValueType, 
+        ctx.error(
+            Code::PropertyValueType,
             span.clone(),
             format!(
                 "{what} must be {expected}, found {}",
@@ -358,7 +372,8 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
             let n = crate::toml_read::as_int(v, what, ctx)?;
             let n = *n.get_ref();
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                ctx.error(Code::PropertyValueRange, 
+                ctx.error(
+                    Code::PropertyValueRange,
                     span,
                     format!("{what} = {n} is out of range"),
                     format!(
@@ -376,7 +391,8 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
             match values.iter().position(|x| x == s.as_ref()) {
                 Some(i) => u16::try_from(i).ok().map(Value::Enum),
                 None => {
-                    ctx.error(Code::PropertyValueNotAllowed, 
+                    ctx.error(
+                        Code::PropertyValueNotAllowed,
                         span,
                         format!("`{s}` is not a valid value for {what}"),
                         suggest(s, "values", values.iter().map(String::as_str)),
@@ -402,7 +418,8 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
         }
         (PropertyType::Date, DeValue::Datetime(dt)) => {
             if dt.date.is_some() && dt.time.is_some() && dt.offset.is_none() {
-                ctx.error(Code::PropertyValueFormat, 
+                ctx.error(
+                    Code::PropertyValueFormat,
                     span,
                     format!("{what} has a time but no UTC offset"),
                     "add `Z` (times are UTC), or give just the date",
@@ -421,7 +438,8 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
             if ok {
                 Some(Value::Url(s.to_string()))
             } else {
-                ctx.error(Code::PropertyValueFormat, 
+                ctx.error(
+                    Code::PropertyValueFormat,
                     span,
                     format!("{what} is not an http(s) URL: `{s}`"),
                     "write a full URL such as \"https://example.com/security\"",
@@ -453,7 +471,8 @@ pub fn read_set_item(v: &Val<'_>, item: SetItem, what: &str, ctx: &mut Ctx<'_>) 
         }
         (SetItem::String, DeValue::String(s)) => Some(Value::Text(s.to_string())),
         (SetItem::Int, other) => {
-            ctx.error(Code::PropertyValueType, 
+            ctx.error(
+                Code::PropertyValueType,
                 v.span(),
                 format!("{what} must be an integer, found {}", type_name(other)),
                 "this set holds integers",
@@ -476,7 +495,8 @@ pub fn read_set(arr: &[Val<'_>], item: SetItem, what: &str, ctx: &mut Ctx<'_>) -
         match read_set_item(e, item, what, ctx) {
             Some(Value::Int(n)) => {
                 if ints.contains(&n) {
-                    ctx.error(Code::SetItemTwice, 
+                    ctx.error(
+                        Code::SetItemTwice,
                         e.span(),
                         format!("{n} appears twice in {what}"),
                         "a set lists each item once",
@@ -487,7 +507,8 @@ pub fn read_set(arr: &[Val<'_>], item: SetItem, what: &str, ctx: &mut Ctx<'_>) -
             }
             Some(Value::Text(s)) => {
                 if strs.contains(&s) {
-                    ctx.error(Code::SetItemTwice, 
+                    ctx.error(
+                        Code::SetItemTwice,
                         e.span(),
                         format!("`{s}` appears twice in {what}"),
                         "a set lists each item once",
@@ -522,7 +543,12 @@ fn parse_or_report<T>(
     match r {
         Ok(x) => Some(x),
         Err(e) => {
-            ctx.error(Code::PropertyValueFormat, span, e.clone(), "correct the value's format");
+            ctx.error(
+                Code::PropertyValueFormat,
+                span,
+                e.clone(),
+                "correct the value's format",
+            );
             None
         }
     }

@@ -298,7 +298,8 @@ fn parse_inner(
         for (k, v) in ns.entries() {
             let rid = k.get_ref().to_string();
             if !known_reqs.contains(&rid.as_str()) {
-                ctx.error(Code::ProfileUnknownRequirement, 
+                ctx.error(
+                    Code::ProfileUnknownRequirement,
                     k.span(),
                     format!("unknown requirement `{rid}`"),
                     suggest(&rid, "requirement ids", known_reqs.iter().copied()),
@@ -358,7 +359,8 @@ fn parse_inner(
                 continue;
             };
             if !known.contains(&scheme.get_ref().as_str()) {
-                ctx.error(Code::ProfileUnknownScheme, 
+                ctx.error(
+                    Code::ProfileUnknownScheme,
                     scheme.span(),
                     format!("no bundled scheme recognises `{}`", scheme.get_ref()),
                     suggest(
@@ -370,7 +372,8 @@ fn parse_inner(
                 continue;
             }
             if reference.get_ref().trim().is_empty() {
-                ctx.error(Code::EmptyText, 
+                ctx.error(
+                    Code::EmptyText,
                     reference.span(),
                     "the recognised label's `reference` is empty",
                     "give the certificate or registration number",
@@ -418,7 +421,8 @@ fn is_placeholder(v: &Val<'_>, ctx: &mut Ctx<'_>) -> bool {
                 .trim_start_matches(skeleton::PLACEHOLDER)
                 .trim_start_matches(':')
                 .trim();
-            ctx.error(Code::Placeholder, 
+            ctx.error(
+                Code::Placeholder,
                 v.span(),
                 "not filled in yet",
                 format!("replace the placeholder with {what}"),
@@ -449,7 +453,8 @@ fn text_field(
     let nfc: String = s.get_ref().nfc().collect();
     let trimmed = nfc.trim();
     if trimmed.is_empty() {
-        ctx.error(Code::EmptyText, 
+        ctx.error(
+            Code::EmptyText,
             s.span(),
             format!("`{key}` is empty"),
             format!("give the {key}"),
@@ -458,7 +463,8 @@ fn text_field(
     }
     // Characters were checked when the file was read (`toml_read`, `crate::text`).
     if trimmed.len() > max {
-        ctx.error(Code::DeviceLabelLimit, 
+        ctx.error(
+            Code::DeviceLabelLimit,
             s.span(),
             format!(
                 "`{key}` is {} bytes after Unicode NFC normalisation; the limit is {max}",
@@ -493,7 +499,8 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         (Some(e), None) => Some(Firmware::Exact(e)),
         (None, Some(m)) => Some(Firmware::Minimum(m)),
         (Some(_), Some(_)) => {
-            ctx.error(Code::Firmware, 
+            ctx.error(
+                Code::Firmware,
                 span,
                 "[device] gives both `firmware_version` and `min_firmware_version`",
                 "give exactly one: the version assessed, or the minimum version the label covers",
@@ -502,7 +509,8 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         }
         (None, None) => {
             if !firmware_given {
-                ctx.error(Code::Firmware, 
+                ctx.error(
+                    Code::Firmware,
                     span,
                     "[device] has no firmware version",
                     "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
@@ -515,7 +523,8 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         if CATEGORIES.contains(&c.get_ref().as_str()) {
             Some(c.into_inner())
         } else {
-            ctx.error(Code::ProfileUnknownCategory, 
+            ctx.error(
+                Code::ProfileUnknownCategory,
                 c.span(),
                 format!("unknown category `{}`", c.get_ref()),
                 suggest(c.get_ref(), "categories", CATEGORIES),
@@ -555,7 +564,8 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
     };
     if vs.len() > MAX_VARIANTS {
         ok = false;
-        ctx.error(Code::DeviceLabelLimit, 
+        ctx.error(
+            Code::DeviceLabelLimit,
             span.unwrap_or_else(|| t.span.clone()),
             format!(
                 "`variants` lists {} names; a label carries at most {MAX_VARIANTS}",
@@ -568,14 +578,16 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
         let nfc: String = s.get_ref().nfc().collect();
         let name = nfc.trim();
         if name.is_empty() {
-            ctx.error(Code::EmptyText, 
+            ctx.error(
+                Code::EmptyText,
                 s.span(),
                 "a variant name is empty",
                 "give the variant's name",
             );
             ok = false;
         } else if name.len() > MAX_VARIANT {
-            ctx.error(Code::DeviceLabelLimit, 
+            ctx.error(
+                Code::DeviceLabelLimit,
                 s.span(),
                 format!(
                     "variant `{name}` is {} bytes after Unicode NFC normalisation; the limit is {MAX_VARIANT}",
@@ -613,7 +625,8 @@ fn check_device_budget(
         let each: Vec<String> = variants.iter().map(|v| v.len().to_string()).collect();
         parts.push(format!("variants {}", each.join(" + ")));
     }
-    ctx.error(Code::DeviceLabelLimit, 
+    ctx.error(
+        Code::DeviceLabelLimit,
         span,
         format!(
             "[device] texts are {total} bytes together ({}); a label's budget is {MAX_DEVICE_TEXT} bytes",
@@ -663,7 +676,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
             "FAIL" => Some(Verdict::Fail),
             "INCONCLUSIVE" => Some(Verdict::Inconclusive),
             other => {
-                ctx.error(Code::UnknownWord, 
+                ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown verdict `{other}`"),
                     suggest(other, "verdicts", ["PASS", "FAIL", "INCONCLUSIVE"]),
@@ -690,7 +704,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         if ok {
             Some(s.into_inner())
         } else {
-            ctx.error(Code::EvidenceDigest, 
+            ctx.error(
+                Code::EvidenceDigest,
                 s.span(),
                 "evidence_digest is not `sha256:` followed by 64 lower-case hex digits",
                 "compute it with `sha256sum FILE`",
@@ -704,7 +719,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
 
     let requirement = match (&req, &case) {
         (None, None) => {
-            ctx.error(Code::LabResultTarget, 
+            ctx.error(
+                Code::LabResultTarget,
                 span,
                 "a [[tested]] result names neither `requirement` nor `test_case`",
                 "add `requirement = \"5.1-1\"` or `test_case = \"5.1-1-2a\"`",
@@ -713,7 +729,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         }
         (Some(r), c) => {
             if !known.contains(&r.get_ref().as_str()) {
-                ctx.error(Code::ProfileUnknownRequirement, 
+                ctx.error(
+                    Code::ProfileUnknownRequirement,
                     r.span(),
                     format!("unknown requirement `{}`", r.get_ref()),
                     suggest(r.get_ref(), "requirement ids", known.iter().copied()),
@@ -723,7 +740,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
                 .as_ref()
                 .filter(|c| test_case_requirement(c.get_ref(), known) != Some(r.get_ref().as_str()))
             {
-                ctx.error(Code::TestCase, 
+                ctx.error(
+                    Code::TestCase,
                     c.span(),
                     format!(
                         "test case `{}` does not belong to requirement `{}`",
@@ -740,7 +758,8 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         (None, Some(c)) => match test_case_requirement(c.get_ref(), known) {
             Some(r) => Some(r.to_string()),
             None => {
-                ctx.error(Code::TestCase, 
+                ctx.error(
+                    Code::TestCase,
                     c.span(),
                     format!("test case `{}` names no known requirement", c.get_ref()),
                     "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a",

@@ -141,7 +141,10 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let mut h = String::new();
     let title = format!(
         "{} {} {} — {}",
-        w.title.as_str(), v.manufacturer, v.model, v.scheme_name
+        w.title.as_str(),
+        v.manufacturer,
+        v.model,
+        v.scheme_name
     );
     let _ = write!(
         h,
@@ -175,11 +178,19 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(h, "<p class=\"notice\"><strong>{}</strong></p>", esc(n));
     }
     // Result first.
-    let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(w.result.as_str()));
+    let _ = writeln!(
+        h,
+        "<section class=\"result\">\n<h2>{}</h2>",
+        esc(w.result.as_str())
+    );
     let _ = writeln!(
         h,
         "<p class=\"tier\"><span class=\"k\">{}</span> <strong>{}</strong></p>",
-        esc(if v.compliance { w.compliance.as_str() } else { w.tier.as_str() }),
+        esc(if v.compliance {
+            w.compliance.as_str()
+        } else {
+            w.tier.as_str()
+        }),
         esc(&v.headline)
     );
     if let Some(a) = &v.assurance {
@@ -195,7 +206,13 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     }
     table(
         &mut h,
-        &[w.rank.as_str(), w.tier.as_str(), w.assurance.as_str(), w.holds.as_str(), w.satisfied.as_str()],
+        &[
+            w.rank.as_str(),
+            w.tier.as_str(),
+            w.assurance.as_str(),
+            w.holds.as_str(),
+            w.satisfied.as_str(),
+        ],
         v.tiers.iter().map(|t| {
             vec![
                 cell(&t.rank),
@@ -243,7 +260,12 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             );
         }
         None => {
-            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(w.gap.as_str()), esc(w.top.as_str()));
+            let _ = writeln!(
+                h,
+                "<h2>{}</h2>\n<p>{}</p>",
+                esc(w.gap.as_str()),
+                esc(w.top.as_str())
+            );
         }
     }
     let _ = writeln!(h, "</section>");
@@ -300,7 +322,11 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                 let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(n));
             }
             if q.unconfirmed {
-                let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(w.unconfirmed.as_str()));
+                let _ = write!(
+                    title,
+                    "<br><span class=\"k\">{}</span>",
+                    esc(w.unconfirmed.as_str())
+                );
             }
             let mut evidence: Vec<String> = q
                 .evidence
@@ -374,7 +400,11 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             esc(w.evidence_digest.as_str()),
             esc(&l.carried),
             if l.matches { "yes" } else { "no" },
-            esc(if l.matches { w.matches.as_str() } else { w.mismatch.as_str() }),
+            esc(if l.matches {
+                w.matches.as_str()
+            } else {
+                w.mismatch.as_str()
+            }),
             esc(w.label_unverified.as_str())
         );
     }

@@ -87,7 +87,10 @@ pub fn to_pdf(
     let pages = layout(&v, &fonts);
     let title = format!(
         "{} {} {} - {}",
-        v.w.title.as_str(), v.manufacturer, v.model, v.scheme_name
+        v.w.title.as_str(),
+        v.manufacturer,
+        v.model,
+        v.scheme_name
     );
     Ok(write_pdf(&pages, &title, QrDraw::Mask)?)
 }
@@ -464,7 +467,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     f.para(
         part(format!(
             "{} {}",
-            if v.compliance { w.compliance.as_str() } else { w.tier.as_str() },
+            if v.compliance {
+                w.compliance.as_str()
+            } else {
+                w.tier.as_str()
+            },
             v.headline
         ))
         .bold()
@@ -508,7 +515,13 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     // The gap to the next tier.
     match &v.next {
         Some(next) => {
-            let title = format!("{}: {} ({} {})", w.gap.as_str(), next.label, w.needs.as_str(), next.assurance);
+            let title = format!(
+                "{}: {} ({} {})",
+                w.gap.as_str(),
+                next.label,
+                w.needs.as_str(),
+                next.assurance
+            );
             f.heading(&title);
             let c = cols(&[
                 (w.id.as_str(), 21.0),
@@ -542,9 +555,17 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         let verdict = format!(
             "{} — {}",
             l.carried,
-            if l.matches { w.matches.as_str() } else { w.mismatch.as_str() }
+            if l.matches {
+                w.matches.as_str()
+            } else {
+                w.mismatch.as_str()
+            }
         );
-        facts_table(&mut f, &l.facts, Some((w.evidence_digest.as_str(), &verdict)));
+        facts_table(
+            &mut f,
+            &l.facts,
+            Some((w.evidence_digest.as_str(), &verdict)),
+        );
         f.para(part(w.label_unverified.as_str()).grey());
     }
 
@@ -588,7 +609,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             for l in &q.labs {
                 let mut s = format!(
                     "{} {}: {} ({}, {})",
-                    w.lab.as_str(), l.lab, l.verdict, l.method, l.date
+                    w.lab.as_str(),
+                    l.lab,
+                    l.verdict,
+                    l.method,
+                    l.date
                 );
                 if let Some(tc) = &l.test_case {
                     s.push(' ');
@@ -619,7 +644,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
 
     if !v.recognised.is_empty() {
         f.heading(w.recognised.as_str());
-        let c = cols(&[(w.scheme.as_str(), 50.0), (w.reference.as_str(), 50.0), (w.effect.as_str(), 80.0)]);
+        let c = cols(&[
+            (w.scheme.as_str(), 50.0),
+            (w.reference.as_str(), 50.0),
+            (w.effect.as_str(), 80.0),
+        ]);
         let rows = v
             .recognised
             .iter()
@@ -628,7 +657,14 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         f.table(w.recognised.as_str(), &c, true, rows);
     }
     if !v.unstated.is_empty() {
-        f.para(part(format!("{}: {}", w.unstated.as_str(), v.unstated.join(", "))).grey());
+        f.para(
+            part(format!(
+                "{}: {}",
+                w.unstated.as_str(),
+                v.unstated.join(", ")
+            ))
+            .grey(),
+        );
     }
     f.y += 2.0;
     f.para(part(format!("{} {}", w.footer.as_str(), super::REPORT_FORMAT)).grey());

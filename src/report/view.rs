@@ -4,7 +4,6 @@
 //! view, so they show the same texts in the same order. Texts are plain (unescaped); each
 //! renderer escapes or sets them itself.
 
-use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::html::{HtmlError, Lang, report_digest};
@@ -164,11 +163,17 @@ impl View {
         let device_facts = vec![
             (w.manufacturer.as_str(), d.manufacturer.clone()),
             (w.model.as_str(), d.model.clone()),
-            (w.variants.as_str(), or_dash(Some(d.variants.join(", ")).filter(|v| !v.is_empty()))),
+            (
+                w.variants.as_str(),
+                or_dash(Some(d.variants.join(", ")).filter(|v| !v.is_empty())),
+            ),
             (w.hardware.as_str(), d.hardware_version.clone()),
             (w.firmware.as_str(), firmware),
             (w.category.as_str(), d.category.clone()),
-            (w.support_end.as_str(), or_dash(r.support_period_end.clone())),
+            (
+                w.support_end.as_str(),
+                or_dash(r.support_period_end.clone()),
+            ),
         ];
         let s = &r.scheme;
         let scheme_facts = vec![
@@ -454,7 +459,11 @@ impl Words {
         let succ = succ
             .map(|s| crate::words::fill(&self.successor, &[("successor", s)]))
             .unwrap_or_default();
-        let template = if closed { &self.closed } else { &self.not_yet_open };
+        let template = if closed {
+            &self.closed
+        } else {
+            &self.not_yet_open
+        };
         crate::words::fill(
             template,
             &[("scheme", scheme), ("date", date), ("successor", &succ)],

@@ -262,7 +262,7 @@ fn verdict_words(v: Verdict, colour: Colour, lang: Lang) -> (&'static str, &'sta
         (V::Suspended, _) => &w.suspended,
         (V::StatusUnknown, _) => &w.status_unknown,
     };
-    (&t.headline, &t.explanation)
+    (t.headline.as_str(), t.explanation.as_str())
 }
 
 fn icon(c: Colour) -> &'static str {
@@ -303,7 +303,11 @@ fn meaning(report: &VerifyReport, lang: Lang) -> Option<String> {
     let assurance = assurance_words(&s.assurance, lang);
     let mut m = crate::words::fill(
         &w.meaning,
-        &[("tier", &s.tier), ("name", &s.name), ("assurance", &assurance)],
+        &[
+            ("tier", s.tier.as_str()),
+            ("name", s.name.as_str()),
+            ("assurance", assurance.as_str()),
+        ],
     );
     if s.assurance.starts_with("self-declared") {
         m.push_str(&w.meaning_self_declared);
