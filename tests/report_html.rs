@@ -250,46 +250,32 @@ fn a_missing_renamed_or_unknown_field_is_an_error_not_a_dash() {
     let i = thermostat();
     let report: Value = serde_json::from_str(&i.report_json).unwrap();
     let claims = claims_json(i);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        (
-            "missing field `category`",
-            Box::new(|r| {
-                r["device"].as_object_mut().unwrap().remove("category");
-            }),
-        ),
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit); 6] = [
+        ("missing field `category`", |r| {
+            r["device"].as_object_mut().unwrap().remove("category");
+        }),
         (
             // Renamed: the new name is unknown (and the old one would be missing).
             "unknown field `result`",
-            Box::new(|r| {
+            |r| {
                 let q = r["requirements"][0].as_object_mut().unwrap();
                 let v = q.remove("outcome").unwrap();
                 q.insert("result".into(), v);
-            }),
+            },
         ),
-        (
-            "unknown field `remarks`",
-            Box::new(|r| {
-                r["requirements"][0]["remarks"] = json!("MET");
-            }),
-        ),
-        (
-            "missing field `holds`",
-            Box::new(|r| {
-                r["tiers"][0].as_object_mut().unwrap().remove("holds");
-            }),
-        ),
-        (
-            "unknown variant `SORT_OF`",
-            Box::new(|r| {
-                r["requirements"][1]["outcome"] = json!("SORT_OF");
-            }),
-        ),
-        (
-            "missing field `evaluated_at`",
-            Box::new(|r| {
-                r.as_object_mut().unwrap().remove("evaluated_at");
-            }),
-        ),
+        ("unknown field `remarks`", |r| {
+            r["requirements"][0]["remarks"] = json!("MET");
+        }),
+        ("missing field `holds`", |r| {
+            r["tiers"][0].as_object_mut().unwrap().remove("holds");
+        }),
+        ("unknown variant `SORT_OF`", |r| {
+            r["requirements"][1]["outcome"] = json!("SORT_OF");
+        }),
+        ("missing field `evaluated_at`", |r| {
+            r.as_object_mut().unwrap().remove("evaluated_at");
+        }),
     ];
     for (want, edit) in cases {
         let mut r = report.clone();
