@@ -156,7 +156,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     );
 
     // Header: what, for which device, under which scheme, when.
-    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(w.title.as_str()));
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(&w.title));
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} {} — {} <code>{}@{}</code></p>",
@@ -169,7 +169,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<p>{}: <time>{}</time></p>\n</header>",
-        esc(w.evaluated_at.as_str()),
+        esc(&w.evaluated_at),
         esc(&v.evaluated_at)
     );
 
@@ -178,11 +178,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(h, "<p class=\"notice\"><strong>{}</strong></p>", esc(n));
     }
     // Result first.
-    let _ = writeln!(
-        h,
-        "<section class=\"result\">\n<h2>{}</h2>",
-        esc(w.result.as_str())
-    );
+    let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(&w.result));
     let _ = writeln!(
         h,
         "<p class=\"tier\"><span class=\"k\">{}</span> <strong>{}</strong></p>",
@@ -197,12 +193,12 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(
             h,
             "<p>{}: <strong>{}</strong></p>",
-            esc(w.assurance.as_str()),
+            esc(&w.assurance),
             esc(a)
         );
     }
     if v.illustrative {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(w.illustrative.as_str()));
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&w.illustrative));
     }
     table(
         &mut h,
@@ -236,9 +232,9 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             let _ = writeln!(
                 h,
                 "<h2>{}: {} <span class=\"k\">({} {})</span></h2>",
-                esc(w.gap.as_str()),
+                esc(&w.gap),
                 esc(&next.label),
-                esc(w.needs.as_str()),
+                esc(&w.needs),
                 esc(&next.assurance)
             );
             table(
@@ -260,12 +256,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             );
         }
         None => {
-            let _ = writeln!(
-                h,
-                "<h2>{}</h2>\n<p>{}</p>",
-                esc(w.gap.as_str()),
-                esc(w.top.as_str())
-            );
+            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(&w.gap), esc(&w.top));
         }
     }
     let _ = writeln!(h, "</section>");
@@ -274,19 +265,19 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<section class=\"facts\">\n<h2>{}</h2>\n<dl>",
-        esc(w.device.as_str())
+        esc(&w.device)
     );
     for (k, val) in &v.device_facts {
         dl(&mut h, k, val);
     }
-    let _ = writeln!(h, "</dl>\n<h2>{}</h2>\n<dl>", esc(w.scheme.as_str()));
+    let _ = writeln!(h, "</dl>\n<h2>{}</h2>\n<dl>", esc(&w.scheme));
     for (k, val) in &v.scheme_facts {
         dl(&mut h, k, val);
     }
     let _ = writeln!(
         h,
         "<dt>{}</dt><dd><code class=\"digest\">{}</code></dd>\n</dl>\n</section>",
-        esc(w.criteria_digest.as_str()),
+        esc(&w.criteria_digest),
         esc(&v.criteria_digest)
     );
 
@@ -294,7 +285,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<section class=\"reqs\">\n<h2>{} ({})</h2>",
-        esc(w.requirements.as_str()),
+        esc(&w.requirements),
         v.requirements.len()
     );
     table(
@@ -314,7 +305,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                 let _ = write!(
                     title,
                     "<br><span class=\"k\">{} {}</span>",
-                    esc(w.clause.as_str()),
+                    esc(&w.clause),
                     esc(c)
                 );
             }
@@ -325,7 +316,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                 let _ = write!(
                     title,
                     "<br><span class=\"k\">{}</span>",
-                    esc(w.unconfirmed.as_str())
+                    esc(&w.unconfirmed)
                 );
             }
             let mut evidence: Vec<String> = q
@@ -336,7 +327,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             for l in &q.labs {
                 let mut s = format!(
                     "{} {}: {} ({}, {})",
-                    esc(w.lab.as_str()),
+                    esc(&w.lab),
                     esc(&l.lab),
                     esc(&l.verdict),
                     esc(&l.method),
@@ -368,7 +359,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(h, "</section>");
 
     if !v.recognised.is_empty() {
-        let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(w.recognised.as_str()));
+        let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(&w.recognised));
         table(
             &mut h,
             &[w.scheme.as_str(), w.reference.as_str(), w.effect.as_str()],
@@ -382,7 +373,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(
             h,
             "<p class=\"note\">{}: {}</p>",
-            esc(w.unstated.as_str()),
+            esc(&w.unstated),
             esc(&v.unstated.join(", "))
         );
     }
@@ -390,14 +381,14 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     // The label, if given, and the digest.
     let _ = writeln!(h, "<section class=\"digest-box\">");
     if let Some(l) = &v.label {
-        let _ = writeln!(h, "<h2>{}</h2>\n<dl>", esc(w.label.as_str()));
+        let _ = writeln!(h, "<h2>{}</h2>\n<dl>", esc(&w.label));
         for (k, val) in &l.facts {
             dl(&mut h, k, val);
         }
         let _ = writeln!(
             h,
             "<dt>{}</dt><dd><code class=\"digest\">{}</code> <strong class=\"{}\">{}</strong></dd>\n</dl>\n<p class=\"note\">{}</p>",
-            esc(w.evidence_digest.as_str()),
+            esc(&w.evidence_digest),
             esc(&l.carried),
             if l.matches { "yes" } else { "no" },
             esc(if l.matches {
@@ -405,21 +396,21 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             } else {
                 w.mismatch.as_str()
             }),
-            esc(w.label_unverified.as_str())
+            esc(&w.label_unverified)
         );
     }
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<p><code class=\"digest\">{}</code></p>\n<p>{} <code class=\"digest\">{}</code></p>\n</section>",
-        esc(w.report_digest.as_str()),
+        esc(&w.report_digest),
         v.digest,
-        esc(w.digest_explained.as_str()),
+        esc(&w.digest_explained),
         v.digest_prefix()
     );
     let _ = writeln!(
         h,
         "<footer>{} <code>{}</code></footer>\n</body>\n</html>",
-        esc(w.footer.as_str()),
+        esc(&w.footer),
         super::REPORT_FORMAT
     );
     Ok(h)

@@ -443,7 +443,7 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     };
 
     // Header: what, for which device, under which scheme, when; the digest.
-    f.para(part(w.title.as_str()).bold().size(16.0));
+    f.para(part(&w.title).bold().size(16.0));
     f.para(
         part(format!(
             "{} {} — {} ({}@{})",
@@ -451,11 +451,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         ))
         .size(10.5),
     );
-    f.para(part(format!("{}: {}", w.evaluated_at.as_str(), v.evaluated_at)).size(BODY));
+    f.para(part(format!("{}: {}", w.evaluated_at, v.evaluated_at)).size(BODY));
     f.y += 1.0;
-    f.para(part(w.report_digest.as_str()).bold().size(SMALL));
+    f.para(part(&w.report_digest).bold().size(SMALL));
     f.para(part(v.digest.clone()).size(BODY));
-    f.para(part(w.digest_prefix.as_str()).bold().size(SMALL));
+    f.para(part(&w.digest_prefix).bold().size(SMALL));
     f.para(part(v.digest_prefix().to_string()).size(BODY));
 
     // Notices before the result (e.g. the support period has ended).
@@ -463,25 +463,21 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         f.para(part(n.clone()).bold().size(BODY));
     }
     // Result first.
-    f.heading(w.result.as_str());
+    f.heading(&w.result);
     f.para(
         part(format!(
             "{} {}",
-            if v.compliance {
-                w.compliance.as_str()
-            } else {
-                w.tier.as_str()
-            },
+            if v.compliance { &w.compliance } else { &w.tier },
             v.headline
         ))
         .bold()
         .size(14.0),
     );
     if let Some(a) = &v.assurance {
-        f.para(part(format!("{}: {a}", w.assurance.as_str())).size(BODY));
+        f.para(part(format!("{}: {a}", w.assurance)).size(BODY));
     }
     if v.illustrative {
-        f.para(part(w.illustrative.as_str()).grey().size(BODY));
+        f.para(part(&w.illustrative).grey().size(BODY));
     }
     let tier_cols = cols(&[
         (w.rank.as_str(), 12.0),
@@ -500,9 +496,9 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
                 text_cell(&t.assurance),
                 Cell {
                     parts: vec![if t.holds {
-                        part(w.yes.as_str())
+                        part(&w.yes)
                     } else {
-                        part(w.no.as_str()).bold()
+                        part(&w.no).bold()
                     }],
                     fill: Some(if t.holds { GOOD } else { BAD }),
                 },
@@ -544,14 +540,14 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             f.table(&title, &c, true, rows);
         }
         None => {
-            f.heading(w.gap.as_str());
-            f.para(part(w.top.as_str()).size(BODY));
+            f.heading(&w.gap);
+            f.para(part(&w.top).size(BODY));
         }
     }
 
     // The label, if given.
     if let Some(l) = &v.label {
-        f.heading(w.label.as_str());
+        f.heading(&w.label);
         let verdict = format!(
             "{} — {}",
             l.carried,
@@ -566,13 +562,13 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             &l.facts,
             Some((w.evidence_digest.as_str(), &verdict)),
         );
-        f.para(part(w.label_unverified.as_str()).grey());
+        f.para(part(&w.label_unverified).grey());
     }
 
     // Device and scheme.
-    f.heading(w.device.as_str());
+    f.heading(&w.device);
     facts_table(&mut f, &v.device_facts, None);
-    f.heading(w.scheme.as_str());
+    f.heading(&w.scheme);
     facts_table(
         &mut f,
         &v.scheme_facts,
@@ -580,7 +576,7 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     );
 
     // Every requirement.
-    let title = format!("{} ({})", w.requirements.as_str(), v.requirements.len());
+    let title = format!("{} ({})", w.requirements, v.requirements.len());
     f.heading(&title);
     let c = cols(&[
         (w.id.as_str(), 21.0),
@@ -597,13 +593,13 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         .map(|q| {
             let mut title = vec![part(q.title.as_str())];
             if let Some(cl) = &q.clause {
-                title.push(part(format!("{} {cl}", w.clause.as_str())).grey());
+                title.push(part(format!("{} {cl}", w.clause)).grey());
             }
             for n in &q.basis_notes {
                 title.push(part(n.clone()).grey());
             }
             if q.unconfirmed {
-                title.push(part(w.unconfirmed.as_str()).grey());
+                title.push(part(&w.unconfirmed).grey());
             }
             let mut evidence: Vec<Part> = q.evidence.iter().map(|e| part(e.as_str())).collect();
             for l in &q.labs {
@@ -643,7 +639,7 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     f.table(&title, &c, true, rows);
 
     if !v.recognised.is_empty() {
-        f.heading(w.recognised.as_str());
+        f.heading(&w.recognised);
         let c = cols(&[
             (w.scheme.as_str(), 50.0),
             (w.reference.as_str(), 50.0),
@@ -667,7 +663,7 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         );
     }
     f.y += 2.0;
-    f.para(part(format!("{} {}", w.footer.as_str(), super::REPORT_FORMAT)).grey());
+    f.para(part(format!("{} {}", w.footer, super::REPORT_FORMAT)).grey());
 
     // Footers: the digest prefix and "page N of M" on every page.
     let m = f.pages.len();

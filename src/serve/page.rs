@@ -135,15 +135,15 @@ pub fn verify_page(lang: Lang, host: &str) -> String {
          <details id=\"technical\" hidden><summary>{}</summary><ul id=\"findings\"></ul></details>\n</section>\n\
          <p class=\"address\">{}<b>{}</b>{}</p>\n<noscript><p>{}</p></noscript>\n\
          <footer>{}</footer>\n</main>\n<script src=\"/assets/verify.js\"></script>\n</body>\n</html>\n",
-        esc(w.failed.as_str()),
-        esc(w.checking.as_str()),
-        esc(w.checking_more.as_str()),
-        esc(w.technical.as_str()),
-        esc(w.address.as_str()),
+        esc(&w.failed),
+        esc(&w.checking),
+        esc(&w.checking_more),
+        esc(&w.technical),
+        esc(&w.address),
         esc(host),
-        esc(w.address_after.as_str()),
-        esc(w.noscript.as_str()),
-        esc(w.footer.as_str()),
+        esc(&w.address_after),
+        esc(&w.noscript),
+        esc(&w.footer),
     ));
     s
 }
@@ -203,7 +203,7 @@ pub fn label_page(lang: Lang, v: &View, history: &[(String, String)]) -> String 
     s.push_str(&verdict_box(v));
     s.push_str(&facts(v));
     if !history.is_empty() {
-        s.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(w.history.as_str())));
+        s.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(&w.history)));
         for (when, what) in history {
             s.push_str(&format!("<li>{}: {}</li>\n", esc(when), esc(what)));
         }
@@ -212,7 +212,7 @@ pub fn label_page(lang: Lang, v: &View, history: &[(String, String)]) -> String 
     s.push_str(&search_form(lang, "", ""));
     s.push_str(&format!(
         "<footer>{}</footer>\n</main>\n</body>\n</html>\n",
-        esc(w.footer.as_str())
+        esc(&w.footer)
     ));
     s
 }
@@ -223,7 +223,7 @@ pub fn not_found_page(lang: Lang) -> String {
     let mut s = head(lang, w.registry_title.as_str());
     s.push_str(&format!(
         "<section class=\"verdict red\"><span class=\"icon\" aria-hidden=\"true\">\u{2716}</span><div><h1>{}</h1></div></section>\n",
-        esc(w.not_found.as_str())
+        esc(&w.not_found)
     ));
     s.push_str(&search_form(lang, "", ""));
     s.push_str("</main>\n</body>\n</html>\n");
@@ -236,12 +236,12 @@ fn search_form(lang: Lang, manufacturer: &str, model: &str) -> String {
         "<form method=\"get\" action=\"/search\"><h2>{}</h2>\
          <label>{} <input name=\"manufacturer\" value=\"{}\"></label> \
          <label>{} <input name=\"model\" value=\"{}\"></label> <button type=\"submit\">{}</button></form>\n",
-        esc(w.search.as_str()),
-        esc(w.manufacturer.as_str()),
+        esc(&w.search),
+        esc(&w.manufacturer),
         esc(manufacturer),
-        esc(w.model.as_str()),
+        esc(&w.model),
         esc(model),
-        esc(w.search.as_str())
+        esc(&w.search)
     )
 }
 
@@ -263,10 +263,10 @@ pub struct Hit {
 pub fn search_page(lang: Lang, manufacturer: &str, model: &str, hits: &[Hit]) -> String {
     let w = pw(lang);
     let mut s = head(lang, w.registry_title.as_str());
-    s.push_str(&format!("<h1>{}</h1>\n", esc(w.registry_title.as_str())));
+    s.push_str(&format!("<h1>{}</h1>\n", esc(&w.registry_title)));
     s.push_str(&search_form(lang, manufacturer, model));
     if hits.is_empty() {
-        s.push_str(&format!("<p>{}</p>\n", esc(w.no_results.as_str())));
+        s.push_str(&format!("<p>{}</p>\n", esc(&w.no_results)));
     } else {
         s.push_str("<table>\n");
         for h in hits {
@@ -288,7 +288,7 @@ pub fn search_page(lang: Lang, manufacturer: &str, model: &str, hits: &[Hit]) ->
     }
     s.push_str(&format!(
         "<footer>{}</footer>\n</main>\n</body>\n</html>\n",
-        esc(w.footer.as_str())
+        esc(&w.footer)
     ));
     s
 }
