@@ -220,7 +220,7 @@ pub fn run_check(a: CheckArgs) -> Result<(), CliError> {
                 } else {
                     bad += 1;
                     for p in problems {
-                        eprintln!("error: {p}");
+                        eprintln!("error[{}]: {p}", p.code());
                     }
                     eprintln!(
                         "  help: enlarge the box, allow more lines or a smaller min_size; the check uses the longest texts a label may carry\n"
