@@ -120,7 +120,7 @@ impl QrSymbol {
 }
 
 fn in_alphanumeric_set(b: u8) -> bool {
-    b.is_ascii_uppercase() || b.is_ascii_digit() || b" $%*+-./:".contains(&b)
+    b.is_ascii() && QrSegment::is_alphanumeric(char::from(b).encode_utf8(&mut [0; 4]))
 }
 
 /// An alphanumeric run shorter than this between byte runs costs more as its own segment
