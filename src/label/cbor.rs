@@ -72,10 +72,7 @@ pub(crate) fn int(i: i64) -> Value {
 
 /// The value of an integer item, if it is one.
 pub(crate) fn as_i128(v: &Value) -> Option<i128> {
-    match v {
-        Value::Integer(i) => Some(i128::from(*i)),
-        _ => None,
-    }
+    v.as_integer().map(i128::from)
 }
 
 /// A map key as people read it: `7`, `-65537`, `"iss"`, or the CBOR type.

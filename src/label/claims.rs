@@ -1420,6 +1420,27 @@ mod tests {
         assert_eq!(LabelClaims::decode(&bytes), Err(ClaimsError::NotCanonical));
     }
 
+    /// A support end (in days) whose seconds do not fit an `i64` is out of range, by name.
+    #[test]
+    fn support_end_days_beyond_the_seconds_range_are_out_of_range() {
+        let days = i64::MAX / SECONDS_PER_DAY + 1;
+        let mut v = sample().to_value();
+        if let Value::Map(pairs) = &mut v
+            && let Some((_, Value::Map(label))) =
+                pairs.iter_mut().find(|(k, _)| *k == int(CLAIM_LABEL))
+            && let Some((_, end)) = label.iter_mut().find(|(k, _)| *k == int(11))
+        {
+            *end = int(days);
+        }
+        let bytes = cbor::write(&v).unwrap();
+        assert!(matches!(
+            LabelClaims::decode(&bytes),
+            Err(ClaimsError::OutOfRange { field: "support_end", value, .. })
+                if value == i128::from(days)
+        ));
+        agree(&bytes);
+    }
+
     #[test]
     fn assurance_codes_round_trip() {
         use crate::criteria::model::Assurance;
