@@ -155,3 +155,31 @@ fn issuing_follows_the_window_to_the_second() {
     let refused = sc.issue_file(&set, s, &path, closes, 1).unwrap_err();
     assert!(refused.0.contains("does not issue labels"), "{refused}");
 }
+
+/// The evidence window counts back every part of its period: years, months and days (the
+/// bundled schemes use months only, so a sign dropped on years or days went unseen by the
+/// mutation run).
+#[test]
+fn the_evidence_window_counts_back_years_months_and_days() {
+    use iotlabel::criteria::model::Period;
+    use iotlabel::evaluate::evidence_cutoff;
+    let set = set();
+    let at = parse_at("2026-12-01T12:00:00Z").unwrap();
+    for (years, months, days, cutoff) in [
+        (1, 0, 0, "2025-12-01T12:00:00Z"),
+        (0, 0, 3, "2026-11-28T12:00:00Z"),
+        (1, 2, 3, "2025-09-28T12:00:00Z"),
+    ] {
+        let mut s = scheme(&set, "ctm-like@1").clone();
+        s.evidence_max_age = Some(Period {
+            years,
+            months,
+            days,
+        });
+        assert_eq!(
+            evidence_cutoff(&s, at),
+            Some(parse_at(cutoff).unwrap()),
+            "{years} years, {months} months, {days} days"
+        );
+    }
+}
