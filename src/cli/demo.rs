@@ -238,12 +238,11 @@ fn pipeline(
             let Some(ti) = ev.tier else { continue };
             let tier = &scheme.tiers[ti];
             let key = sc.signer_for(scheme, tier.rank, tier.assurance);
-            let kid_hex = hex::encode(key.kid());
             let input = input_digest(&key.kid(), &scheme.key(), &scheme.digest, &pd);
             if ledger.find_input(&input).is_some() {
                 continue;
             }
-            let index = ledger.allocate(&kid_hex).map_err(|e| {
+            let index = ledger.allocate(key.kid()).map_err(|e| {
                 eprintln!("error: {e}");
                 EXIT_INVALID
             })?;

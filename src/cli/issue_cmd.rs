@@ -220,10 +220,9 @@ pub fn run(a: Args) -> u8 {
         }
     };
     let kid = key.kid();
-    let kid_hex = hex::encode(kid);
     // Indices below this were handed out by earlier runs (some perhaps to labels a failed run
     // wrote but never recorded): never released.
-    let first_free = ledger.next_index.get(&kid_hex).copied().unwrap_or(0);
+    let first_free = ledger.next_index.get(&kid.into()).copied().unwrap_or(0);
 
     // Parse every profile first: bad input stops the run before anything is signed.
     let mut jobs = Vec::new();
@@ -259,7 +258,7 @@ pub fn run(a: Args) -> u8 {
     for (path, profile, pd, input, done) in jobs {
         match done {
             Some(label) => indexed.push((path, profile, pd, input, None, Some(label))),
-            None => match ledger.allocate(&kid_hex) {
+            None => match ledger.allocate(kid) {
                 Ok(i) => indexed.push((path, profile, pd, input, Some(i), None)),
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -382,13 +381,11 @@ pub fn run(a: Args) -> u8 {
     let used: u32 = ledger
         .labels
         .iter()
-        .filter(|e| e.kid == kid_hex)
+        .filter(|e| e.kid.0 == kid)
         .map(|e| e.index + 1)
         .max()
         .unwrap_or(0);
-    ledger
-        .next_index
-        .insert(kid_hex.clone(), used.max(first_free));
+    ledger.next_index.insert(kid.into(), used.max(first_free));
     if let Err(e) = ledger.save(&a.state) {
         eprintln!("error: {e}");
         return EXIT_IO;

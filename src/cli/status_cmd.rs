@@ -121,13 +121,13 @@ pub struct ShowArgs {
     at: Option<String>,
 }
 
-fn state_path(dir: &Path, kid: &str) -> PathBuf {
+fn state_path(dir: &Path, kid: iotlabel::ids::Kid) -> PathBuf {
     dir.join("status").join(format!("{kid}.json"))
 }
 
 /// Loads the status state of an issuer key (empty if none yet).
 pub fn load_state(dir: &Path, kid: &[u8; 8]) -> Result<StatusState, u8> {
-    let p = state_path(dir, &hex::encode(kid));
+    let p = state_path(dir, kid.into());
     match std::fs::read_to_string(&p) {
         Ok(t) => serde_json::from_str(&t).map_err(|e| {
             eprintln!("error: {} is not a status state: {e}", p.display());
@@ -144,7 +144,7 @@ pub fn load_state(dir: &Path, kid: &[u8; 8]) -> Result<StatusState, u8> {
 /// Saves the status state atomically.
 pub fn save_state(dir: &Path, s: &StatusState) -> Result<(), u8> {
     let text = serde_json::to_string_pretty(s).unwrap_or_default() + "\n";
-    write_file(&state_path(dir, &s.issuer_kid), text.as_bytes())
+    write_file(&state_path(dir, s.issuer_kid), text.as_bytes())
 }
 
 pub fn revoke(a: RevokeArgs) -> u8 {
@@ -202,20 +202,14 @@ pub fn revoke(a: RevokeArgs) -> u8 {
                 return EXIT_INVALID;
             }
         };
-        let Some(e) = ledger.find_label(&label) else {
+        let Some(e) = label.parse().ok().and_then(|id| ledger.find_label(id)) else {
             eprintln!(
                 "error: label {label} is not in the ledger of {}\n  help: pass --label-file with the label's .cose",
                 dir.display()
             );
             return EXIT_USAGE;
         };
-        let Some(kid) = hex::decode(&e.kid)
-            .ok()
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        else {
-            return EXIT_INVALID;
-        };
-        (kid, e.index)
+        (e.kid.0, e.index)
     } else {
         eprintln!("error: give --state DIR (the issuer's ledger) or --label-file FILE");
         return EXIT_USAGE;

@@ -9,14 +9,16 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{Kid, LabelId};
+
 /// One issued label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
-    /// Label id, hex.
-    pub label: String,
-    /// Signing key, hex.
-    pub kid: String,
+    /// Label id.
+    pub label: LabelId,
+    /// Signing key.
+    pub kid: Kid,
     /// Status index.
     pub index: u32,
     /// SHA-256 of (kid, scheme, criteria digest, profile digest), hex.
@@ -37,8 +39,8 @@ pub struct LedgerEntry {
 pub struct Ledger {
     /// Every label, in issue order.
     pub labels: Vec<LedgerEntry>,
-    /// Next free status index per key (hex kid).
-    pub next_index: BTreeMap<String, u32>,
+    /// Next free status index per key.
+    pub next_index: BTreeMap<Kid, u32>,
 }
 
 /// Why the ledger could not be used.
@@ -66,7 +68,7 @@ pub enum LedgerError {
     #[error("the status list of key {kid} is full ({max} labels); issue with a new key")]
     Full {
         /// Kid.
-        kid: String,
+        kid: Kid,
         /// Capacity.
         max: usize,
     },
@@ -113,18 +115,17 @@ impl Ledger {
     }
 
     /// The entry for a label id.
-    pub fn find_label(&self, label: &str) -> Option<&LedgerEntry> {
-        let label = label.to_ascii_lowercase();
+    pub fn find_label(&self, label: LabelId) -> Option<&LedgerEntry> {
         self.labels.iter().find(|e| e.label == label)
     }
 
     /// Records an issued label; everything but the signing key and the input digest is read from
     /// the label's own claims.
-    pub fn record(&mut self, issued: &super::Issued, kid: &[u8; 8], input: String) {
+    pub fn record(&mut self, issued: &super::Issued, kid: impl Into<Kid>, input: String) {
         let c = &issued.claims;
         self.labels.push(LedgerEntry {
-            label: hex::encode(c.label_id),
-            kid: hex::encode(kid),
+            label: LabelId(c.label_id),
+            kid: kid.into(),
             index: c.status_index,
             input,
             scheme: format!("{}@{}", c.label.scheme_id, c.label.scheme_version),
@@ -135,11 +136,12 @@ impl Ledger {
     }
 
     /// Reserves the next status index for a key.
-    pub fn allocate(&mut self, kid: &str) -> Result<u32, LedgerError> {
-        let next = self.next_index.entry(kid.to_string()).or_insert(0);
+    pub fn allocate(&mut self, kid: impl Into<Kid>) -> Result<u32, LedgerError> {
+        let kid = kid.into();
+        let next = self.next_index.entry(kid).or_insert(0);
         if usize::try_from(*next).unwrap_or(usize::MAX) >= crate::status::STATUS_ENTRIES {
             return Err(LedgerError::Full {
-                kid: kid.to_string(),
+                kid,
                 max: crate::status::STATUS_ENTRIES,
             });
         }
