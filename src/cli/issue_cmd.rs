@@ -249,7 +249,7 @@ pub fn run(a: Args) -> u8 {
         };
         let pd = profile_digest(&bytes);
         let input = input_digest(&kid, &scheme.key(), &scheme.digest, &pd);
-        let done = ledger.find_input(&input).map(|e| e.label.clone());
+        let done = ledger.find_input(&input).map(|e| e.label);
         jobs.push((p.clone(), profile, pd, input, done));
     }
     // Status indices are allocated in input order, before the parallel part, so the result

@@ -121,11 +121,11 @@ impl Ledger {
 
     /// Records an issued label; everything but the signing key and the input digest is read from
     /// the label's own claims.
-    pub fn record(&mut self, issued: &super::Issued, kid: impl Into<Kid>, input: String) {
+    pub fn record(&mut self, issued: &super::Issued, kid: &[u8; 8], input: String) {
         let c = &issued.claims;
         self.labels.push(LedgerEntry {
             label: LabelId(c.label_id),
-            kid: kid.into(),
+            kid: Kid(*kid),
             index: c.status_index,
             input,
             scheme: format!("{}@{}", c.label.scheme_id, c.label.scheme_version),

@@ -69,14 +69,14 @@ pub enum IssueError {
         owner: String,
     },
     /// The key's role or accreditation does not cover this label.
-    #[error("key {kid} ({issuer}, role {role}) may not sign this label: {why}")]
+    #[error("key {kid} ({issuer}, role {}) may not sign this label: {why}", role.name())]
     RoleNotAllowed {
         /// Kid.
         kid: Kid,
         /// Issuer id.
         issuer: String,
         /// Role.
-        role: &'static str,
+        role: Role,
         /// Why not.
         why: SignRefusal,
     },
@@ -300,7 +300,7 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     let list = &req.trust.list;
     let public = req.key.public_key();
     let Some(entry) = list
-        .keys_with_kid(&kid)
+        .keys_with_kid(kid)
         .find(|k| k.public_key_bytes() == Some(public))
     else {
         return fail(IssueError::UnknownKey {
@@ -319,7 +319,7 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     let refuse = |why: SignRefusal| IssueError::RoleNotAllowed {
         kid: entry.kid,
         issuer: entry.issuer.clone(),
-        role: entry.role.name(),
+        role: entry.role,
         why,
     };
     if let Err(why) = may_sign(

@@ -366,9 +366,9 @@ pub struct StatusState {
 
 impl StatusState {
     /// An empty state for an issuer key.
-    pub fn new(issuer_kid: impl Into<Kid>) -> StatusState {
+    pub fn new(issuer_kid: &[u8; 8]) -> StatusState {
         StatusState {
-            issuer_kid: issuer_kid.into(),
+            issuer_kid: Kid(*issuer_kid),
             entries: BTreeMap::new(),
         }
     }

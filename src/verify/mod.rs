@@ -546,7 +546,7 @@ fn run(
     Ok(())
 }
 
-/// 1. The envelope: QR text taken exactly as given (a scanner hands over exact text, and
+/// Step 1: The envelope: QR text taken exactly as given (a scanner hands over exact text, and
 /// anything around the canonical text, such as spaces, U+00A0, U+3000 or newlines, makes it
 /// MALFORMED), or raw COSE bytes.
 fn parse(text: Option<&str>, cose: Option<&[u8]>) -> Step<Envelope> {
@@ -564,7 +564,7 @@ fn parse(text: Option<&str>, cose: Option<&[u8]>) -> Step<Envelope> {
     }
 }
 
-/// 2. Trust lists: only verified lists still current at `at` count. Records their age, and
+/// Step 2: Trust lists: only verified lists still current at `at` count. Records their age, and
 /// returns why the list naming `kid` is unusable, if one is (for [`issuer`]).
 fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> Step<Option<String>> {
     let unusable = |why: &dyn std::fmt::Display| {
@@ -607,7 +607,7 @@ fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> St
     Ok(naming_kid)
 }
 
-/// 3. The issuer: the keys a current list names under the kid of the protected header.
+/// Step 3: The issuer: the keys a current list names under the kid of the protected header.
 fn issuer(
     store: &TrustStore,
     kid: Kid,
@@ -637,7 +637,7 @@ fn issuer(
     }
 }
 
-/// 4. The signature under a candidate key, then the claims it covers, which must carry the
+/// Step 4: The signature under a candidate key, then the claims it covers, which must carry the
 /// label id of that key and their status index ([`check_label_id`]) before anything in them is
 /// shown or trusted (another key's id, or a revoked label's id under a fresh index, is
 /// MALFORMED).
@@ -745,7 +745,7 @@ fn show(s: &Signed<'_>, r: &mut VerifyReport) {
     r.support_end = b.support_end.map(crate::time::format_support_end);
 }
 
-/// 5. Role: may the entry sign this tier, and did it sign within its window? The role is
+/// Step 5: Role: may the entry sign this tier, and did it sign within its window? The role is
 /// judged by what the trust list says the tier demands, never by the label's own assurance
 /// claim (a manufacturer key must not mint a lab-tested tier by claiming "self-declared").
 /// With no accepted entry (WRONG SCHEME, from [`scheme`]) it is judged by the claim, so a role
@@ -796,7 +796,7 @@ fn role(s: &Signed<'_>, r: &mut VerifyReport) {
     }
 }
 
-/// 6. Scheme: the list must govern the label's scheme (else UNTRUSTED ISSUER), accept its
+/// Step 6: Scheme: the list must govern the label's scheme (else UNTRUSTED ISSUER), accept its
 /// version and criteria digest, have its tier, and demand the assurance the label claims.
 fn scheme(store: &TrustStore, s: &Signed<'_>, r: &mut VerifyReport) {
     let (b, tl) = (&s.claims.label, &s.list.list);
@@ -871,7 +871,7 @@ fn scheme(store: &TrustStore, s: &Signed<'_>, r: &mut VerifyReport) {
     }
 }
 
-/// 7. URL: the QR's URL must be the scheme's verify URL (a genuine label behind another site
+/// Step 7: URL: the QR's URL must be the scheme's verify URL (a genuine label behind another site
 /// is WRONG URL). Bare label text carries no URL: `url_checked` stays false and the report
 /// says so.
 fn url(s: &Signed<'_>, url: Option<&str>, r: &mut VerifyReport) {
@@ -891,7 +891,7 @@ fn url(s: &Signed<'_>, url: Option<&str>, r: &mut VerifyReport) {
     }
 }
 
-/// 8. Key state: every label of a compromised key is invalid (issue dates can be forged),
+/// Step 8: Key state: every label of a compromised key is invalid (issue dates can be forged),
 /// except those its list still vouches for by id.
 fn key_state(s: &Signed<'_>, r: &mut VerifyReport) {
     let entry = s.entry;
@@ -912,7 +912,7 @@ fn key_state(s: &Signed<'_>, r: &mut VerifyReport) {
     }
 }
 
-/// 9. Status: the newest status list of the signing key. Status lists were verified against
+/// Step 9: Status: the newest status list of the signing key. Status lists were verified against
 /// all trusted lists when the store was built; none at all is STATUS UNKNOWN, never VALID.
 fn status(store: &TrustStore, s: &Signed<'_>, at: i64, r: &mut VerifyReport) {
     let best = store
@@ -968,7 +968,7 @@ fn status(store: &TrustStore, s: &Signed<'_>, at: i64, r: &mut VerifyReport) {
     }
 }
 
-/// 10. Time: not issued in the future (beyond the allowed skew), not past its expiry, and the
+/// Step 10: Time: not issued in the future (beyond the allowed skew), not past its expiry, and the
 /// signing key's validity not ended.
 fn time(s: &Signed<'_>, at: i64, r: &mut VerifyReport) {
     let c = &s.claims;
