@@ -1,7 +1,8 @@
 //! `cargo bench --bench artwork`: drawing labels.
 //!
-//! - `qr-encode`: one label QR symbol with `qrcode` 0.14 (automatic segments) and with
-//!   `qrcodegen` on explicit segments (what `label::symbol` uses);
+//! - `qr-encode`: one label QR symbol with `qrcode` 0.14 (automatic segments), with
+//!   `qrcodegen` on explicit segments and masks derived and scored by `label::symbol`, and with
+//!   `qrcodegen` choosing the mask itself on the same segments;
 //! - `label-pdf/mask` and `label-pdf/vector`: one standard label, layout + PDF with subset
 //!   fonts, the QR as a 1-bit image mask or as vector rectangles (goal <= 1 ms);
 //! - `label-svg`, `label-png`: the same label as SVG and as a 300 dpi PNG;
@@ -51,6 +52,27 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("qrcodegen-segments", |b| {
         b.iter(|| encode(&text, Ecc::M).unwrap())
+    });
+    // The same segments with `qrcodegen` choosing the mask itself (eight encodings, its own
+    // penalty scoring): what `label::symbol`'s derived masks replace.
+    let (url, payload) = text.split_once('#').unwrap();
+    let segs = [
+        qrcodegen::QrSegment::make_alphanumeric(url),
+        qrcodegen::QrSegment::make_bytes(b"#"),
+        qrcodegen::QrSegment::make_alphanumeric(payload),
+    ];
+    g.bench_function("qrcodegen-own-mask", |b| {
+        b.iter(|| {
+            qrcodegen::QrCode::encode_segments_advanced(
+                &segs,
+                qrcodegen::QrCodeEcc::Medium,
+                qrcodegen::Version::MIN,
+                qrcodegen::Version::MAX,
+                None,
+                false,
+            )
+            .unwrap()
+        })
     });
     g.finish();
 

@@ -1,7 +1,8 @@
 //! Diagnostics for input files: every problem carries its file, a byte span, a message and a
 //! help line, and all problems in a file are collected before anything is rejected.
 //!
-//! `Display` gives the stable one-line form (`file:line:col: error: message`) that tests and
+//! Each carries a stable [`Code`] (`C012`), listed with what to do in `docs/diagnostics.md`.
+//! `Display` gives the stable one-line form (`file:line:col: error[C012]: message`) that tests and
 //! scripts read; the [`miette::Diagnostic`] impl lets the CLI draw the source snippet.
 
 use std::fmt;
@@ -50,6 +51,124 @@ impl SourceFile {
     }
 }
 
+/// Defines [`Code`]: each variant with its stable code and a one-line meaning.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $summary:literal;)*) => {
+        /// The stable code of a diagnostic (cargo-deny style): a letter for the kind of check
+        /// and a number. Codes never change meaning and are never reused; tests and scripts
+        /// match them rather than message texts. `docs/diagnostics.md` explains each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[$doc])* #[doc = $summary] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written (`C012`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// What it means, in a few words.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+// F: any TOML input (criteria, profiles, templates); V: the feature and property vocabulary,
+// in criteria rules and profile declarations; C: criteria files; P: device profiles;
+// T: label templates and their layout check.
+codes! {
+    Syntax = "F001", "TOML syntax error";
+    NotATable = "F002", "a value that must be a table is not one";
+    MissingKey = "F003", "a required key is missing";
+    UnknownKey = "F004", "a key nobody reads (likely misspelt)";
+    WrongType = "F005", "a value has the wrong TOML type";
+    BadNumber = "F006", "a number is out of the 64-bit range or not finite";
+    ForbiddenCharacter = "F007", "a key or text holds an invisible or control character";
+    BadDate = "F008", "a date is not a valid date";
+    UnknownWord = "F009", "a value is not one of the words the key allows";
+
+    UnknownFeature = "V001", "an unknown feature name";
+    UnknownProperty = "V002", "an unknown property name";
+    PropertyValueType = "V003", "a value of the wrong type for its property";
+    PropertyValueRange = "V004", "an integer outside its property's range";
+    PropertyValueNotAllowed = "V005", "a value not among its enum property's values";
+    PropertyValueFormat = "V006", "a malformed version, date or URL";
+    SetItemTwice = "V007", "an item listed twice in a set";
+
+    NotCriteria = "C001", "a file with no criteria table";
+    DefinedInTwoFiles = "C002", "a catalogue or scheme defined in more than one file";
+    DuplicateId = "C003", "an id or name defined twice";
+    ListedTwice = "C004", "an item listed twice in a list";
+    BadName = "C005", "a feature or property name not in lower_snake_case";
+    IncompleteType = "C006", "an enum without values or a set without an item type";
+    KeyNotForType = "C007", "a key that does not apply to the property's type";
+    UnknownScheme = "C010", "an unknown scheme";
+    UnknownTier = "C011", "an unknown tier";
+    UnknownRequirement = "C012", "an unknown requirement";
+    UnknownCatalogue = "C013", "an unknown catalogue";
+    UnknownCategory = "C014", "an unknown product category";
+    UnknownCondition = "C015", "an unknown catalogue condition";
+    RuleHeads = "C020", "a rule without exactly one head or operator";
+    RuleForm = "C021", "a rule form that is not supported there";
+    RuleType = "C022", "an operator or operand that does not fit the property's type";
+    BadPeriod = "C023", "a period that is not positive or too long";
+    ThresholdWithoutBasis = "C024", "a rule threshold without a basis";
+    TierRanks = "C030", "tier ranks not numbered 1..n";
+    UnreachableTier = "C031", "a tier that can never hold";
+    EmptyTier = "C032", "a tier with no requirements";
+    EmptyCatalogue = "C033", "a catalogue with no requirements";
+    RecognitionGrant = "C034", "a recognition granting both or neither a tier and requirements";
+    AmbiguousRequirement = "C035", "a requirement id in more than one of the scheme's catalogues";
+    IssuingWindow = "C036", "an issuing window that ends before it starts";
+    OutOfRange = "C037", "a number outside its allowed range";
+    SchemeLabelLimit = "C040", "a scheme larger than a label can carry";
+
+    ProfileUnknownRequirement = "P001", "an unknown requirement";
+    ProfileUnknownScheme = "P002", "a recognised label of an unknown scheme";
+    ProfileUnknownCategory = "P003", "an unknown product category";
+    EmptyText = "P004", "an empty text";
+    Placeholder = "P005", "a skeleton placeholder not filled in";
+    Firmware = "P006", "not exactly one firmware version";
+    EvidenceDigest = "P007", "a malformed evidence digest";
+    LabResultTarget = "P008", "a lab result that names no requirement or test case";
+    TestCase = "P009", "a test case that does not belong to its requirement";
+    DeviceLabelLimit = "P010", "device texts longer or more than a label can carry";
+
+    UnknownTemplate = "T001", "no bundled template of that name";
+    UnreadableTemplate = "T002", "the template file cannot be read";
+    TemplateFormat = "T003", "an unknown template format";
+    NoQr = "T004", "a template without a QR element";
+    TemplateRange = "T005", "a number outside its allowed range";
+    Colour = "T006", "a colour not written as #RRGGBB";
+    Fonts = "T007", "an empty or unknown font list";
+    TierColours = "T008", "an empty list of tier colours";
+    Geometry = "T009", "a box or pair of numbers that is not usable";
+    OffPage = "T010", "an element that reaches off the page";
+    QrNotSquare = "T011", "a QR box that is not square";
+    UnknownField = "T012", "an unknown label field";
+    SheetLabel = "T013", "a sheet whose label template is a sheet or cannot be loaded";
+    SheetFit = "T014", "a label that does not fit on its sheet";
+    TextDoesNotFit = "T020", "a text that does not fit its box at its smallest size";
+    MissingGlyph = "T021", "a character no font of the template has";
+    QrTooDense = "T022", "a QR box too small for the modules the template allows";
+    NoIllustrativeLine = "T023", "no place for the illustrative-scheme line";
+    QrTextTooLong = "T024", "a QR text too long for any symbol";
+    WrongTemplateKind = "T025", "a sheet used for one label, or a label template for a sheet";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -64,6 +183,8 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// Its stable code.
+    pub code: Code,
     /// The file the problem is in.
     pub file: Arc<SourceFile>,
     /// Byte range in the file; `None` for problems about the file as a whole.
@@ -76,9 +197,15 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a span.
-    pub fn error(file: &Arc<SourceFile>, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: Code,
+        file: &Arc<SourceFile>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            code,
             file: Arc::clone(file),
             span: Some(span),
             message: message.into(),
@@ -87,10 +214,15 @@ impl Diagnostic {
     }
 
     /// A warning at a span.
-    pub fn warning(file: &Arc<SourceFile>, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        file: &Arc<SourceFile>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(file, span, message)
+            ..Diagnostic::error(code, file, span, message)
         }
     }
 
@@ -124,7 +256,8 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}: {kind}: {}", self.location(), self.message)?;
+        let (location, code) = (self.location(), self.code);
+        write!(f, "{location}: {kind}[{code}]: {}", self.message)?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }
@@ -135,6 +268,10 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
             Severity::Error => miette::Severity::Error,
@@ -176,6 +313,9 @@ impl fmt::Display for Rendered<'_> {
 impl std::error::Error for Rendered<'_> {}
 
 impl miette::Diagnostic for Rendered<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::code(self.0)
+    }
     fn severity(&self) -> Option<miette::Severity> {
         miette::Diagnostic::severity(self.0)
     }

@@ -1,37 +1,27 @@
-//! Writing files safely: never half-written (temp file in the same directory, then rename),
-//! with the mode set at creation.
+//! Writing files safely: never half-written (a temp file in the same directory, synced, then
+//! renamed over the target: `tempfile`'s `persist`), with the mode set at creation.
 
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically with unix mode `mode` (replacing an existing file).
+/// Writes `bytes` to `path` atomically with unix mode `mode` (replacing an existing file). On
+/// any error the temp file is removed and `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".").suffix(".tmp");
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode);
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let result = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|e| e.error)
 }

@@ -59,6 +59,7 @@ mod toml_read;
 pub mod trust;
 pub mod value;
 pub mod verify;
+mod words;
 
 /// Writes a file atomically (temp file in the same directory, then rename), mode 0644.
 pub fn fsutil_write(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceFile, suggest};
 
 /// A spanned TOML value.
 pub type Val<'i> = Spanned<DeValue<'i>>;
@@ -28,23 +28,25 @@ impl Ctx<'_> {
     /// Records an error with a help line.
     pub fn error(
         &mut self,
+        code: Code,
         span: Range<usize>,
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
         self.diags
-            .push(Diagnostic::error(self.file, span, message).with_help(help));
+            .push(Diagnostic::error(code, self.file, span, message).with_help(help));
     }
 
     /// Records a warning with a help line.
     pub fn warning(
         &mut self,
+        code: Code,
         span: Range<usize>,
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
         self.diags
-            .push(Diagnostic::warning(self.file, span, message).with_help(help));
+            .push(Diagnostic::warning(code, self.file, span, message).with_help(help));
     }
 }
 
@@ -62,6 +64,7 @@ pub fn parse_document<'i>(
             let span = e.span().unwrap_or(0..0);
             diags.push(
                 Diagnostic::error(
+                    Code::Syntax,
                     file,
                     span,
                     format!("TOML syntax error: {}", e.message().trim()),
@@ -103,6 +106,7 @@ impl<'a, 'i> Table<'a, 'i> {
             DeValue::Table(t) => Some(Self::from_table(t, v.span(), what)),
             other => {
                 ctx.error(
+                    Code::NotATable,
                     v.span(),
                     format!("{what} must be a table, found {}", type_name(other)),
                     format!("write {what} as a TOML table"),
@@ -140,6 +144,7 @@ impl<'a, 'i> Table<'a, 'i> {
         let v = self.get(key);
         if v.is_none() {
             ctx.error(
+                Code::MissingKey,
                 self.span.clone(),
                 format!("{} is missing the key `{key}`", self.what),
                 format!("add `{key} = ...` to {}", self.what),
@@ -197,6 +202,7 @@ impl<'a, 'i> Table<'a, 'i> {
             if !self.used[i] {
                 let name = k.get_ref().as_ref();
                 ctx.error(
+                    Code::UnknownKey,
                     k.span(),
                     format!("unknown key `{name}` in {}", self.what),
                     suggest(name, "keys", self.asked.iter().copied()),
@@ -212,6 +218,7 @@ pub fn as_string(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<St
         DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
         other => {
             ctx.error(
+                Code::WrongType,
                 v.span(),
                 format!("`{key}` must be a string, found {}", type_name(other)),
                 format!("write `{key} = \"...\"`"),
@@ -227,6 +234,7 @@ pub fn as_bool(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<bool
         DeValue::Boolean(b) => Some(Spanned::new(v.span(), *b)),
         other => {
             ctx.error(
+                Code::WrongType,
                 v.span(),
                 format!("`{key}` must be true or false, found {}", type_name(other)),
                 format!("write `{key} = true` or `{key} = false`"),
@@ -243,6 +251,7 @@ pub fn as_int(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<i64>>
             Ok(n) => Some(Spanned::new(v.span(), n)),
             Err(_) => {
                 ctx.error(
+                    Code::BadNumber,
                     v.span(),
                     format!("`{key}` is out of range"),
                     "use a 64-bit integer",
@@ -252,6 +261,7 @@ pub fn as_int(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<i64>>
         },
         other => {
             ctx.error(
+                Code::WrongType,
                 v.span(),
                 format!("`{key}` must be an integer, found {}", type_name(other)),
                 format!("write `{key} = 3`"),
@@ -270,6 +280,7 @@ pub fn as_number(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<f6
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
         other => {
             ctx.error(
+                Code::WrongType,
                 v.span(),
                 format!("`{key}` must be a number, found {}", type_name(other)),
                 format!("write `{key} = 2.5`"),
@@ -281,6 +292,7 @@ pub fn as_number(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Spanned<f6
         Some(n) if n.is_finite() => Some(Spanned::new(v.span(), n)),
         _ => {
             ctx.error(
+                Code::BadNumber,
                 v.span(),
                 format!("`{key}` is not a finite number"),
                 "write a plain decimal number",
@@ -296,6 +308,7 @@ pub fn as_array<'a, 'i>(v: &'a Val<'i>, key: &str, ctx: &mut Ctx<'_>) -> Option<
         DeValue::Array(a) => Some(a.as_ref()),
         other => {
             ctx.error(
+                Code::WrongType,
                 v.span(),
                 format!("`{key}` must be an array, found {}", type_name(other)),
                 format!("write `{key} = [ ... ]`"),
@@ -342,7 +355,7 @@ fn check_one(
     };
     let at = locate(&file.text, span, e.character);
     diags.push(
-        Diagnostic::error(file, at, format!("`{key}` holds {e}"))
+        Diagnostic::error(Code::ForbiddenCharacter, file, at, format!("`{key}` holds {e}"))
             .with_help("remove it: texts may hold letters, marks, numbers, punctuation, symbols and the spaces U+0020 and U+3000 only (bidi controls, line separators and invisible characters make a text show as something other than what was written)"),
     );
 }

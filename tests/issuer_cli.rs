@@ -663,6 +663,14 @@ fn issue_signs_refuses_with_the_gap_report_and_skips_what_was_issued() {
             let f = p.path().join(format!("labels/{id}.{ext}"));
             assert!(f.exists(), "{} missing", f.display());
         }
+        // The claims file reads back as the library's type and writes the same bytes again.
+        let written = std::fs::read_to_string(p.path().join(format!("labels/{id}.json"))).unwrap();
+        let claims: iotlabel::issue::ClaimsFile = serde_json::from_str(&written).unwrap();
+        assert_eq!(claims.label_id, id);
+        assert_eq!(claims.to_text(), written);
+        // A renamed field is an error, not a silent default.
+        let renamed = written.replacen("\"issuer\"", "\"issuer_name\"", 1);
+        assert!(serde_json::from_str::<iotlabel::issue::ClaimsFile>(&renamed).is_err());
         // Each label verifies VALID once its status list is signed (below: STATUS UNKNOWN).
         let o = p.run(&[
             "verify",
@@ -1363,4 +1371,81 @@ fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
         .filter(|i| !s.contains(&format!("index {i}: suspended\n")))
         .collect();
     assert!(lost.is_empty(), "statements lost: {lost:?}");
+}
+
+#[test]
+fn parallel_revoke_runs_on_one_state_never_share_a_sequence_number() {
+    // Regression: `revoke --state` read the next sequence number without the state's lock and
+    // recorded nothing, so two runs (at once, or one after the other before `status apply`)
+    // signed two different statements under one number, and the second was refused as a replay.
+    let p = Pki::new();
+    let o = p.issue(&["thermostat-level3.toml"], "labels");
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
+    let id = p.ledger()["labels"][0]["label"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoke = |out: &str, to: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iotlabel"));
+        cmd.args(["revoke", "--label", &id, "--to", to, "--reason", "audit"])
+            .args(["--key", "keys/lab.key", "--state", "state", "--out", out])
+            .args(["--at", "2026-12-01T01:00:00Z"])
+            .current_dir(p.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let sequence = |o: &Output| -> u64 {
+        let s = String::from_utf8_lossy(&o.stdout);
+        let at = s
+            .find("(sequence ")
+            .unwrap_or_else(|| panic!("{}", text(o)));
+        s[at + 10..].split(')').next().unwrap().parse().unwrap()
+    };
+    // Four at once.
+    let children: Vec<_> = (0..4)
+        .map(|i| revoke(&format!("s{i}.cose"), "suspended"))
+        .collect();
+    let mut seen: Vec<u64> = children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            assert_eq!(code(&o), Some(0), "{}", text(&o));
+            sequence(&o)
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, [1, 2, 3, 4], "two statements share a sequence number");
+    // One more, after them: the next number.
+    let o = revoke("s4.cose", "revoked").wait_with_output().unwrap();
+    assert_eq!(sequence(&o), 5, "{}", text(&o));
+    // Applied in order, every statement is accepted (none is a replay of another).
+    let statements: Vec<String> = (0..5).map(|i| format!("s{i}.cose")).collect();
+    let mut order: Vec<(u64, String)> = statements
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(p.path().join(f)).unwrap();
+            let parsed = iotlabel::label::cose::parse(&bytes).unwrap();
+            let st: iotlabel::status::RevocationStatement =
+                ciborium::de::from_reader(parsed.payload.as_slice()).unwrap();
+            (st.sequence, f.clone())
+        })
+        .collect();
+    order.sort();
+    let mut args = vec![
+        "status",
+        "apply",
+        "--state",
+        "state",
+        "--trust",
+        "trust.cose",
+        "--root",
+        "keys/root.pub",
+        "--at",
+        "2026-12-01T02:00:00Z",
+    ];
+    args.extend(order.iter().map(|(_, f)| f.as_str()));
+    let o = p.run(&args);
+    assert_eq!(code(&o), Some(0), "{}", text(&o));
 }

@@ -16,8 +16,8 @@ use iotlabel::label::claims::{
 use iotlabel::label::cose::{self, ALG_ED25519, ALG_EDDSA, EnvelopeError, MAX_COSE};
 use iotlabel::label::qr::{self, QrError};
 use iotlabel::label::{
-    ClaimsError, LabelBody, LabelClaims, LabelError, ResultCode, open_label, pack_results,
-    parse_qr_text, qr_text, sign_label, unpack_results,
+    CborError, ClaimsError, LabelBody, LabelClaims, LabelError, ResultCode, open_label,
+    pack_results, parse_qr_text, qr_text, sign_label, unpack_results,
 };
 use proptest::prelude::*;
 
@@ -634,7 +634,7 @@ fn rejects_duplicate_missing_and_mistyped_claims() {
     bytes.push(0);
     assert_eq!(
         LabelClaims::decode(&bytes),
-        Err(ClaimsError::TrailingBytes { count: 1 })
+        Err(ClaimsError::Cbor(CborError::Trailing { count: 1 }))
     );
 }
 

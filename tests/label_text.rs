@@ -280,7 +280,7 @@ fn profiles_refuse_spoofing_text_at_file_line_col() {
             let (line, col) = line_col(&text, &written);
             // Literal: the character itself (column of the quote + 3); escape: the `\u`.
             let want = format!(
-                "p.toml:{line}:{}: error: `{key}` holds {} ({category}",
+                "p.toml:{line}:{}: error[F007]: `{key}` holds {} ({category}",
                 col + 3,
                 code_point(c)
             );
@@ -297,7 +297,7 @@ fn profiles_refuse_spoofing_text_at_file_line_col() {
     let errors = profile_errors(&text);
     assert!(
         errors.contains(&format!(
-            "p.toml:{line}:{col}: error: `variants` holds U+2028 (Zl"
+            "p.toml:{line}:{col}: error[F007]: `variants` holds U+2028 (Zl"
         )),
         "{errors}"
     );
@@ -342,7 +342,7 @@ fn criteria_files_refuse_spoofing_text_at_file_line_col() {
         let (_, diags) = iotlabel::criteria::load_files(&edited);
         let all = diags.to_string();
         let want = format!(
-            "{}:{line}:{col}: error: `name` holds {} ({category}",
+            "{}:{line}:{col}: error[F007]: `name` holds {} ({category}",
             edited[target].path,
             code_point(c)
         );
@@ -370,7 +370,7 @@ fn templates_refuse_spoofing_text_at_file_line_col() {
             Err(d) => d.to_string(),
         };
         let want = format!(
-            "{}:{line}:{col}: error: `description` holds {} ({category}",
+            "{}:{line}:{col}: error[F007]: `description` holds {} ({category}",
             path.display(),
             code_point(c)
         );
@@ -380,7 +380,7 @@ fn templates_refuse_spoofing_text_at_file_line_col() {
 
 #[test]
 fn bundled_template_words_hold_allowed_characters_only() {
-    let text = std::fs::read_to_string(fixture("label-templates/strings.toml")).unwrap();
+    let text = std::fs::read_to_string(fixture("words.toml")).unwrap();
     let v: toml::Value = toml::from_str(&text).unwrap();
     fn walk(v: &toml::Value, n: &mut usize) {
         match v {

@@ -57,7 +57,7 @@ fn every_scheme_skeleton_validates_once_filled_with_fixture_values() {
         let reported = unfilled
             .0
             .iter()
-            .filter(|d| d.message == "not filled in yet")
+            .filter(|d| d.code == iotlabel::diag::Code::Placeholder)
             .count();
         assert_eq!(reported, placeholders, "{}: {unfilled}", scheme.key());
 

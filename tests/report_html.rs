@@ -241,3 +241,67 @@ fn reports_with_spoofing_text_are_refused_with_the_json_path() {
     r["device"]["model"] = json!("見守りカメラ\u{3000}二型");
     assert!(to_html(&r, Some(&claims), Lang::Ja).is_ok());
 }
+
+/// The report is read back as its type: a missing, renamed or unknown field anywhere is an
+/// error naming it, not a dash on the page; so is a missing field of the label's claims. The
+/// PDF reads through the same view.
+#[test]
+fn a_missing_renamed_or_unknown_field_is_an_error_not_a_dash() {
+    let i = thermostat();
+    let report: Value = serde_json::from_str(&i.report_json).unwrap();
+    let claims = claims_json(i);
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit); 6] = [
+        ("missing field `category`", |r| {
+            r["device"].as_object_mut().unwrap().remove("category");
+        }),
+        (
+            // Renamed: the new name is unknown (and the old one would be missing).
+            "unknown field `result`",
+            |r| {
+                let q = r["requirements"][0].as_object_mut().unwrap();
+                let v = q.remove("outcome").unwrap();
+                q.insert("result".into(), v);
+            },
+        ),
+        ("unknown field `remarks`", |r| {
+            r["requirements"][0]["remarks"] = json!("MET");
+        }),
+        ("missing field `holds`", |r| {
+            r["tiers"][0].as_object_mut().unwrap().remove("holds");
+        }),
+        ("unknown variant `SORT_OF`", |r| {
+            r["requirements"][1]["outcome"] = json!("SORT_OF");
+        }),
+        ("missing field `evaluated_at`", |r| {
+            r.as_object_mut().unwrap().remove("evaluated_at");
+        }),
+    ];
+    for (want, edit) in cases {
+        let mut r = report.clone();
+        edit(&mut r);
+        for e in [
+            to_html(&r, Some(&claims), Lang::En)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
+            iotlabel::report::pdf::to_pdf(&r, None, Lang::Ja)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(e.starts_with("report: ") && e.contains(want), "{want}: {e}");
+        }
+    }
+    let mut l = claims.clone();
+    l.as_object_mut().unwrap().remove("issuer");
+    let e = to_html(&report, Some(&l), Lang::En)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("label claims: ") && e.contains("missing field `issuer`"),
+        "{e}"
+    );
+    // Unchanged, it renders.
+    assert!(to_html(&report, Some(&claims), Lang::En).is_ok());
+}

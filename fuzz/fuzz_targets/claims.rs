@@ -1,8 +1,8 @@
-//! Claims CBOR -> the three claims decoders, then the claims re-signed with a genuine trusted
-//! key (so only the parser and the policy stand between them and VALID) and verified.
-//! Oracles: the one-pass reader, the item reader and the ciborium reference agree on
-//! accept/reject (and on the error); anything accepted re-encodes to its input bytes; a VALID
-//! verdict keeps the policy promises (`common::check_valid`).
+//! Claims CBOR -> both claims decoders, then the claims re-signed with a genuine trusted key
+//! (so only the parser and the policy stand between them and VALID) and verified.
+//! Oracles: the one-pass reader and the ciborium-based decoder agree on accept/reject (and on
+//! the claims); anything accepted re-encodes to its input bytes; a VALID verdict keeps the
+//! policy promises (`common::check_valid`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -19,14 +19,13 @@ fn seeds(s: &common::Setup) -> Vec<Vec<u8>> {
 
 fuzz_target!(init: common::seeds(seeds), |data: &[u8]| {
     let d = decoders_for_fuzzing(data);
-    assert_eq!(d.checked, d.reference, "item reader and ciborium reference disagree");
     assert_eq!(
         d.fast,
-        d.reference.clone().ok(),
-        "one-pass reader and ciborium reference disagree"
+        d.ciborium.clone().ok(),
+        "one-pass reader and ciborium-based decoder disagree"
     );
     let decoded = LabelClaims::decode(data);
-    assert_eq!(decoded, d.reference, "LabelClaims::decode and the reference disagree");
+    assert_eq!(decoded, d.ciborium, "LabelClaims::decode and the ciborium-based decoder disagree");
     let Ok(claims) = decoded else {
         return;
     };

@@ -1,8 +1,5 @@
 //! What a label shows, in words: the verified claims, named by the trust list, put into the
-//! words of one language (`label-templates/strings.toml`).
-
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+//! words of one language (the `label` part of `words.toml`, see [`crate::words`]).
 
 use serde::Deserialize;
 
@@ -12,12 +9,10 @@ use crate::label::claims::assurance_from_code;
 use crate::time::format_date;
 use crate::verify::VerifyReport;
 
-const STRINGS: &str = include_str!("../../label-templates/strings.toml");
-
 /// The words of one language.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)] // one field per phrase of strings.toml, documented there
+#[allow(missing_docs)] // one field per phrase of words.toml's `label` part, documented there
 pub struct Strings {
     pub tier_level: String,
     pub tier_stars: String,
@@ -37,21 +32,14 @@ pub struct Strings {
     pub illustrative: String,
 }
 
-/// Languages with words in `strings.toml` (`en`, `ja`).
+/// Languages with words in `words.toml` (`en`, `ja`).
 pub fn languages() -> Vec<&'static str> {
-    all().keys().map(String::as_str).collect()
-}
-
-fn all() -> &'static BTreeMap<String, Strings> {
-    static ALL: OnceLock<BTreeMap<String, Strings>> = OnceLock::new();
-    // The file is bundled and checked by a unit test, so an error here is a build defect;
-    // fail closed to "no languages" rather than panic.
-    ALL.get_or_init(|| toml::from_str(STRINGS).unwrap_or_default())
+    crate::words::languages()
 }
 
 /// The words for `lang`, if that language is bundled.
 pub fn strings(lang: &str) -> Option<&'static Strings> {
-    all().get(lang)
+    crate::words::of(lang).map(|w| &w.label)
 }
 
 /// Everything a label prints, language-neutral. Built only from a label whose signature and
@@ -296,29 +284,5 @@ impl Field {
     /// Parses a template field name.
     pub fn parse(s: &str) -> Option<Field> {
         Field::ALL.iter().find(|(n, _)| *n == s).map(|(_, f)| *f)
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_parse_for_both_languages() {
-        let all: BTreeMap<String, Strings> = toml::from_str(STRINGS).unwrap();
-        assert_eq!(all.keys().collect::<Vec<_>>(), ["en", "ja"]);
-        assert_eq!(languages(), ["en", "ja"]);
-    }
-
-    #[test]
-    fn the_label_says_illustrative_in_the_words_of_every_other_place() {
-        for lang in languages() {
-            assert_eq!(
-                Some(strings(lang).unwrap().illustrative.as_str()),
-                crate::verify::illustrative_notice(lang),
-                "{lang}"
-            );
-        }
     }
 }

@@ -165,6 +165,21 @@ pub enum LayoutError {
     },
 }
 
+impl LayoutError {
+    /// The stable code `template check` prints with it (`docs/diagnostics.md`).
+    pub fn code(&self) -> crate::diag::Code {
+        use crate::diag::Code;
+        match self {
+            LayoutError::TextDoesNotFit { .. } => Code::TextDoesNotFit,
+            LayoutError::MissingGlyph { .. } => Code::MissingGlyph,
+            LayoutError::QrTooDense { .. } => Code::QrTooDense,
+            LayoutError::NoIllustrativeLine { .. } => Code::NoIllustrativeLine,
+            LayoutError::Symbol(_) => Code::QrTextTooLong,
+            LayoutError::WrongKind { .. } => Code::WrongTemplateKind,
+        }
+    }
+}
+
 fn field_name(f: Field) -> &'static str {
     Field::ALL
         .iter()
@@ -173,7 +188,7 @@ fn field_name(f: Field) -> &'static str {
 }
 
 fn location(t: &Template, span: &std::ops::Range<usize>) -> String {
-    t.diagnostic(span.clone(), String::new(), "").location()
+    t.location(span.clone())
 }
 
 /// Lays out one label on its own page.

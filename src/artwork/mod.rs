@@ -4,7 +4,7 @@
 //! ```text
 //!  claims + verify report ──► LabelFacts ──┐
 //!  label-templates/*.toml ──► Template ────┼──► layout (pages of items) ──► pdf / svg / png
-//!  strings.toml (en, ja) ───► Strings ─────┘
+//!  words.toml (en, ja)   ───► Strings ─────┘
 //! ```
 //!
 //! - [`template`]: the layout data format, parsed with every problem at `file:line:col`.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::facts::Field;
 use super::fonts::{FontChain, bundled_font};
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceFile, suggest};
 use crate::label::symbol::Ecc;
 use crate::toml_read::{Ctx, Table, Val, as_array, as_number, as_string, parse_document};
 
@@ -203,9 +203,10 @@ impl Template {
         }
     }
 
-    /// A diagnostic at `span` of this template's file.
-    pub fn diagnostic(&self, span: Range<usize>, message: String, help: &str) -> Diagnostic {
-        Diagnostic::error(&self.source, span, message).with_help(help)
+    /// `file:line:col` of `span` in this template's file.
+    pub fn location(&self, span: Range<usize>) -> String {
+        let (line, col) = self.source.line_col(span.start);
+        format!("{}:{line}:{col}", self.source.path)
     }
 }
 
@@ -246,8 +247,13 @@ pub fn load_bundled(id: &str) -> Result<Template, Diagnostics> {
         let file = SourceFile::new("<template name>", id);
         let mut d = Diagnostics::default();
         d.push(
-            Diagnostic::error(&file, 0..id.len(), format!("no bundled template `{id}`"))
-                .with_help(suggest(id, "templates", bundled_ids())),
+            Diagnostic::error(
+                Code::UnknownTemplate,
+                &file,
+                0..id.len(),
+                format!("no bundled template `{id}`"),
+            )
+            .with_help(suggest(id, "templates", bundled_ids())),
         );
         return Err(d);
     };
@@ -262,8 +268,13 @@ pub fn load_file(path: &Path) -> Result<Template, Diagnostics> {
             let file = SourceFile::new(path.display().to_string(), "");
             let mut d = Diagnostics::default();
             d.push(
-                Diagnostic::error(&file, 0..0, format!("cannot read the template: {e}"))
-                    .with_help("check the path"),
+                Diagnostic::error(
+                    Code::UnreadableTemplate,
+                    &file,
+                    0..0,
+                    format!("cannot read the template: {e}"),
+                )
+                .with_help("check the path"),
             );
             return Err(d);
         }
@@ -318,6 +329,7 @@ fn read(file: &Arc<SourceFile>, ctx: &mut Ctx<'_>, resolve: Resolver<'_>) -> Opt
         && f.get_ref() != TEMPLATE_FORMAT
     {
         ctx.error(
+            Code::TemplateFormat,
             f.span(),
             format!("unknown template format `{}`", f.get_ref()),
             format!("write `format = \"{TEMPLATE_FORMAT}\"`"),
@@ -366,6 +378,7 @@ fn read(file: &Arc<SourceFile>, ctx: &mut Ctx<'_>, resolve: Resolver<'_>) -> Opt
     };
     if sheet_val.is_none() && !elements.iter().any(|e| matches!(e, Element::Qr { .. })) {
         ctx.error(
+            Code::NoQr,
             0..0,
             "the template has no QR element".to_string(),
             "add `[[element]] type = \"qr\"` with a box: a label without its QR cannot be verified",
@@ -403,6 +416,7 @@ fn number(
     let n = as_number(v, key, ctx)?;
     if !range.contains(n.get_ref()) {
         ctx.error(
+            Code::TemplateRange,
             n.span(),
             format!(
                 "`{key}` = {} is outside {}..={}",
@@ -422,6 +436,7 @@ fn colour(v: &Val<'_>, key: &str, ctx: &mut Ctx<'_>) -> Option<Rgb> {
     let c = Rgb::parse(s.get_ref());
     if c.is_none() {
         ctx.error(
+            Code::Colour,
             s.span(),
             format!("`{key}` = {:?} is not a colour", s.get_ref()),
             "write colours as \"#RRGGBB\"",
@@ -439,6 +454,7 @@ fn read_fonts(v: &Val<'_>, ctx: &mut Ctx<'_>) -> (Option<FontChain>, Option<Font
         let list = as_array(v, key, ctx)?;
         if list.is_empty() {
             ctx.error(
+                Code::Fonts,
                 v.span(),
                 format!("`fonts.{key}` is empty"),
                 "list at least one bundled font file, e.g. \"NotoSans-Regular.ttf\"",
@@ -453,6 +469,7 @@ fn read_fonts(v: &Val<'_>, ctx: &mut Ctx<'_>) -> (Option<FontChain>, Option<Font
             match bundled_font(n.get_ref()) {
                 Ok(f) => fonts.push(f),
                 Err(e) => ctx.error(
+                    Code::Fonts,
                     n.span(),
                     e.to_string(),
                     "fonts come from label-templates/fonts/ (shipped with their licences)",
@@ -477,6 +494,7 @@ fn read_colours(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<(Rgb, Rgb, Vec<Rgb>)> 
         let arr = as_array(v, "tiers", ctx)?;
         if arr.is_empty() {
             ctx.error(
+                Code::TierColours,
                 v.span(),
                 "`tiers` is empty".to_string(),
                 "give one colour per tier rank; the last repeats for higher ranks",
@@ -499,6 +517,7 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             "registry" => Some(QrContent::Registry),
             other => {
                 ctx.error(
+                Code::UnknownWord,
                 s.span(),
                 format!("unknown QR content `{other}`"),
                 "use \"signed\" (the full signed label) or \"registry\" (the short registry URL)",
@@ -509,6 +528,7 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
     let ecc = match t.opt_str("ecc", ctx) {
         Some(s) => Ecc::parse(s.get_ref()).or_else(|| {
             ctx.error(
+                Code::UnknownWord,
                 s.span(),
                 format!("unknown error-correction level `{}`", s.get_ref()),
                 "use \"L\", \"M\", \"Q\" or \"H\" (labels use M)",
@@ -523,6 +543,7 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
                 Some(*n.get_ref() as f32)
             } else {
                 ctx.error(
+                    Code::TemplateRange,
                     n.span(),
                     format!("`min_module_mm` = {} is implausible", n.get_ref()),
                     "phone cameras need about 0.33 mm; use 0.1 to 5",
@@ -537,6 +558,7 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             Ok(d) if (72..=4800).contains(&d) => Some(d),
             _ => {
                 ctx.error(
+                    Code::TemplateRange,
                     n.span(),
                     format!("`dpi` = {} is outside 72..=4800", n.get_ref()),
                     "give the printer's resolution, e.g. 600",
@@ -552,6 +574,7 @@ fn read_qr(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<QrSpec> {
             "vector" => Some(QrDraw::Vector),
             other => {
                 ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown QR drawing `{other}`"),
                     "use \"mask\" (1-bit image, the default) or \"vector\"",
@@ -579,6 +602,7 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
         .collect();
     if nums.len() != 4 || arr.len() != 4 {
         ctx.error(
+            Code::Geometry,
             v.span(),
             "`box` must be four numbers".to_string(),
             "write `box = [x, y, width, height]` in mm from the top-left corner",
@@ -588,6 +612,7 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
     let (x, y, w, h) = (nums[0], nums[1], nums[2], nums[3]);
     if w <= 0.0 || h <= 0.0 {
         ctx.error(
+            Code::Geometry,
             v.span(),
             format!("box has no area ({w} x {h} mm)"),
             "width and height must be positive",
@@ -598,6 +623,7 @@ fn read_box(v: &Val<'_>, ctx: &mut Ctx<'_>, page_w: f64, page_h: f64) -> Option<
     let eps = 1e-6;
     if x < -eps || y < -eps || x + w > page_w + eps || y + h > page_h + eps {
         ctx.error(
+            Code::OffPage,
             v.span(),
             format!(
                 "element off the page: box [{x}, {y}, {w}, {h}] reaches ({}, {}) on a {page_w} x {page_h} mm page",
@@ -662,6 +688,7 @@ fn read_kind(
             let a = area?;
             if (a.w - a.h).abs() > 0.01 {
                 ctx.error(
+                    Code::QrNotSquare,
                     v.span(),
                     format!("the QR box is {} x {} mm, not square", a.w, a.h),
                     "give the QR a square box",
@@ -676,6 +703,7 @@ fn read_kind(
             let field = t.req_str("field", ctx).and_then(|f| {
                 Field::parse(f.get_ref()).or_else(|| {
                     ctx.error(
+                        Code::UnknownField,
                         f.span(),
                         format!("unknown field `{}`", f.get_ref()),
                         suggest(f.get_ref(), "fields", Field::ALL.iter().map(|(n, _)| *n)),
@@ -694,6 +722,7 @@ fn read_kind(
                 Some(n) if (1..=6).contains(n.get_ref()) => u32::try_from(*n.get_ref()).ok(),
                 Some(n) => {
                     ctx.error(
+                        Code::TemplateRange,
                         n.span(),
                         format!("`lines` = {} is outside 1..=6", n.get_ref()),
                         "a label text wraps to at most 6 lines",
@@ -708,6 +737,7 @@ fn read_kind(
                     "bold" => Some(true),
                     other => {
                         ctx.error(
+                            Code::UnknownWord,
                             w.span(),
                             format!("unknown weight `{other}`"),
                             "use \"regular\" or \"bold\"",
@@ -724,6 +754,7 @@ fn read_kind(
                     "right" => Some(Align::Right),
                     other => {
                         ctx.error(
+                            Code::UnknownWord,
                             a.span(),
                             format!("unknown alignment `{other}`"),
                             "use \"left\", \"center\" or \"right\"",
@@ -739,6 +770,7 @@ fn read_kind(
             let min = min_size?;
             if !(3.0..=72.0).contains(&s) || !(3.0..=s).contains(&min) {
                 ctx.error(
+                    Code::TemplateRange,
                     size.span(),
                     format!("text size {s} pt with min_size {min} pt is not usable"),
                     "sizes run from 3 to 72 pt and min_size may not exceed size",
@@ -760,6 +792,7 @@ fn read_kind(
         Some(other) => {
             if let Some(k) = kind {
                 ctx.error(
+                    Code::UnknownWord,
                     k.span(),
                     format!("unknown element type `{other}`"),
                     "use \"text\", \"qr\" or \"band\"",
@@ -790,6 +823,7 @@ fn read_sheet(
                 .collect();
             if n.len() != 2 || n.iter().any(|x| *x < 0.0) {
                 ctx.error(
+                    Code::Geometry,
                     v.span(),
                     format!("`{key}` must be two non-negative numbers"),
                     format!("write `{key} = [x, y]` in mm"),
@@ -806,6 +840,7 @@ fn read_sheet(
         Ok(t) if t.sheet.is_none() => t,
         Ok(_) => {
             ctx.error(
+                Code::SheetLabel,
                 label_name.span(),
                 format!("`{}` is itself a sheet", label_name.get_ref()),
                 "tile a label template such as \"standard\" or \"compact\"",
@@ -815,6 +850,7 @@ fn read_sheet(
         Err(d) => {
             let first = d.0.first().map(|d| d.message.clone()).unwrap_or_default();
             ctx.error(
+                Code::SheetLabel,
                 label_name.span(),
                 format!(
                     "cannot load label template `{}`: {first}",
@@ -831,6 +867,7 @@ fn read_sheet(
     let rows = fit(page_h, margin.1, gap.1, f64::from(inner.height));
     if cols < 1.0 || rows < 1.0 {
         ctx.error(
+            Code::SheetFit,
             label_name.span(),
             format!(
                 "a {} x {} mm label does not fit on the {page_w} x {page_h} mm sheet with these margins",

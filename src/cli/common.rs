@@ -1,11 +1,60 @@
-//! Helpers shared by the signing commands: reading keys, roots and trust lists, writing files.
+//! Helpers shared by the commands: the `--at` parser, the trust argument group, reading keys,
+//! roots and trust lists, writing files, the issuer state's lock.
 
 use std::path::{Path, PathBuf};
 
 use iotlabel::keys::{SoftwareKey, read_private_key, read_public_key};
 use iotlabel::trust::{VerifiedTrustList, open_trust_list};
+use jiff::Timestamp;
 
-use super::{EXIT_INVALID, EXIT_IO};
+use super::error::CliError;
+
+/// The one parser of `--at` and every other date option: YYYY-MM-DD or RFC 3339, UTC (a clap
+/// value parser, so a bad date is a usage error naming the option).
+pub fn parse_time(s: &str) -> Result<Timestamp, String> {
+    iotlabel::time::parse_at(s)
+}
+
+/// The time given, or now: the only place the CLI reads the clock.
+pub fn at_or_now(at: Option<Timestamp>) -> Timestamp {
+    at.unwrap_or_else(Timestamp::now)
+}
+
+/// Roots, trust lists and status lists: what a verifier trusts (`verify`, `render`, `serve`).
+/// With `REQUIRED`, at least one trust list and one root must be given.
+#[derive(clap::Args, Clone, Default)]
+pub struct TrustArgs<const REQUIRED: bool> {
+    /// Signed trust lists (the issuers' names shown come from them). Repeatable.
+    #[arg(long, required = REQUIRED)]
+    pub trust: Vec<PathBuf>,
+    /// Scheme owners' root public keys. Repeatable.
+    #[arg(long, required = REQUIRED)]
+    pub root: Vec<PathBuf>,
+    /// Signed status lists, used as they are (`serve` never re-signs them). Repeatable.
+    #[arg(long)]
+    pub status: Vec<PathBuf>,
+}
+
+/// The files of [`TrustArgs`], read.
+pub struct TrustFiles {
+    /// Root public keys.
+    pub roots: Vec<[u8; 32]>,
+    /// Trust lists' bytes.
+    pub trust: Vec<Vec<u8>>,
+    /// Status lists' bytes.
+    pub status: Vec<Vec<u8>>,
+}
+
+impl<const REQUIRED: bool> TrustArgs<REQUIRED> {
+    /// Reads every file.
+    pub fn read(&self) -> Result<TrustFiles, CliError> {
+        Ok(TrustFiles {
+            roots: load_roots(&self.root)?,
+            trust: read_all(&self.trust, "trust list")?,
+            status: read_all(&self.status, "status list")?,
+        })
+    }
+}
 
 /// Options for reading a private key.
 #[derive(clap::Args, Clone)]
@@ -19,48 +68,47 @@ pub struct KeyArgs {
 }
 
 impl KeyArgs {
-    /// Reads the key, printing a clear error; `Err` is the exit code.
-    pub fn load(&self) -> Result<SoftwareKey, u8> {
-        let pass = match &self.passphrase_env {
-            Some(var) => match std::env::var(var) {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    eprintln!("error: environment variable {var} (--passphrase-env) is not set");
-                    return Err(super::EXIT_USAGE);
-                }
-            },
-            None => None,
-        };
-        read_private_key(&self.key, pass.as_deref()).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        })
+    /// Reads the key.
+    pub fn load(&self) -> Result<SoftwareKey, CliError> {
+        load_key(&self.key, self.passphrase_env.as_deref())
     }
 }
 
+/// Reads a private key, its passphrase from the environment variable `env` if given.
+pub fn load_key(path: &Path, env: Option<&str>) -> Result<SoftwareKey, CliError> {
+    let pass = env
+        .map(|var| {
+            std::env::var(var).map_err(|_| {
+                CliError::usage(format!(
+                    "environment variable {var} (--passphrase-env) is not set"
+                ))
+            })
+        })
+        .transpose()?;
+    Ok(read_private_key(path, pass.as_deref())?)
+}
+
 /// Reads root public keys.
-pub fn load_roots(paths: &[PathBuf]) -> Result<Vec<[u8; 32]>, u8> {
+pub fn load_roots(paths: &[PathBuf]) -> Result<Vec<[u8; 32]>, CliError> {
     paths
         .iter()
         .map(|p| {
-            read_public_key(p).map_err(|e| {
-                eprintln!("error: --root {}: {e}", p.display());
-                EXIT_INVALID
-            })
+            read_public_key(p)
+                .map_err(|e| CliError::from(e).context(format!("--root {}", p.display())))
         })
         .collect()
 }
 
-/// Reads files' bytes.
-pub fn read_all(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, u8> {
+/// Reads a file's bytes.
+pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::read(path, e))
+}
+
+/// Reads files' bytes; `what` they are names them in an error (`trust list: cannot read ...`).
+pub fn read_all(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
     paths
         .iter()
-        .map(|p| {
-            std::fs::read(p).map_err(|e| {
-                eprintln!("error: cannot read {what} {}: {e}", p.display());
-                EXIT_IO
-            })
-        })
+        .map(|p| read(p).map_err(|e| e.context(what)))
         .collect()
 }
 
@@ -69,38 +117,36 @@ pub fn load_trust(
     paths: &[PathBuf],
     roots: &[[u8; 32]],
     at: i64,
-) -> Result<Vec<VerifiedTrustList>, u8> {
-    let mut out = Vec::new();
-    for (p, bytes) in paths.iter().zip(read_all(paths, "trust list")?) {
-        match open_trust_list(&bytes, roots, at) {
-            Ok(t) => out.push(t),
-            Err(e) => {
-                eprintln!("error: trust list {}: {e}", p.display());
-                return Err(EXIT_INVALID);
-            }
-        }
-    }
-    Ok(out)
+) -> Result<Vec<VerifiedTrustList>, CliError> {
+    paths
+        .iter()
+        .zip(read_all(paths, "trust list")?)
+        .map(|(p, bytes)| {
+            open_trust_list(&bytes, roots, at)
+                .map_err(|e| CliError::from(e).context(format!("trust list {}", p.display())))
+        })
+        .collect()
 }
 
 /// Writes a file atomically, creating its directory.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), u8> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return Err(EXIT_IO);
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dir(dir)?;
     }
-    iotlabel::fsutil_write(path, bytes).map_err(|e| {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        EXIT_IO
+    iotlabel::fsutil_write(path, bytes).map_err(|source| CliError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
     })
 }
 
-/// Parses a `--at`-style time into unix seconds.
-pub fn unix_at(at: Option<&str>) -> Result<(jiff::Timestamp, i64), u8> {
-    let t = super::resolve_at(at)?;
-    Ok((t, t.as_second()))
+/// Creates a directory and its parents.
+pub fn create_dir(dir: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// Days to seconds.
@@ -108,38 +154,33 @@ pub fn days(n: i64) -> i64 {
     n.saturating_mul(86_400)
 }
 
-/// Parses a date argument into unix seconds.
-pub fn date_arg(s: &str, what: &str) -> Result<i64, u8> {
-    iotlabel::time::parse_at(s)
-        .map(|t| t.as_second())
-        .map_err(|e| {
-            eprintln!("error: {what}: {e}");
-            super::EXIT_USAGE
-        })
+/// Parses a 16-hex-digit key id.
+pub fn parse_kid(s: &str) -> Option<iotlabel::ids::Kid> {
+    s.parse().ok()
 }
 
 /// Takes the issuer state's lock (`DIR/.lock`, created if missing), waiting while another
-/// process holds it: `issue` and `status apply` read, change and write the ledger and status
-/// state, and two runs at once would otherwise both hand out the same status index (or lose
-/// one run's labels from the ledger). Held until the returned file is dropped.
-pub fn lock_state(dir: &Path) -> Result<std::fs::File, u8> {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return Err(EXIT_IO);
-    }
+/// process holds it: `issue`, `revoke --state` and `status apply` read, change and write the
+/// ledger and status state, and two runs at once would otherwise both hand out the same status
+/// index or statement sequence number (or lose one run's labels from the ledger). Held until
+/// the returned file is dropped.
+pub fn lock_state(dir: &Path) -> Result<std::fs::File, CliError> {
+    create_dir(dir)?;
     let path = dir.join(".lock");
+    let io = |action| {
+        let path = path.clone();
+        move |source| CliError::Io {
+            action,
+            path,
+            source,
+        }
+    };
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| {
-            eprintln!("error: cannot open {}: {e}", path.display());
-            EXIT_IO
-        })?;
-    file.lock().map_err(|e| {
-        eprintln!("error: cannot lock {}: {e}", path.display());
-        EXIT_IO
-    })?;
+        .map_err(io("open"))?;
+    file.lock().map_err(io("lock"))?;
     Ok(file)
 }

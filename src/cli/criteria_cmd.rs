@@ -8,7 +8,7 @@ use iotlabel::criteria::vocab::Vocabulary;
 use iotlabel::criteria::{self, LoadDirError, Requirement, Scheme};
 use iotlabel::diag::SourceFile;
 
-use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, out, print_diagnostics};
+use super::{CliError, CriteriaSource, out, print_diagnostics};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,35 +18,25 @@ pub struct Args {
     source: CriteriaSource,
 }
 
-pub fn run(a: Args) -> u8 {
+pub fn run(a: Args) -> Result<(), CliError> {
     let base: Vec<Arc<SourceFile>> = match &a.source.criteria {
         None => criteria::bundled_files(),
-        Some(dir) => match criteria::read_dir_files(dir) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_IO;
-            }
-        },
+        Some(dir) => criteria::read_dir_files(dir)?,
     };
     let mut given = Vec::new();
     for p in &a.paths {
-        match std::fs::read_to_string(p) {
-            Ok(t) => given.push(SourceFile::new(p.display().to_string(), t)),
-            Err(e) => {
-                let err = LoadDirError::Io(p.display().to_string(), e);
-                eprintln!("error: {err}");
-                return EXIT_IO;
-            }
-        }
+        let t =
+            std::fs::read_to_string(p).map_err(|e| LoadDirError::Io(p.display().to_string(), e))?;
+        given.push(SourceFile::new(p.display().to_string(), t));
     }
     let count = base.len() + given.len();
     let (set, diags) = criteria::load_overlay(base, given);
+    if diags.has_errors() {
+        return Err(diags.into());
+    }
+    // Warnings only: shown, and the check passes.
     if !diags.0.is_empty() {
         print_diagnostics(&diags);
-    }
-    if diags.has_errors() {
-        return EXIT_INVALID;
     }
     let mut s = String::new();
     s.push_str(&format!(
@@ -79,7 +69,7 @@ pub fn run(a: Args) -> u8 {
     }
     s.push_str(&format!("ok: {} file(s), no errors\n", count));
     out(&s);
-    0
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -92,19 +82,15 @@ pub struct ShowArgs {
     source: CriteriaSource,
 }
 
-pub fn show(a: ShowArgs) -> u8 {
-    let set = match a.source.load() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn show(a: ShowArgs) -> Result<(), CliError> {
+    let set = a.source.load()?;
     let Some(scheme) = set.scheme(&a.scheme) else {
         let known: Vec<String> = set.schemes.iter().map(Scheme::key).collect();
-        eprintln!(
-            "error: unknown scheme `{}`\n  help: known schemes: {}",
+        return Err(CliError::invalid(format!(
+            "unknown scheme `{}`\n  help: known schemes: {}",
             a.scheme,
             known.join(", ")
-        );
-        return EXIT_INVALID;
+        )));
     };
     let mut s = format!("{} [{}]\n", scheme.name, scheme.key());
     match &a.requirement {
@@ -127,22 +113,21 @@ pub fn show(a: ShowArgs) -> u8 {
         }
         Some(id) => {
             let Some(r) = scheme.requirements.iter().find(|r| r.id == *id) else {
-                eprintln!(
-                    "error: {} has no requirement `{id}`\n  help: {}",
+                return Err(CliError::invalid(format!(
+                    "{} has no requirement `{id}`\n  help: {}",
                     scheme.key(),
                     iotlabel::diag::suggest(
                         id,
                         "requirement ids",
                         scheme.requirements.iter().map(|r| r.id.as_str())
                     )
-                );
-                return EXIT_INVALID;
+                )));
             };
             s.push_str(&describe(scheme, r, &set.vocab));
         }
     }
     out(&s);
-    0
+    Ok(())
 }
 
 /// One requirement in full.

@@ -12,22 +12,23 @@
 
 use std::path::{Path, PathBuf};
 
+use iotlabel::artwork::Format;
 use iotlabel::criteria::SchemeKind;
 use iotlabel::evaluate::evaluate;
+use iotlabel::ids::{Kid, LabelId};
+use iotlabel::issue::batch::{self, Batch, Job};
 use iotlabel::issue::ledger::Ledger;
-use iotlabel::issue::{IssueRequest, input_digest, issue, profile_digest};
+use iotlabel::issue::profile_digest;
 use iotlabel::keys::{Signer, SoftwareKey, public_key_pem};
+use iotlabel::profile::Profile;
 use iotlabel::report::{Report, render_summary};
 use iotlabel::scenario::Scenario;
-use iotlabel::status::{LabelStatus, RevocationStatement, open_statement};
+use iotlabel::status::{LabelStatus, StatementTarget, load_state, open_statement, save_state};
 use iotlabel::verify::TrustStore;
 
-use super::common::write_file;
-use super::evaluate_cmd::load_profile;
+use super::common::{at_or_now, parse_time, read, write_file};
 use super::issue_cmd::write_label;
-use super::status_cmd::{load_state, save_state};
-use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
-use iotlabel::artwork::Format;
+use super::{CliError, CriteriaSource, out};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,8 +36,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR", default_value = "fixtures/profiles")]
     fixtures: PathBuf,
     /// Evaluation and issue time: YYYY-MM-DD or RFC 3339 (default: now). UTC.
-    #[arg(long, value_name = "DATE")]
-    at: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
     /// Leave the keys, trust list, labels and status lists here (default: a temporary folder).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -47,37 +48,23 @@ pub struct Args {
     source: CriteriaSource,
 }
 
-pub fn run(a: Args) -> u8 {
-    let at = match resolve_at(a.at.as_deref()) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let set = match a.source.load() {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&a.fixtures) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
-        Err(e) => {
-            eprintln!(
-                "error: cannot read {}: {e}\n  help: run the demo from the repository root, or pass --fixtures DIR",
-                a.fixtures.display()
-            );
-            return EXIT_IO;
-        }
-    };
+pub fn run(a: Args) -> Result<(), CliError> {
+    let at = at_or_now(a.at);
+    let set = a.source.load()?;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&a.fixtures)
+        .map_err(|e| {
+            CliError::read(&a.fixtures, e)
+                .help("run the demo from the repository root, or pass --fixtures DIR")
+        })?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     paths.sort();
     let mut profiles = Vec::new();
     let mut reports = Vec::new();
     for p in &paths {
-        let profile = match load_profile(p, &set) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
+        let profile = Profile::load(p, &set)?;
         let name = p
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -104,25 +91,17 @@ pub fn run(a: Args) -> u8 {
     let tmp;
     let dir: PathBuf = match &a.out {
         Some(d) => d.clone(),
-        None => match tempfile::tempdir() {
-            Ok(t) => {
-                tmp = t;
-                tmp.path().to_path_buf()
-            }
-            Err(e) => {
-                eprintln!("error: cannot create a temporary folder: {e}");
-                return EXIT_IO;
-            }
-        },
+        None => {
+            tmp = tempfile::tempdir().map_err(|source| CliError::Io {
+                action: "create",
+                path: "a temporary folder".into(),
+                source,
+            })?;
+            tmp.path().to_path_buf()
+        }
     };
     let seed = match &a.seed {
-        Some(h) => match hex::decode(h) {
-            Ok(b) => b,
-            Err(_) => {
-                eprintln!("error: --seed must be hex");
-                return EXIT_USAGE;
-            }
-        },
+        Some(h) => hex::decode(h).map_err(|_| CliError::usage("--seed must be hex"))?,
         None => {
             use rand::RngCore;
             let mut b = vec![0u8; 32];
@@ -130,31 +109,27 @@ pub fn run(a: Args) -> u8 {
             b
         }
     };
-    match pipeline(&set, &profiles, &dir, &seed, at) {
-        Ok(text) => {
-            // A temporary folder is gone when the demo ends: do not point at it.
-            let text = if a.out.is_some() {
-                text
-            } else {
-                text.split("\nFolder ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            out(&text);
-            if a.out.is_none() {
-                out(
-                    "\n(The folder was temporary; pass --out DIR to keep keys, trust list, labels and status lists.)\n",
-                );
-            }
-            0
-        }
-        Err(c) => c,
+    let text = pipeline(&set, &profiles, &dir, &seed, at)?;
+    // A temporary folder is gone when the demo ends: do not point at it.
+    let text = if a.out.is_some() {
+        text
+    } else {
+        text.split("\nFolder ")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    out(&text);
+    if a.out.is_none() {
+        out(
+            "\n(The folder was temporary; pass --out DIR to keep keys, trust list, labels and status lists.)\n",
+        );
     }
+    Ok(())
 }
 
 /// Labels per page of the bundled A4 sheet.
-fn standard_per_sheet() -> Result<usize, u8> {
+fn standard_per_sheet() -> Result<usize, CliError> {
     let sheet = load_template("sheet-a4")?;
     Ok(sheet
         .sheet
@@ -162,40 +137,28 @@ fn standard_per_sheet() -> Result<usize, u8> {
         .max(1))
 }
 
-fn load_template(id: &str) -> Result<iotlabel::artwork::Template, u8> {
-    iotlabel::artwork::template::load_bundled(id).map_err(|d| {
-        super::print_diagnostics(&d);
-        EXIT_INVALID
-    })
+fn load_template(id: &str) -> Result<iotlabel::artwork::Template, CliError> {
+    Ok(iotlabel::artwork::template::load_bundled(id)?)
 }
 
-fn write_key(dir: &Path, name: &str, k: &SoftwareKey) -> Result<(), u8> {
-    let pem = public_key_pem(&k.public_key()).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })?;
+fn write_key(dir: &Path, name: &str, k: &SoftwareKey) -> Result<(), CliError> {
+    let pem = public_key_pem(&k.public_key())?;
     write_file(&dir.join(format!("{name}.pub")), pem.as_bytes())?;
     let kp = dir.join(format!("{name}.key"));
     if kp.exists() {
         let _ = std::fs::remove_file(&kp);
     }
-    iotlabel::keys::write_private_key(&kp, k, None).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_IO
-    })
+    Ok(iotlabel::keys::write_private_key(&kp, k, None)?)
 }
 
 fn pipeline(
     set: &iotlabel::criteria::CriteriaSet,
-    profiles: &[(PathBuf, String, iotlabel::profile::Profile)],
+    profiles: &[(PathBuf, String, Profile)],
     dir: &Path,
     seed: &[u8],
     at: jiff::Timestamp,
-) -> Result<String, u8> {
-    let sc = Scenario::new(set, seed, at, 30).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })?;
+) -> Result<String, CliError> {
+    let sc = Scenario::new(set, seed, at, 30).map_err(|e| CliError::invalid(e.0))?;
     let keys = dir.join("keys");
     for (n, k) in [
         ("issuing-body", &sc.issuing_body),
@@ -212,69 +175,64 @@ fn pipeline(
         keys.join("scheme-owner.key"),
     );
     write_file(&dir.join("trust/example-agency.cose"), &sc.trust_bytes)?;
-    let trusted = sc.verified(at).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })?;
+    let trusted = sc.verified(at).map_err(|e| CliError::invalid(e.0))?;
 
-    // Issue.
+    // Issue: every profile under every open label scheme where a tier is reached, signed by
+    // the key whose role fits the tier.
     let state = dir.join("state");
-    let mut ledger = Ledger::load(&state).unwrap_or_default();
     let labels_dir = dir.join("labels");
-    let mut issued = Vec::new();
     // A scheme version outside its issuing window is still evaluated (step 1), never issued.
     for scheme in set.schemes.iter().filter(|s| s.kind == SchemeKind::Label) {
         if let Some(e) = iotlabel::issue::outside_window(scheme, at) {
             println!("{}: no labels issued: {e}", scheme.key());
         }
     }
+    let mut jobs = Vec::new();
+    let mut who = Vec::new();
     for (path, name, profile) in profiles {
-        let bytes = std::fs::read(path).map_err(|_| EXIT_IO)?;
-        let pd = profile_digest(&bytes);
+        let pd = profile_digest(&read(path)?);
         for scheme in set.schemes.iter().filter(|s| {
             s.kind == SchemeKind::Label && iotlabel::issue::outside_window(s, at).is_none()
         }) {
-            let ev = evaluate(scheme, profile, at);
-            let Some(ti) = ev.tier else { continue };
+            let Some(ti) = evaluate(scheme, profile, at).tier else {
+                continue;
+            };
             let tier = &scheme.tiers[ti];
             let key = sc.signer_for(scheme, tier.rank, tier.assurance);
-            let input = input_digest(&key.kid(), &scheme.key(), &scheme.digest, &pd);
-            if ledger.find_input(&input).is_some() {
-                continue;
-            }
-            let index = ledger.allocate(key.kid()).map_err(|e| {
-                eprintln!("error: {e}");
-                EXIT_INVALID
-            })?;
-            let req = IssueRequest {
+            jobs.push(Job {
                 scheme,
-                vocab: &set.vocab,
                 profile,
                 profile_digest: pd,
-                at,
                 key,
-                trust: &trusted,
-                status_index: index,
-            };
-            match issue(&req) {
-                Ok(i) => {
-                    write_label(&labels_dir, &i, set)?;
-                    ledger.record(&i, &key.kid(), input);
-                    let signer = sc
-                        .entry(key)
-                        .map_or(String::new(), |e| e.role.name().to_string());
-                    issued.push((name.clone(), scheme.key(), i, signer));
-                }
-                Err((e, _)) => {
-                    eprintln!("{name} / {}: not issued: {e}", scheme.key());
-                }
+            });
+            who.push((name, key));
+        }
+    }
+    let mut batch = Batch::new(Ledger::load(&state).unwrap_or_default());
+    let slots = batch.plan(&jobs)?;
+    let ctx = batch::Context {
+        vocab: &set.vocab,
+        trust: &trusted,
+        at,
+    };
+    let mut issued = Vec::new();
+    for ((job, slot), (name, key)) in jobs.iter().zip(&slots).zip(&who) {
+        match batch::issue_one(job, slot, &ctx) {
+            batch::Outcome::Issued(i) => {
+                write_label(&labels_dir, &i, set)?;
+                batch.record(&i, job, slot);
+                let signer = sc
+                    .entry(key)
+                    .map_or(String::new(), |e| e.role.name().to_string());
+                issued.push(((*name).clone(), job.scheme.key(), *i, signer));
+            }
+            batch::Outcome::Skipped(_) => {}
+            batch::Outcome::Refused(e, _) => {
+                eprintln!("{name} / {}: not issued: {e}", job.scheme.key());
             }
         }
     }
-    ledger.save(&state).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_IO
-    })?;
+    batch.finish().save(&state)?;
 
     // Revoke one label: the baby monitor whose declaration a lab contradicted, if issued.
     let revoked = issued
@@ -283,36 +241,24 @@ fn pipeline(
         .or(if issued.is_empty() { None } else { Some(0) });
     if let Some(ri) = revoked {
         let i = &issued[ri].2;
-        let kid = iotlabel::label::cose::parse(&i.cose)
-            .map(|p| p.kid)
-            .map_err(|_| EXIT_INVALID)?;
+        let target = StatementTarget::from_label(&i.cose, LabelId(i.claims.label_id))
+            .map_err(CliError::invalid)?;
         let key = sc
             .issuers()
             .into_iter()
-            .find(|k| k.kid() == kid)
-            .ok_or(EXIT_INVALID)?;
-        let stmt = RevocationStatement {
-            format: "iotlabel-revocation/1".into(),
-            label: hex::encode(i.claims.label_id),
-            issuer_kid: hex::encode(kid),
-            index: i.claims.status_index,
-            status: LabelStatus::Revoked,
-            reason: "a lab test contradicted the manufacturer's declaration".into(),
-            at: at.as_second(),
-            sequence: 1,
-            successor: None,
-        };
-        let bytes = stmt.sign(key).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        })?;
+            .find(|k| Kid(k.kid()) == target.kid)
+            .ok_or_else(|| CliError::invalid("the revoked label's key is not an issuer's"))?;
+        let stmt = target.statement(
+            LabelStatus::Revoked,
+            "a lab test contradicted the manufacturer's declaration",
+            at.as_second(),
+            1,
+            None,
+        );
+        let bytes = stmt.sign(key)?;
         write_file(&dir.join("revocations/revoke-1.cose"), &bytes)?;
-        let opened =
-            open_statement(&bytes, std::slice::from_ref(&trusted), &sc.roots()).map_err(|e| {
-                eprintln!("error: {e}");
-                EXIT_INVALID
-            })?;
-        let mut st = load_state(&state, &kid)?;
+        let opened = open_statement(&bytes, std::slice::from_ref(&trusted), &sc.roots())?;
+        let mut st = load_state(&state, target.kid)?;
         if let Err(e) = st.apply(&opened) {
             // Already applied in an earlier run into the same --out folder.
             eprintln!("note: {e}");
@@ -322,14 +268,9 @@ fn pipeline(
     // A status list per issuer key, valid for 7 days.
     let mut status_lists = Vec::new();
     for k in sc.issuers() {
-        let st = load_state(&state, &k.kid())?;
-        let list = st
-            .to_list(at.as_second(), at.as_second() + 7 * 86_400)
-            .map_err(|_| EXIT_INVALID)?;
-        let bytes = list.sign(&sc.status).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        })?;
+        let st = load_state(&state, Kid(k.kid()))?;
+        let list = st.to_list(at.as_second(), at.as_second() + 7 * 86_400)?;
+        let bytes = list.sign(&sc.status)?;
         write_file(
             &dir.join(format!("status/{}.cose", hex::encode(k.kid()))),
             &bytes,

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 use iotlabel::criteria::CriteriaSet;
 use iotlabel::evaluate::evaluate;
-use iotlabel::profile::{Profile, ProfileError};
+use iotlabel::profile::Profile;
 use iotlabel::report::{Report, render_summary, render_text};
 
-use super::{
-    CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics, resolve_at,
-};
+use super::common::{at_or_now, parse_time};
+use super::{CliError, CriteriaSource, out};
 
 /// Output format.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -28,8 +27,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     profile: PathBuf,
     /// Evaluation time: YYYY-MM-DD or RFC 3339 (default: now). UTC.
-    #[arg(long, value_name = "DATE")]
-    at: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -41,30 +40,24 @@ pub struct Args {
 pub fn load_with_scheme_files(
     source: &CriteriaSource,
     names: &[String],
-) -> Result<(CriteriaSet, Vec<String>), u8> {
+) -> Result<(CriteriaSet, Vec<String>), CliError> {
     let paths: Vec<&String> = names.iter().filter(|n| n.ends_with(".toml")).collect();
     let mut set = if paths.is_empty() {
         source.load()?
     } else {
         let files = match &source.criteria {
             None => iotlabel::criteria::bundled_files(),
-            Some(dir) => iotlabel::criteria::read_dir_files(dir).map_err(|e| {
-                eprintln!("error: {e}");
-                EXIT_IO
-            })?,
+            Some(dir) => iotlabel::criteria::read_dir_files(dir)?,
         };
         let mut given = Vec::new();
         for p in &paths {
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                eprintln!("error: cannot read {p}: {e}");
-                EXIT_IO
-            })?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError::read(std::path::Path::new(p), e))?;
             given.push(iotlabel::diag::SourceFile::new(p.as_str(), text));
         }
         let (set, diags) = iotlabel::criteria::load_overlay(files, given);
         if diags.has_errors() {
-            print_diagnostics(&diags);
-            return Err(EXIT_INVALID);
+            return Err(diags.into());
         }
         set
     };
@@ -79,21 +72,17 @@ pub fn load_with_scheme_files(
             ));
             match id.and_then(|i| i.strip_prefix("scheme:").map(str::to_string)) {
                 Some(k) => keys.push(k),
-                None => {
-                    eprintln!("error: {n} is not a scheme file");
-                    return Err(EXIT_USAGE);
-                }
+                None => return Err(CliError::usage(format!("{n} is not a scheme file"))),
             }
         } else {
             match set.scheme(n) {
                 Some(s) => keys.push(s.key()),
                 None => {
                     let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
-                    eprintln!(
-                        "error: unknown scheme `{n}`\n  help: known schemes: {}, or `all`",
+                    return Err(CliError::usage(format!(
+                        "unknown scheme `{n}`\n  help: known schemes: {}, or `all`",
                         known.join(", ")
-                    );
-                    return Err(EXIT_USAGE);
+                    )));
                 }
             }
         }
@@ -104,33 +93,10 @@ pub fn load_with_scheme_files(
     Ok((set, keys))
 }
 
-/// Loads a profile, printing problems; `Err` carries the exit code.
-pub fn load_profile(path: &std::path::Path, set: &CriteriaSet) -> Result<Profile, u8> {
-    Profile::load(path, set).map_err(|e| match e {
-        ProfileError::Io(..) => {
-            eprintln!("error: {e}");
-            EXIT_IO
-        }
-        ProfileError::Invalid(d) => {
-            print_diagnostics(&d);
-            EXIT_INVALID
-        }
-    })
-}
-
-pub fn run(a: Args) -> u8 {
-    let at = match resolve_at(a.at.as_deref()) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let (set, keys) = match load_with_scheme_files(&a.source, &a.scheme) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let profile = match load_profile(&a.profile, &set) {
-        Ok(p) => p,
-        Err(c) => return c,
-    };
+pub fn run(a: Args) -> Result<(), CliError> {
+    let at = at_or_now(a.at);
+    let (set, keys) = load_with_scheme_files(&a.source, &a.scheme)?;
+    let profile = Profile::load(&a.profile, &set)?;
     let reports: Vec<Report> = keys
         .iter()
         .filter_map(|k| set.scheme(k))
@@ -167,5 +133,5 @@ pub fn run(a: Args) -> u8 {
             out(&s);
         }
     }
-    0
+    Ok(())
 }

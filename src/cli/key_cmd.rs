@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use iotlabel::keys::{KeyError, Signer, SoftwareKey, write_private_key, write_public_key};
+use iotlabel::keys::{Signer, SoftwareKey, write_private_key, write_public_key};
 use iotlabel::trust::Role;
 
-use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+use super::common::create_dir;
+use super::{CliError, out};
 
 #[derive(clap::Args)]
 pub struct GenerateArgs {
@@ -23,20 +24,20 @@ pub struct GenerateArgs {
     passphrase_env: Option<String>,
 }
 
-pub fn generate(a: GenerateArgs) -> u8 {
+pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
     let Some(role) = Role::parse(&a.role) else {
-        eprintln!(
-            "error: unknown role `{}`\n  help: scheme-owner, issuing-body, lab, manufacturer or status",
+        return Err(CliError::usage(format!(
+            "unknown role `{}`\n  help: scheme-owner, issuing-body, lab, manufacturer or status",
             a.role
-        );
-        return EXIT_USAGE;
+        )));
     };
     let pass = match &a.passphrase_env {
         Some(v) => match std::env::var(v) {
             Ok(p) if !p.is_empty() => Some(p),
             _ => {
-                eprintln!("error: environment variable {v} is not set or empty");
-                return EXIT_USAGE;
+                return Err(CliError::usage(format!(
+                    "environment variable {v} is not set or empty"
+                )));
             }
         },
         None => None,
@@ -51,28 +52,20 @@ pub fn generate(a: GenerateArgs) -> u8 {
         // `symlink_metadata`, not `exists`: a dangling link is a file name in use too (the
         // writer refuses it, and the private half would be left without its public half).
         if std::fs::symlink_metadata(p).is_ok() {
-            eprintln!(
-                "error: {} exists; key files are never overwritten\n  help: choose another --out prefix",
+            return Err(CliError::invalid(format!(
+                "{} exists; key files are never overwritten\n  help: choose another --out prefix",
                 p.display()
-            );
-            return EXIT_INVALID;
+            )));
         }
     }
-    if let Some(dir) = kpath.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return EXIT_IO;
+    if let Some(dir) = kpath.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dir(dir)?;
     }
-    if let Err(e) = write_private_key(&kpath, &key, pass.as_deref()) {
-        eprintln!("error: {e}");
-        return key_error_code(&e);
-    }
+    write_private_key(&kpath, &key, pass.as_deref())?;
     if let Err(e) = write_public_key(&ppath, &key.public_key()) {
         // Never half a key pair: the private half goes too.
         let _ = std::fs::remove_file(&kpath);
-        eprintln!("error: {e}");
-        return key_error_code(&e);
+        return Err(e.into());
     }
     out(&format!(
         "generated {} key for {}\n  kid:     {}\n  private: {} (mode 0600{})\n  public:  {}\n",
@@ -87,13 +80,5 @@ pub fn generate(a: GenerateArgs) -> u8 {
         },
         ppath.display()
     ));
-    0
-}
-
-/// A file that could not be written is an I/O error (3); anything else is invalid input (1).
-fn key_error_code(e: &KeyError) -> u8 {
-    match e {
-        KeyError::Write { .. } => EXIT_IO,
-        _ => EXIT_INVALID,
-    }
+    Ok(())
 }

@@ -1,11 +1,18 @@
 //! Command-line shell: parse arguments, read files, call the library, choose the exit code.
 //!
+//! Every command returns `Result<(), CliError>` ([`error`]); [`run`] prints the error in one
+//! place and exits with its code. Shared options are clap groups in [`common`]: the one `--at`
+//! parser, the roots/trust/status group ([`common::TrustArgs`]), the key options. Library work
+//! (batch issuing with the ledger, status state, revocation statements) is in `iotlabel::issue`
+//! and `iotlabel::status`.
+//!
 //! Exit codes: 0 success; 1 invalid input (criteria, profile) with diagnostics on stderr;
 //! 2 usage error; 3 a file could not be read.
 
 mod common;
 mod criteria_cmd;
 mod demo;
+mod error;
 mod evaluate_cmd;
 mod issue_cmd;
 mod key_cmd;
@@ -22,8 +29,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use iotlabel::criteria::{self, CriteriaSet, LoadDirError};
+use iotlabel::criteria::{self, CriteriaSet};
 use iotlabel::diag::Diagnostics;
+
+pub use error::CliError;
 
 /// Exit code: invalid input.
 pub const EXIT_INVALID: u8 = 1;
@@ -182,24 +191,12 @@ pub struct CriteriaSource {
 }
 
 impl CriteriaSource {
-    /// Loads the criteria, printing problems; `Err` carries the exit code.
-    pub fn load(&self) -> Result<CriteriaSet, u8> {
-        match &self.criteria {
-            None => criteria::load_bundled().map_err(|d| {
-                print_diagnostics(&d);
-                EXIT_INVALID
-            }),
-            Some(dir) => criteria::load_dir(dir).map_err(|e| match e {
-                LoadDirError::Io(..) => {
-                    eprintln!("error: {e}");
-                    EXIT_IO
-                }
-                LoadDirError::Invalid(d) => {
-                    print_diagnostics(&d);
-                    EXIT_INVALID
-                }
-            }),
-        }
+    /// Loads the criteria: the bundled copy or the directory.
+    pub fn load(&self) -> Result<CriteriaSet, CliError> {
+        Ok(match &self.criteria {
+            None => criteria::load_bundled()?,
+            Some(dir) => criteria::load_dir(dir)?,
+        })
     }
 }
 
@@ -212,7 +209,17 @@ pub fn run() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
-    let code = match cli.command {
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error::report(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), CliError> {
+    match command {
         Command::Criteria {
             command: CriteriaCommand::Check(a),
         } => criteria_cmd::run(a),
@@ -243,8 +250,7 @@ pub fn run() -> ExitCode {
         } => render_cmd::run_check(a),
         Command::Serve(a) => serve_cmd::run(a),
         Command::Demo(a) => demo::run(a),
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
@@ -279,15 +285,4 @@ pub fn print_diagnostics(d: &Diagnostics) {
     s.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
     let mut e = std::io::stderr().lock();
     let _ = e.write_all(s.as_bytes());
-}
-
-/// Parses `--at`, defaulting to the current time (the only place the clock is read).
-pub fn resolve_at(at: Option<&str>) -> Result<jiff::Timestamp, u8> {
-    match at {
-        None => Ok(jiff::Timestamp::now()),
-        Some(s) => iotlabel::time::parse_at(s).map_err(|e| {
-            eprintln!("error: --at: {e}");
-            EXIT_USAGE
-        }),
-    }
 }

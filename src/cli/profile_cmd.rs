@@ -3,7 +3,7 @@
 use iotlabel::profile::skeleton::skeleton;
 
 use super::evaluate_cmd::load_with_scheme_files;
-use super::{CriteriaSource, out};
+use super::{CliError, CriteriaSource, out};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,12 +14,9 @@ pub struct Args {
     source: CriteriaSource,
 }
 
-pub fn run(a: Args) -> u8 {
-    let (set, keys) = match load_with_scheme_files(&a.source, &a.scheme) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
+pub fn run(a: Args) -> Result<(), CliError> {
+    let (set, keys) = load_with_scheme_files(&a.source, &a.scheme)?;
     let schemes: Vec<_> = keys.iter().filter_map(|k| set.scheme(k)).collect();
     out(&skeleton(&set.vocab, &schemes));
-    0
+    Ok(())
 }

@@ -7,8 +7,8 @@ use iotlabel::artwork::{self, Format, LabelFacts, Template, template};
 use iotlabel::criteria::CriteriaSet;
 use iotlabel::verify::TrustStore;
 
-use super::common::{load_roots, read_all, unix_at, write_file};
-use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, print_diagnostics};
+use super::common::{TrustArgs, at_or_now, parse_time, read, write_file};
+use super::{CliError, EXIT_INVALID, out, print_diagnostics};
 
 /// Artwork options of `issue` and `render`.
 #[derive(clap::Args, Clone)]
@@ -36,16 +36,10 @@ pub struct Artwork {
 }
 
 impl ArtworkArgs {
-    /// Loads the template and checks the options; `Err` is the exit code (problems printed).
-    pub fn resolve(&self) -> Result<Artwork, u8> {
-        let template = template::load(&self.template).map_err(|d| {
-            print_diagnostics(&d);
-            EXIT_INVALID
-        })?;
-        if let Err(e) = artwork::words(&self.lang) {
-            eprintln!("error: {e}");
-            return Err(EXIT_USAGE);
-        }
+    /// Loads the template and checks the options.
+    pub fn resolve(&self) -> Result<Artwork, CliError> {
+        let template = template::load(&self.template)?;
+        artwork::words(&self.lang).map_err(|e| CliError::usage(e.to_string()))?;
         let mut formats = Vec::new();
         if self.formats.trim() != "none" {
             for f in self.formats.split(',') {
@@ -53,18 +47,18 @@ impl ArtworkArgs {
                     Some(x) if !formats.contains(&x) => formats.push(x),
                     Some(_) => {}
                     None => {
-                        eprintln!(
-                            "error: unknown artwork format `{}`; use pdf, svg, png or none",
+                        return Err(CliError::usage(format!(
+                            "unknown artwork format `{}`; use pdf, svg, png or none",
                             f.trim()
-                        );
-                        return Err(EXIT_USAGE);
+                        )));
                     }
                 }
             }
         }
         if template.sheet.is_some() && formats.iter().any(|f| *f != Format::Pdf) {
-            eprintln!("error: a sheet template gives one PDF; use --formats pdf");
-            return Err(EXIT_USAGE);
+            return Err(CliError::usage(
+                "a sheet template gives one PDF; use --formats pdf",
+            ));
         }
         Ok(Artwork {
             template,
@@ -76,14 +70,12 @@ impl ArtworkArgs {
 
 /// Writes the artwork of one label beside its files: `<dir>/<label-id>.<ext>`. Sheets are
 /// written by [`write_sheet`] instead.
-pub fn write_label_artwork(dir: &Path, facts: &LabelFacts, a: &Artwork) -> Result<(), u8> {
+pub fn write_label_artwork(dir: &Path, facts: &LabelFacts, a: &Artwork) -> Result<(), CliError> {
     if a.template.sheet.is_some() || a.formats.is_empty() {
         return Ok(());
     }
-    let files = artwork::render_label(&a.template, facts, &a.lang, &a.formats).map_err(|e| {
-        eprintln!("error: label {}: {e}", hex::encode(facts.label_id));
-        EXIT_INVALID
-    })?;
+    let files = artwork::render_label(&a.template, facts, &a.lang, &a.formats)
+        .map_err(|e| CliError::invalid(format!("label {}: {e}", hex::encode(facts.label_id))))?;
     write_artwork_files(dir, &facts.label_id, &files)
 }
 
@@ -92,7 +84,7 @@ pub fn write_artwork_files(
     dir: &Path,
     label_id: &[u8; 8],
     files: &[(Format, Vec<u8>)],
-) -> Result<(), u8> {
+) -> Result<(), CliError> {
     for (f, bytes) in files {
         write_file(
             &dir.join(format!("{}.{}", hex::encode(label_id), f.extension())),
@@ -103,14 +95,12 @@ pub fn write_artwork_files(
 }
 
 /// Writes one sheet PDF of many labels when the template is a sheet.
-pub fn write_sheet(path: &Path, labels: &[LabelFacts], a: &Artwork) -> Result<bool, u8> {
+pub fn write_sheet(path: &Path, labels: &[LabelFacts], a: &Artwork) -> Result<bool, CliError> {
     if a.template.sheet.is_none() || labels.is_empty() || a.formats.is_empty() {
         return Ok(false);
     }
-    let pdf = artwork::render_sheet(&a.template, labels, &a.lang).map_err(|e| {
-        eprintln!("error: sheet: {e}");
-        EXIT_INVALID
-    })?;
+    let pdf = artwork::render_sheet(&a.template, labels, &a.lang)
+        .map_err(|e| CliError::invalid(format!("sheet: {e}")))?;
     write_file(path, &pdf)?;
     Ok(true)
 }
@@ -123,11 +113,9 @@ pub fn facts(
     qr_text: Option<&str>,
     at: jiff::Timestamp,
     what: &str,
-) -> Result<LabelFacts, u8> {
-    artwork::facts_for(store, set, cose, qr_text, at).map_err(|e| {
-        eprintln!("error: {what}: {e}");
-        EXIT_INVALID
-    })
+) -> Result<LabelFacts, CliError> {
+    artwork::facts_for(store, set, cose, qr_text, at)
+        .map_err(|e| CliError::invalid(format!("{what}: {e}")))
 }
 
 #[derive(clap::Args)]
@@ -135,68 +123,36 @@ pub struct RenderArgs {
     /// Issued labels (`<label-id>.cose`).
     #[arg(required = true, num_args = 1.., value_name = "LABEL.cose")]
     labels: Vec<PathBuf>,
-    /// Signed trust lists naming the issuers (names on the label come from here).
-    #[arg(long, required = true, num_args = 1..)]
-    trust: Vec<PathBuf>,
-    /// Scheme owners' root public keys.
-    #[arg(long, required = true, num_args = 1..)]
-    root: Vec<PathBuf>,
+    /// The trust lists naming the issuers (names on the label come from them) and their roots:
+    /// both required.
+    #[command(flatten)]
+    trusted: TrustArgs<true>,
     /// Where to write the artwork (default: beside each label).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Check the label as of this time (default: now). UTC.
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
     #[command(flatten)]
     art: ArtworkArgs,
 }
 
 /// `iotlabel render`.
-pub fn run_render(a: RenderArgs) -> u8 {
-    let art = match a.art.resolve() {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
+pub fn run_render(a: RenderArgs) -> Result<(), CliError> {
+    let art = a.art.resolve()?;
     if art.formats.is_empty() {
-        eprintln!("error: --formats none renders nothing");
-        return EXIT_USAGE;
+        return Err(CliError::usage("--formats none renders nothing"));
     }
-    let set = match iotlabel::criteria::load_bundled() {
-        Ok(s) => s,
-        Err(d) => {
-            print_diagnostics(&d);
-            return EXIT_INVALID;
-        }
-    };
-    let roots = match load_roots(&a.root) {
-        Ok(r) => r,
-        Err(c) => return c,
-    };
-    let trust = match read_all(&a.trust, "trust list") {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
+    let set = iotlabel::criteria::load_bundled()?;
+    let files = a.trusted.read()?;
     // The label must be genuine and current at this time (default: now) to be printed again;
     // the artwork itself does not depend on it.
-    let at = match unix_at(a.at.as_deref()) {
-        Ok((t, _)) => t,
-        Err(c) => return c,
-    };
-    let store = TrustStore::new(&roots, &trust, &[], at);
+    let at = at_or_now(a.at);
+    let store = TrustStore::new(&files.roots, &files.trust, &files.status, at);
     let mut all = Vec::new();
     // Every label is checked before anything is written: one bad label stops the run clean.
     for p in &a.labels {
-        let cose = match std::fs::read(p) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", p.display());
-                return EXIT_IO;
-            }
-        };
-        let f = match facts(&store, &set, &cose, None, at, &p.display().to_string()) {
-            Ok(f) => f,
-            Err(c) => return c,
-        };
+        let f = facts(&store, &set, &read(p)?, None, at, &p.display().to_string())?;
         let dir = a
             .out
             .clone()
@@ -205,17 +161,13 @@ pub fn run_render(a: RenderArgs) -> u8 {
         all.push((dir, f));
     }
     for (dir, f) in &all {
-        if let Err(c) = write_label_artwork(dir, f, &art) {
-            return c;
-        }
+        write_label_artwork(dir, f, &art)?;
     }
     if art.template.sheet.is_some() {
         let dir = a.out.clone().unwrap_or_else(|| all[0].0.clone());
         let facts: Vec<LabelFacts> = all.iter().map(|(_, f)| f.clone()).collect();
         let path = dir.join("sheet.pdf");
-        if let Err(c) = write_sheet(&path, &facts, &art) {
-            return c;
-        }
+        write_sheet(&path, &facts, &art)?;
         out(&format!(
             "{} labels on {} ({})\n",
             facts.len(),
@@ -232,7 +184,7 @@ pub fn run_render(a: RenderArgs) -> u8 {
             out(&format!("{}: {}\n", dir.display(), names.join(", ")));
         }
     }
-    0
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -245,7 +197,7 @@ pub struct CheckArgs {
 }
 
 /// `iotlabel template check`.
-pub fn run_check(a: CheckArgs) -> u8 {
+pub fn run_check(a: CheckArgs) -> Result<(), CliError> {
     let names: Vec<String> = if a.templates.is_empty() {
         template::bundled_ids()
             .into_iter()
@@ -268,7 +220,7 @@ pub fn run_check(a: CheckArgs) -> u8 {
                 } else {
                     bad += 1;
                     for p in problems {
-                        eprintln!("error: {p}");
+                        eprintln!("error[{}]: {p}", p.code());
                     }
                     eprintln!(
                         "  help: enlarge the box, allow more lines or a smaller min_size; the check uses the longest texts a label may carry\n"
@@ -277,5 +229,8 @@ pub fn run_check(a: CheckArgs) -> u8 {
             }
         }
     }
-    if bad > 0 { EXIT_INVALID } else { 0 }
+    if bad > 0 {
+        return Err(CliError::Reported(EXIT_INVALID));
+    }
+    Ok(())
 }

@@ -2,14 +2,14 @@
 //! (`<label-id>.report.json`) as one HTML file or an A4 PDF.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use iotlabel::criteria::digest::canonical_json;
 use iotlabel::report::html::{Lang, to_html};
 use iotlabel::report::pdf::to_pdf;
 
-use super::common::write_file;
-use super::{EXIT_INVALID, EXIT_IO};
+use super::CliError;
+use super::common::{read, write_file};
 
 #[derive(clap::Args)]
 pub struct HtmlArgs {
@@ -36,19 +36,14 @@ enum LangArg {
     Ja,
 }
 
-fn read_json(p: &PathBuf) -> Result<(Vec<u8>, serde_json::Value), u8> {
-    let bytes = std::fs::read(p).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", p.display());
-        EXIT_IO
-    })?;
-    let v = serde_json::from_slice(&bytes).map_err(|e| {
-        eprintln!("error: {}: not JSON: {e}", p.display());
-        EXIT_INVALID
-    })?;
+fn read_json(p: &Path) -> Result<(Vec<u8>, serde_json::Value), CliError> {
+    let bytes = read(p)?;
+    let v = serde_json::from_slice(&bytes)
+        .map_err(|e| CliError::invalid(format!("{}: not JSON: {e}", p.display())))?;
     Ok((bytes, v))
 }
 
-pub fn html(a: HtmlArgs) -> u8 {
+pub fn html(a: HtmlArgs) -> Result<(), CliError> {
     render(a, |r, l, lang| {
         to_html(r, l, lang)
             .map(String::into_bytes)
@@ -56,7 +51,7 @@ pub fn html(a: HtmlArgs) -> u8 {
     })
 }
 
-pub fn pdf(a: PdfArgs) -> u8 {
+pub fn pdf(a: PdfArgs) -> Result<(), CliError> {
     render(a, |r, l, lang| {
         to_pdf(r, l, lang).map_err(|e| e.to_string())
     })
@@ -64,29 +59,20 @@ pub fn pdf(a: PdfArgs) -> u8 {
 
 type Renderer = fn(&serde_json::Value, Option<&serde_json::Value>, Lang) -> Result<Vec<u8>, String>;
 
-fn render(a: HtmlArgs, to_bytes: Renderer) -> u8 {
-    let (bytes, report) = match read_json(&a.report) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let label = match &a.label {
-        Some(p) => match read_json(p) {
-            Ok((_, v)) => Some(v),
-            Err(c) => return c,
-        },
-        None => None,
-    };
+fn render(a: HtmlArgs, to_bytes: Renderer) -> Result<(), CliError> {
+    let (bytes, report) = read_json(&a.report)?;
+    let label = a
+        .label
+        .as_deref()
+        .map(read_json)
+        .transpose()?
+        .map(|(_, v)| v);
     let lang = match a.lang {
         LangArg::En => Lang::En,
         LangArg::Ja => Lang::Ja,
     };
-    let page = match to_bytes(&report, label.as_ref(), lang) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {}: {e}", a.report.display());
-            return EXIT_INVALID;
-        }
-    };
+    let page = to_bytes(&report, label.as_ref(), lang)
+        .map_err(|e| CliError::invalid(format!("{}: {e}", a.report.display())))?;
     if canonical_json(&report).as_bytes() != bytes.trim_ascii_end() {
         eprintln!(
             "note: {} is not in canonical form; the digest shown is of its canonical form",
@@ -94,16 +80,16 @@ fn render(a: HtmlArgs, to_bytes: Renderer) -> u8 {
         );
     }
     match &a.out {
-        Some(p) => match write_file(p, &page) {
-            Ok(()) => 0,
-            Err(c) => c,
-        },
+        Some(p) => write_file(p, &page),
         None => {
             let mut o = std::io::stdout().lock();
-            if o.write_all(&page).and_then(|()| o.flush()).is_err() {
-                return EXIT_IO;
-            }
-            0
+            o.write_all(&page)
+                .and_then(|()| o.flush())
+                .map_err(|source| CliError::Io {
+                    action: "write",
+                    path: "stdout".into(),
+                    source,
+                })
         }
     }
 }

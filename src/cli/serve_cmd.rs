@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use iotlabel::keys::read_private_key;
 use iotlabel::registry::SqliteStore;
 use iotlabel::serve::{App, Clock, Core, CoreConfig, FixedClock, Limits, SystemClock};
 
-use super::common::{load_roots, read_all};
-use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+use super::common::{TrustArgs, load_key, parse_time};
+use super::{CliError, out};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,12 +17,10 @@ pub struct Args {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     db: PathBuf,
-    /// Signed trust lists. Repeatable.
-    #[arg(long, required = true)]
-    trust: Vec<PathBuf>,
-    /// Scheme owners' root public keys. Repeatable.
-    #[arg(long, required = true)]
-    root: Vec<PathBuf>,
+    /// Trust lists and roots (both required), and signed status lists to use as they are
+    /// (never re-signed).
+    #[command(flatten)]
+    trusted: TrustArgs<true>,
     /// The status key (PKCS#8 PEM) that signs this registry's status lists. Without it,
     /// revocations are refused and only --status lists are used.
     #[arg(long, value_name = "KEY")]
@@ -31,9 +28,6 @@ pub struct Args {
     /// Name of an environment variable holding the status key's passphrase.
     #[arg(long, value_name = "VAR")]
     passphrase_env: Option<String>,
-    /// Signed status lists to use as they are (never re-signed). Repeatable.
-    #[arg(long)]
-    status: Vec<PathBuf>,
     /// Address to listen on. Only loopback unless --allow-remote.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -77,91 +71,49 @@ pub struct Args {
     #[arg(long, default_value_t = iotlabel::verify::DEFAULT_CAPACITY)]
     signature_cache: usize,
     /// Pin the clock to this time (tests and demos; default: the system clock). UTC.
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
 }
 
-pub fn run(a: Args) -> u8 {
+pub fn run(a: Args) -> Result<(), CliError> {
     if !a.listen.ip().is_loopback() && !a.allow_remote {
-        eprintln!(
-            "error: --listen {} is not a loopback address\n  help: pass --allow-remote to serve beyond this machine (and put TLS in front)",
+        return Err(CliError::usage(format!(
+            "--listen {} is not a loopback address\n  help: pass --allow-remote to serve beyond this machine (and put TLS in front)",
             a.listen
-        );
-        return EXIT_USAGE;
+        )));
     }
     if a.status_valid_hours < 1 || a.timeout_secs == 0 || a.max_body == 0 || a.idle_secs == 0 {
-        eprintln!(
-            "error: --status-valid-hours, --timeout-secs, --idle-secs and --max-body must be at least 1"
-        );
-        return EXIT_USAGE;
+        return Err(CliError::usage(
+            "--status-valid-hours, --timeout-secs, --idle-secs and --max-body must be at least 1",
+        ));
     }
-    let clock: Arc<dyn Clock> = match &a.at {
-        Some(s) => match iotlabel::time::parse_at(s) {
-            Ok(t) => Arc::new(FixedClock::new(t)),
-            Err(e) => {
-                eprintln!("error: --at: {e}");
-                return EXIT_USAGE;
-            }
-        },
+    let clock: Arc<dyn Clock> = match a.at {
+        Some(t) => Arc::new(FixedClock::new(t)),
         None => Arc::new(SystemClock),
     };
-    let roots = match load_roots(&a.root) {
-        Ok(r) => r,
-        Err(c) => return c,
-    };
-    let trust_lists = match read_all(&a.trust, "trust list") {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let status_files = match read_all(&a.status, "status list") {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let status_key = match &a.status_key {
-        None => None,
-        Some(p) => {
-            let pass = match &a.passphrase_env {
-                Some(var) => match std::env::var(var) {
-                    Ok(v) => Some(v),
-                    Err(_) => {
-                        eprintln!(
-                            "error: environment variable {var} (--passphrase-env) is not set"
-                        );
-                        return EXIT_USAGE;
-                    }
-                },
-                None => None,
-            };
-            match read_private_key(p, pass.as_deref()) {
-                Ok(k) => Some(k),
-                Err(e) => {
-                    eprintln!("error: --status-key {}: {e}", p.display());
-                    return EXIT_INVALID;
-                }
-            }
-        }
-    };
-    let store = match SqliteStore::open(&a.db) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("error: --db {}: {e}", a.db.display());
-            return EXIT_IO;
-        }
-    };
+    let files = a.trusted.read()?;
+    let status_key = a
+        .status_key
+        .as_deref()
+        .map(|p| {
+            load_key(p, a.passphrase_env.as_deref()).map_err(|e| match e {
+                e @ CliError::Key(_) => e.context(format!("--status-key {}", p.display())),
+                e => e,
+            })
+        })
+        .transpose()?;
+    let store = Arc::new(
+        SqliteStore::open(&a.db)
+            .map_err(|e| CliError::from(e).context(format!("--db {}", a.db.display())))?,
+    );
     let config = CoreConfig {
-        roots,
-        trust_lists,
-        status_files,
+        roots: files.roots,
+        trust_lists: files.trust,
+        status_files: files.status,
         status_key,
         status_validity: a.status_valid_hours.saturating_mul(3600),
     };
-    let core = match Core::new(config, store, clock) {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
+    let core = Arc::new(Core::new(config, store, clock).map_err(CliError::invalid)?);
     let limits = Limits {
         body_bytes: a.max_body,
         request_timeout: Duration::from_secs(a.timeout_secs),
@@ -179,10 +131,8 @@ pub fn run(a: Args) -> u8 {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    if let Err(e) = core.set_signature_cache(a.signature_cache) {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
-    }
+    core.set_signature_cache(a.signature_cache)
+        .map_err(CliError::invalid)?;
     // One worker: a current-thread runtime (no cross-thread hand-offs between the accept loop
     // and the connections).
     let built = if workers <= 1 {
@@ -195,21 +145,19 @@ pub fn run(a: Args) -> u8 {
             .enable_all()
             .build()
     };
-    let rt = match built {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return EXIT_IO;
-        }
-    };
+    let rt = built.map_err(|source| CliError::Io {
+        action: "start",
+        path: "the runtime".into(),
+        source,
+    })?;
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(a.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: cannot listen on {}: {e}", a.listen);
-                return EXIT_IO;
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .map_err(|source| CliError::Io {
+                action: "listen on",
+                path: a.listen.to_string().into(),
+                source,
+            })?;
         let addr = listener.local_addr().unwrap_or(a.listen);
         let mut msg = format!("iotlabel serve: listening on http://{addr}\n");
         for url in core.verify_urls() {
@@ -253,16 +201,11 @@ pub fn run(a: Args) -> u8 {
         ticker.abort();
         // Every acknowledged write is already durable (synchronous=FULL); the checkpoint folds
         // the WAL into the database file so the exit leaves one self-contained file.
-        let code = match tokio::task::spawn_blocking(move || core.flush()).await {
-            Ok(Ok(())) => 0,
-            Ok(Err(e)) => {
-                eprintln!("warning: flushing the database at exit: {e}");
-                0
-            }
-            Err(_) => 0,
-        };
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || core.flush()).await {
+            eprintln!("warning: flushing the database at exit: {e}");
+        }
         out("iotlabel serve: stopped\n");
-        code
+        Ok(())
     })
 }
 

@@ -1,26 +1,49 @@
 //! `iotlabel revoke` and `iotlabel status apply|sign|show`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use iotlabel::ids::{IdError, LabelId};
 use iotlabel::issue::ledger::Ledger;
-use iotlabel::label::{LabelClaims, cose};
 use iotlabel::status::{
-    LabelStatus, RevocationStatement, StatusState, open_statement, open_status_list,
+    LabelStatus, StatementTarget, TargetError, load_state, open_statement, open_status_list,
+    save_state,
 };
+use jiff::Timestamp;
 
 use super::common::{
-    KeyArgs, days, load_roots, load_trust, lock_state, read_all, unix_at, write_file,
+    KeyArgs, at_or_now, days, load_roots, load_trust, lock_state, parse_kid, parse_time, read,
+    read_all, write_file,
 };
-use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+use super::{CliError, EXIT_INVALID, out};
+
+/// `revoke --to`: the new status.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusArg {
+    Revoked,
+    Suspended,
+    Superseded,
+    Valid,
+}
+
+impl From<StatusArg> for LabelStatus {
+    fn from(s: StatusArg) -> LabelStatus {
+        match s {
+            StatusArg::Revoked => LabelStatus::Revoked,
+            StatusArg::Suspended => LabelStatus::Suspended,
+            StatusArg::Superseded => LabelStatus::Superseded,
+            StatusArg::Valid => LabelStatus::Valid,
+        }
+    }
+}
 
 #[derive(clap::Args)]
 pub struct RevokeArgs {
     /// The label id (16 hex digits).
     #[arg(long)]
     label: String,
-    /// New status: revoked, suspended, superseded or valid.
-    #[arg(long)]
-    to: String,
+    /// New status (superseded: name the successor with --successor).
+    #[arg(long, value_enum)]
+    to: StatusArg,
     /// Why, in words (shown in the registry).
     #[arg(long)]
     reason: String,
@@ -43,8 +66,8 @@ pub struct RevokeArgs {
     #[arg(long)]
     sequence: Option<u64>,
     /// Statement time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
 #[derive(clap::Subcommand)]
@@ -81,8 +104,8 @@ pub struct ApplyArgs {
     #[arg(required = true)]
     statements: Vec<PathBuf>,
     /// Time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
 #[derive(clap::Args)]
@@ -102,8 +125,8 @@ pub struct SignArgs {
     #[arg(long, default_value_t = 7)]
     valid_days: i64,
     /// Time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
 #[derive(clap::Args)]
@@ -117,149 +140,80 @@ pub struct ShowArgs {
     #[arg(long, required = true)]
     root: Vec<PathBuf>,
     /// Time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
-fn state_path(dir: &Path, kid: iotlabel::ids::Kid) -> PathBuf {
-    dir.join("status").join(format!("{kid}.json"))
-}
-
-/// Loads the status state of an issuer key (empty if none yet).
-pub fn load_state(dir: &Path, kid: &[u8; 8]) -> Result<StatusState, u8> {
-    let p = state_path(dir, kid.into());
-    match std::fs::read_to_string(&p) {
-        Ok(t) => serde_json::from_str(&t).map_err(|e| {
-            eprintln!("error: {} is not a status state: {e}", p.display());
-            EXIT_INVALID
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StatusState::new(kid)),
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", p.display());
-            Err(EXIT_IO)
-        }
-    }
-}
-
-/// Saves the status state atomically.
-pub fn save_state(dir: &Path, s: &StatusState) -> Result<(), u8> {
-    let text = serde_json::to_string_pretty(s).unwrap_or_default() + "\n";
-    write_file(&state_path(dir, s.issuer_kid), text.as_bytes())
-}
-
-pub fn revoke(a: RevokeArgs) -> u8 {
-    let Some(to) = LabelStatus::parse(&a.to) else {
-        eprintln!("error: --to must be revoked, suspended, superseded or valid");
-        return EXIT_USAGE;
-    };
+pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
+    let to = LabelStatus::from(a.to);
     if to == LabelStatus::Superseded && a.successor.is_none() {
-        eprintln!("error: a superseded label must name its successor: --successor LABEL-ID");
-        return EXIT_USAGE;
+        return Err(CliError::usage(
+            "a superseded label must name its successor: --successor LABEL-ID",
+        ));
     }
-    let label = a.label.to_ascii_lowercase();
-    let (kid, index): ([u8; 8], u32) = if let Some(f) = &a.label_file {
-        let bytes = match std::fs::read(f) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", f.display());
-                return EXIT_IO;
-            }
-        };
-        let parsed = match cose::parse(&bytes) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {}: {e}", f.display());
-                return EXIT_INVALID;
-            }
-        };
-        let claims = LabelClaims::decode(&parsed.payload).map_err(|e| e.to_string());
-        // A file whose id is not its key's id at its index is not a label of that key.
-        let claims = claims.and_then(|c| {
-            iotlabel::label::check_label_id(&parsed.kid, &c)
-                .map(|()| c)
-                .map_err(|e| e.to_string())
-        });
-        match claims {
-            Ok(c) if hex::encode(c.label_id) == label => (parsed.kid, c.status_index),
-            Ok(c) => {
-                eprintln!(
-                    "error: {} is label {}, not {label}",
-                    f.display(),
-                    hex::encode(c.label_id)
-                );
-                return EXIT_USAGE;
-            }
-            Err(e) => {
-                eprintln!("error: {}: {e}", f.display());
-                return EXIT_INVALID;
-            }
+    let label: LabelId = a
+        .label
+        .parse()
+        .map_err(|e: IdError| CliError::usage(format!("--label: {e}")))?;
+    let target = match (&a.label_file, &a.state) {
+        (Some(f), _) => StatementTarget::from_label(&read(f)?, label).map_err(|e| match e {
+            TargetError::OtherLabel { .. } => CliError::usage(format!("{} {e}", f.display())),
+            e => CliError::invalid(format!("{}: {e}", f.display())),
+        })?,
+        (None, Some(dir)) => target_in_ledger(&Ledger::load(dir)?, label, dir)?,
+        (None, None) => {
+            return Err(CliError::usage(
+                "give --state DIR (the issuer's ledger) or --label-file FILE",
+            ));
         }
-    } else if let Some(dir) = &a.state {
-        let ledger = match Ledger::load(dir) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        };
-        let Some(e) = label.parse().ok().and_then(|id| ledger.find_label(id)) else {
-            eprintln!(
-                "error: label {label} is not in the ledger of {}\n  help: pass --label-file with the label's .cose",
-                dir.display()
-            );
-            return EXIT_USAGE;
-        };
-        (e.kid.0, e.index)
-    } else {
-        eprintln!("error: give --state DIR (the issuer's ledger) or --label-file FILE");
-        return EXIT_USAGE;
     };
+    let at = at_or_now(a.at).as_second();
+    let key = a.key.load()?;
+    // The sequence number is taken under the state's lock and recorded in the ledger before
+    // the statement is signed: two runs at once never sign two statements with one number.
+    let _lock = a.state.as_deref().map(lock_state).transpose()?;
     let sequence = match (a.sequence, &a.state) {
         (Some(s), _) => s,
-        (None, Some(dir)) => match load_state(dir, &kid) {
-            Ok(s) => s.next_sequence(index),
-            Err(c) => return c,
-        },
+        (None, Some(dir)) => {
+            let mut ledger = Ledger::load(dir)?;
+            let applied_next = load_state(dir, target.kid)?.next_sequence(target.index);
+            let s = ledger.take_sequence(label, applied_next);
+            ledger.save(dir)?;
+            s
+        }
         (None, None) => 1,
     };
-    let (_, at) = match unix_at(a.at.as_deref()) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let key = match a.key.load() {
-        Ok(k) => k,
-        Err(c) => return c,
-    };
-    let st = RevocationStatement {
-        format: "iotlabel-revocation/1".into(),
-        label: label.clone(),
-        issuer_kid: hex::encode(kid),
-        index,
-        status: to,
-        reason: a.reason.clone(),
-        at,
-        sequence,
-        successor: a.successor.map(|s| s.to_ascii_lowercase()),
-    };
-    let bytes = match st.sign(&key) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    if let Err(c) = write_file(&a.out, &bytes) {
-        return c;
-    }
+    let st = target.statement(to, &a.reason, at, sequence, a.successor.as_deref());
+    let bytes = st.sign(&key)?;
+    write_file(&a.out, &bytes)?;
     out(&format!(
         "statement: label {label} -> {} (sequence {sequence}): {}\n",
         to.name(),
         a.out.display()
     ));
-    0
+    Ok(())
 }
 
-pub fn run(c: StatusCommand) -> u8 {
+/// The label's key and index, from the issuer's ledger.
+fn target_in_ledger(
+    ledger: &Ledger,
+    label: LabelId,
+    dir: &std::path::Path,
+) -> Result<StatementTarget, CliError> {
+    let Some(e) = ledger.find_label(label) else {
+        return Err(CliError::usage(format!(
+            "label {label} is not in the ledger of {}\n  help: pass --label-file with the label's .cose",
+            dir.display()
+        )));
+    };
+    Ok(StatementTarget {
+        label,
+        kid: e.kid,
+        index: e.index,
+    })
+}
+
+pub fn run(c: StatusCommand) -> Result<(), CliError> {
     match c {
         StatusCommand::Apply(a) => apply(a),
         StatusCommand::Sign(a) => sign(a),
@@ -267,28 +221,13 @@ pub fn run(c: StatusCommand) -> u8 {
     }
 }
 
-fn apply(a: ApplyArgs) -> u8 {
-    let (_, at) = match unix_at(a.at.as_deref()) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let roots = match load_roots(&a.root) {
-        Ok(r) => r,
-        Err(c) => return c,
-    };
-    let trust = match load_trust(&a.trust, &roots, at) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let stmts = match read_all(&a.statements, "statement") {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
+fn apply(a: ApplyArgs) -> Result<(), CliError> {
+    let at = at_or_now(a.at).as_second();
+    let roots = load_roots(&a.root)?;
+    let trust = load_trust(&a.trust, &roots, at)?;
+    let stmts = read_all(&a.statements, "statement")?;
     // Each statement's state is read, changed and written back under the state's lock.
-    let _lock = match lock_state(&a.state) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
+    let _lock = lock_state(&a.state)?;
     let mut failed = 0;
     let mut report = String::new();
     for (p, bytes) in a.statements.iter().zip(stmts) {
@@ -300,22 +239,14 @@ fn apply(a: ApplyArgs) -> u8 {
                 continue;
             }
         };
-        let Some(kid) = hex::decode(&opened.statement.issuer_kid)
-            .ok()
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        else {
+        let Some(kid) = parse_kid(&opened.statement.issuer_kid) else {
             failed += 1;
             continue;
         };
-        let mut state = match load_state(&a.state, &kid) {
-            Ok(s) => s,
-            Err(c) => return c,
-        };
+        let mut state = load_state(&a.state, kid)?;
         match state.apply(&opened) {
             Ok(()) => {
-                if let Err(c) = save_state(&a.state, &state) {
-                    return c;
-                }
+                save_state(&a.state, &state)?;
                 report.push_str(&format!(
                     "{}: applied: label {} -> {} (sequence {}, signed by {}{})\n",
                     p.display(),
@@ -337,50 +268,23 @@ fn apply(a: ApplyArgs) -> u8 {
         }
     }
     out(&report);
-    if failed > 0 { EXIT_INVALID } else { 0 }
+    if failed > 0 {
+        return Err(CliError::Reported(EXIT_INVALID));
+    }
+    Ok(())
 }
 
-fn sign(a: SignArgs) -> u8 {
-    let Some(kid) = hex::decode(&a.kid)
-        .ok()
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-    else {
-        eprintln!("error: --kid must be 16 hex digits");
-        return EXIT_USAGE;
-    };
-    let (_, at) = match unix_at(a.at.as_deref()) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
+fn sign(a: SignArgs) -> Result<(), CliError> {
+    let kid = parse_kid(&a.kid).ok_or_else(|| CliError::usage("--kid must be 16 hex digits"))?;
+    let at = at_or_now(a.at).as_second();
     if !(1..=31).contains(&a.valid_days) {
-        eprintln!("error: --valid-days must be 1 to 31");
-        return EXIT_USAGE;
+        return Err(CliError::usage("--valid-days must be 1 to 31"));
     }
-    let state = match load_state(&a.state, &kid) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let key = match a.key.load() {
-        Ok(k) => k,
-        Err(c) => return c,
-    };
-    let list = match state.to_list(at, at + days(a.valid_days)) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let bytes = match list.sign(&key) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    if let Err(c) = write_file(&a.out, &bytes) {
-        return c;
-    }
+    let state = load_state(&a.state, kid)?;
+    let key = a.key.load()?;
+    let list = state.to_list(at, at + days(a.valid_days))?;
+    let bytes = list.sign(&key)?;
+    write_file(&a.out, &bytes)?;
     out(&format!(
         "signed status list for key {} ({} changed entries, {} bytes), next update {}: {}\n",
         a.kid,
@@ -389,50 +293,28 @@ fn sign(a: SignArgs) -> u8 {
         iotlabel::time::format_unix(list.expires),
         a.out.display()
     ));
-    0
+    Ok(())
 }
 
-fn show(a: ShowArgs) -> u8 {
-    let (_, at) = match unix_at(a.at.as_deref()) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let roots = match load_roots(&a.root) {
-        Ok(r) => r,
-        Err(c) => return c,
-    };
-    let trust = match load_trust(&a.trust, &roots, at) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let bytes = match std::fs::read(&a.file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", a.file.display());
-            return EXIT_IO;
-        }
-    };
-    match open_status_list(&bytes, &trust) {
-        Ok(l) => {
-            let f = iotlabel::time::format_unix;
-            let mut s = format!(
-                "status list for key {}: issued {}, next update {}{}\n",
-                hex::encode(l.issuer_kid),
-                f(l.issued_at),
-                f(l.expires),
-                if at >= l.expires { " (STALE)" } else { "" }
-            );
-            for i in 0..iotlabel::status::STATUS_ENTRIES as u32 {
-                if let Some(st) = l.get(i).filter(|s| *s != LabelStatus::Valid) {
-                    s.push_str(&format!("  index {i}: {}\n", st.name()));
-                }
-            }
-            out(&s);
-            0
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_INVALID
+fn show(a: ShowArgs) -> Result<(), CliError> {
+    let at = at_or_now(a.at).as_second();
+    let roots = load_roots(&a.root)?;
+    let trust = load_trust(&a.trust, &roots, at)?;
+    let bytes = read(&a.file)?;
+    let l = open_status_list(&bytes, &trust)?;
+    let f = iotlabel::time::format_unix;
+    let mut s = format!(
+        "status list for key {}: issued {}, next update {}{}\n",
+        l.issuer_kid,
+        f(l.issued_at),
+        f(l.expires),
+        if at >= l.expires { " (STALE)" } else { "" }
+    );
+    for i in 0..iotlabel::status::STATUS_ENTRIES as u32 {
+        if let Some(st) = l.get(i).filter(|s| *s != LabelStatus::Valid) {
+            s.push_str(&format!("  index {i}: {}\n", st.name()));
         }
     }
+    out(&s);
+    Ok(())
 }

@@ -10,8 +10,10 @@ use iotlabel::trust::{
     retire_key,
 };
 
-use super::common::{KeyArgs, date_arg, days, load_roots, unix_at, write_file};
-use super::{CriteriaSource, EXIT_INVALID, EXIT_IO, EXIT_USAGE, out};
+use jiff::Timestamp;
+
+use super::common::{KeyArgs, at_or_now, days, load_roots, parse_time, read, write_file};
+use super::{CliError, CriteriaSource, out};
 
 #[derive(clap::Subcommand)]
 pub enum TrustCommand {
@@ -91,14 +93,14 @@ pub struct AddArgs {
     #[arg(long)]
     status_for: Vec<String>,
     /// Valid from (default: now).
-    #[arg(long, value_name = "DATE")]
-    not_before: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    not_before: Option<Timestamp>,
     /// Signs nothing from this date (default: one year after not-before).
-    #[arg(long, value_name = "DATE")]
-    sign_until: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    sign_until: Option<Timestamp>,
     /// Its signatures verify until (default: four years after not-before).
-    #[arg(long, value_name = "DATE")]
-    valid_until: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    valid_until: Option<Timestamp>,
 }
 
 #[derive(clap::Args)]
@@ -110,8 +112,8 @@ pub struct RetireArgs {
     #[arg(long)]
     kid: String,
     /// Retire as of (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
 #[derive(clap::Args)]
@@ -123,8 +125,8 @@ pub struct CompromiseArgs {
     #[arg(long)]
     kid: String,
     /// Compromised since.
-    #[arg(long, value_name = "DATE")]
-    since: String,
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    since: Timestamp,
     /// Label ids (hex) the owner still vouches for. Repeatable.
     #[arg(long, value_name = "LABEL-ID")]
     allow: Vec<String>,
@@ -141,8 +143,8 @@ pub struct SignArgs {
     #[arg(long)]
     out: PathBuf,
     /// Issue time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
     /// Days until verifiers need a new edition.
     #[arg(long, default_value_t = 30)]
     valid_days: i64,
@@ -156,162 +158,101 @@ pub struct ShowArgs {
     #[arg(long)]
     root: Vec<PathBuf>,
     /// Verification time (default: now).
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<Timestamp>,
 }
 
-fn read_draft(p: &Path) -> Result<TrustList, u8> {
-    let text = std::fs::read_to_string(p).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", p.display());
-        EXIT_IO
-    })?;
-    let t: TrustList = serde_json::from_str(&text).map_err(|e| {
-        eprintln!("error: {} is not a trust-list draft: {e}", p.display());
-        EXIT_INVALID
+fn read_draft(p: &Path) -> Result<TrustList, CliError> {
+    let bytes = read(p)?;
+    let t: TrustList = serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::invalid(format!("{} is not a trust-list draft: {e}", p.display()))
     })?;
     check_draft_text(p, &t)?;
     Ok(t)
 }
 
 /// Every text of a draft holds allowed characters only (names are shown to people).
-fn check_draft_text(p: &Path, t: &TrustList) -> Result<(), u8> {
-    t.check_text().map_err(|e| {
-        eprintln!("error: {}: {e}", p.display());
-        EXIT_INVALID
-    })
+fn check_draft_text(p: &Path, t: &TrustList) -> Result<(), CliError> {
+    t.check_text()
+        .map_err(|e| CliError::invalid(format!("{}: {e}", p.display())))
 }
 
-fn write_draft(p: &Path, t: &TrustList) -> Result<(), u8> {
+fn write_draft(p: &Path, t: &TrustList) -> Result<(), CliError> {
     // Refused before anything is written.
     check_draft_text(p, t)?;
     let text = serde_json::to_string_pretty(t).unwrap_or_default() + "\n";
     write_file(p, text.as_bytes())
 }
 
-pub fn run(c: TrustCommand) -> u8 {
+pub fn run(c: TrustCommand) -> Result<(), CliError> {
     match c {
         TrustCommand::Init(a) => init(a),
         TrustCommand::Add(a) => add(a),
         TrustCommand::Retire(a) => edit(&a.draft, |t| {
-            let (_, at) = unix_at(a.at.as_deref())?;
-            retire_key(t, &a.kid, at).map_err(|e| {
-                eprintln!("error: {e}");
-                EXIT_INVALID
-            })
+            retire_key(t, &a.kid, at_or_now(a.at).as_second()).map_err(CliError::invalid)
         }),
         TrustCommand::Compromise(a) => edit(&a.draft, |t| {
-            let since = date_arg(&a.since, "--since")?;
-            compromise_key(t, &a.kid, since, a.allow.clone()).map_err(|e| {
-                eprintln!("error: {e}");
-                EXIT_INVALID
-            })
+            compromise_key(t, &a.kid, a.since.as_second(), a.allow.clone())
+                .map_err(CliError::invalid)
         }),
         TrustCommand::Sign(a) => sign(a),
         TrustCommand::Show(a) => show(a),
     }
 }
 
-fn edit(p: &Path, f: impl FnOnce(&mut TrustList) -> Result<(), u8>) -> u8 {
-    let mut t = match read_draft(p) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    if let Err(c) = f(&mut t) {
-        return c;
-    }
-    match write_draft(p, &t) {
-        Ok(()) => {
-            out(&format!("updated {}\n", p.display()));
-            0
-        }
-        Err(c) => c,
-    }
+fn edit(p: &Path, f: impl FnOnce(&mut TrustList) -> Result<(), CliError>) -> Result<(), CliError> {
+    let mut t = read_draft(p)?;
+    f(&mut t)?;
+    write_draft(p, &t)?;
+    out(&format!("updated {}\n", p.display()));
+    Ok(())
 }
 
-fn init(a: InitArgs) -> u8 {
+fn init(a: InitArgs) -> Result<(), CliError> {
     if a.out.exists() {
-        eprintln!("error: {} exists; pass another --out", a.out.display());
-        return EXIT_INVALID;
+        return Err(CliError::invalid(format!(
+            "{} exists; pass another --out",
+            a.out.display()
+        )));
     }
-    let set = match a.source.load() {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
+    let set = a.source.load()?;
     let mut t = new_draft(&a.owner, &a.name, 0, 0);
     for s in &a.scheme {
         let Some((key, url)) = s.split_once('=') else {
-            eprintln!("error: --scheme `{s}` must be ID@VERSION=URL");
-            return EXIT_USAGE;
+            return Err(CliError::usage(format!(
+                "--scheme `{s}` must be ID@VERSION=URL"
+            )));
         };
         let Some(scheme) = set.scheme(key) else {
-            eprintln!("error: unknown scheme `{key}`");
-            return EXIT_USAGE;
+            return Err(CliError::usage(format!("unknown scheme `{key}`")));
         };
         if scheme.kind != iotlabel::criteria::SchemeKind::Label {
-            eprintln!("error: {key} is a compliance statement, not a label scheme");
-            return EXIT_USAGE;
+            return Err(CliError::usage(format!(
+                "{key} is a compliance statement, not a label scheme"
+            )));
         }
-        if let Err(e) = t.govern(scheme, url) {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        t.govern(scheme, url)
+            .map_err(|e| CliError::usage(e.to_string()))?;
     }
-    match write_draft(&a.out, &t) {
-        Ok(()) => {
-            out(&format!(
-                "wrote draft trust list {} for {}\n",
-                a.out.display(),
-                a.owner
-            ));
-            0
-        }
-        Err(c) => c,
-    }
+    write_draft(&a.out, &t)?;
+    out(&format!(
+        "wrote draft trust list {} for {}\n",
+        a.out.display(),
+        a.owner
+    ));
+    Ok(())
 }
 
-fn add(a: AddArgs) -> u8 {
+fn add(a: AddArgs) -> Result<(), CliError> {
     let Some(role) = Role::parse(&a.role) else {
-        eprintln!("error: unknown role `{}`", a.role);
-        return EXIT_USAGE;
+        return Err(CliError::usage(format!("unknown role `{}`", a.role)));
     };
-    let public_key = match read_public_key(&a.public_key) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let nb = match a
-        .not_before
-        .as_deref()
-        .map(|d| date_arg(d, "--not-before"))
-        .transpose()
-    {
-        Ok(Some(v)) => v,
-        Ok(None) => match unix_at(None) {
-            Ok((_, v)) => v,
-            Err(c) => return c,
-        },
-        Err(c) => return c,
-    };
-    let su = match a
-        .sign_until
-        .as_deref()
-        .map(|d| date_arg(d, "--sign-until"))
-        .transpose()
-    {
-        Ok(v) => v.unwrap_or(nb + days(365)),
-        Err(c) => return c,
-    };
-    let vu = match a
+    let public_key = read_public_key(&a.public_key)?;
+    let nb = at_or_now(a.not_before).as_second();
+    let su = a.sign_until.map_or(nb + days(365), |t| t.as_second());
+    let vu = a
         .valid_until
-        .as_deref()
-        .map(|d| date_arg(d, "--valid-until"))
-        .transpose()
-    {
-        Ok(v) => v.unwrap_or(nb + days(4 * 365 + 1)),
-        Err(c) => return c,
-    };
+        .map_or(nb + days(4 * 365 + 1), |t| t.as_second());
     edit(&a.draft, |t| {
         add_key(
             t,
@@ -328,46 +269,26 @@ fn add(a: AddArgs) -> u8 {
                 valid_until: vu,
             },
         )
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        })
+        .map_err(CliError::invalid)
     })
 }
 
-fn sign(a: SignArgs) -> u8 {
-    let mut t = match read_draft(&a.draft) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let (_, at) = match unix_at(a.at.as_deref()) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let root = match a.key.load() {
-        Ok(k) => k,
-        Err(c) => return c,
-    };
+fn sign(a: SignArgs) -> Result<(), CliError> {
+    let mut t = read_draft(&a.draft)?;
+    let at = at_or_now(a.at).as_second();
+    let root = a.key.load()?;
     if !(1..=366).contains(&a.valid_days) {
-        eprintln!("error: --valid-days must be 1 to 366");
-        return EXIT_USAGE;
+        return Err(CliError::usage("--valid-days must be 1 to 366"));
     }
     t.sequence += 1;
     t.issued_at = at;
     t.next_update = at + days(a.valid_days);
-    let bytes = match t.sign(&root) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
+    let bytes = t.sign(&root).map_err(CliError::invalid)?;
     // The draft first: it records the edition's sequence number as used. A list written
     // without that record would be signed again under the same number with other content;
     // a recorded number whose list could not be written only leaves a gap.
-    if let Err(c) = write_draft(&a.draft, &t).and_then(|()| write_file(&a.out, &bytes)) {
-        return c;
-    }
+    write_draft(&a.draft, &t)?;
+    write_file(&a.out, &bytes)?;
     out(&format!(
         "signed trust list #{} of {} ({} schemes, {} keys), next update {}: {}\n",
         t.sequence,
@@ -377,63 +298,32 @@ fn sign(a: SignArgs) -> u8 {
         iotlabel::time::format_unix(t.next_update),
         a.out.display()
     ));
-    0
+    Ok(())
 }
 
-fn show(a: ShowArgs) -> u8 {
-    let bytes = match std::fs::read(&a.file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", a.file.display());
-            return EXIT_IO;
-        }
-    };
+fn show(a: ShowArgs) -> Result<(), CliError> {
+    let bytes = read(&a.file)?;
     let (list, note) = if a.file.extension().is_some_and(|e| e == "json") {
-        match serde_json::from_slice::<TrustList>(&bytes) {
-            Ok(t) => {
-                if let Err(code) = check_draft_text(&a.file, &t) {
-                    return code;
-                }
-                (t, "draft (unsigned)".to_string())
-            }
-            Err(e) => {
-                eprintln!("error: not a trust-list draft: {e}");
-                return EXIT_INVALID;
-            }
-        }
+        let t = serde_json::from_slice::<TrustList>(&bytes)
+            .map_err(|e| CliError::invalid(format!("not a trust-list draft: {e}")))?;
+        check_draft_text(&a.file, &t)?;
+        (t, "draft (unsigned)".to_string())
     } else if a.root.is_empty() {
-        match peek_trust_list(&bytes) {
-            Ok((t, kid)) => (
-                t,
-                format!(
-                    "signed by {}; NOT verified (pass --root to verify)",
-                    hex::encode(kid)
-                ),
+        let (t, kid) = peek_trust_list(&bytes)?;
+        (
+            t,
+            format!(
+                "signed by {}; NOT verified (pass --root to verify)",
+                hex::encode(kid)
             ),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        }
+        )
     } else {
-        let roots = match load_roots(&a.root) {
-            Ok(r) => r,
-            Err(c) => return c,
-        };
-        let (_, at) = match unix_at(a.at.as_deref()) {
-            Ok(x) => x,
-            Err(c) => return c,
-        };
-        match open_trust_list(&bytes, &roots, at) {
-            Ok(v) => (
-                v.list,
-                format!("verified: signed by root {}", hex::encode(v.root_kid)),
-            ),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        }
+        let roots = load_roots(&a.root)?;
+        let v = open_trust_list(&bytes, &roots, at_or_now(a.at).as_second())?;
+        (
+            v.list,
+            format!("verified: signed by root {}", hex::encode(v.root_kid)),
+        )
     };
     let f = iotlabel::time::format_unix;
     let mut s = format!(
@@ -482,5 +372,5 @@ fn show(a: ShowArgs) -> u8 {
         ));
     }
     out(&s);
-    0
+    Ok(())
 }

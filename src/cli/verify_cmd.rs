@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use iotlabel::scan::{looks_like_label, read_qr_texts};
 use iotlabel::verify::{TrustStore, VerifyReport};
 
-use super::common::{load_roots, read_all};
+use super::common::{TrustArgs, at_or_now, parse_time, read};
 use super::evaluate_cmd::Format;
-use super::{EXIT_INVALID, EXIT_IO, EXIT_USAGE, out, resolve_at};
+use super::{CliError, EXIT_INVALID, out};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,51 +22,24 @@ pub struct Args {
     /// Or a picture of the label (PNG or JPEG): every label QR code in it is verified.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file"])]
     image: Option<PathBuf>,
-    /// Signed trust lists. Repeatable.
-    #[arg(long)]
-    trust: Vec<PathBuf>,
-    /// Scheme owners' root public keys. Repeatable.
-    #[arg(long)]
-    root: Vec<PathBuf>,
-    /// Signed status lists. Repeatable.
-    #[arg(long)]
-    status: Vec<PathBuf>,
+    #[command(flatten)]
+    trusted: TrustArgs<false>,
     /// Verification time (default: now). UTC.
-    #[arg(long)]
-    at: Option<String>,
+    #[arg(long, value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
-pub fn run(a: Args) -> u8 {
-    let at = match resolve_at(a.at.as_deref()) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
+pub fn run(a: Args) -> Result<(), CliError> {
+    let at = at_or_now(a.at);
     let labels = match &a.image {
-        Some(p) => match labels_in_picture(p) {
-            Ok(texts) => texts.into_iter().map(Label::Text).collect(),
-            Err(c) => return c,
-        },
-        None => match label_from_args(&a) {
-            Ok(l) => vec![l],
-            Err(c) => return c,
-        },
+        Some(p) => labels_in_picture(p)?.into_iter().map(Label::Text).collect(),
+        None => vec![label_from_args(&a)?],
     };
-    let roots = match load_roots(&a.root) {
-        Ok(r) => r,
-        Err(c) => return c,
-    };
-    let trust = match read_all(&a.trust, "trust list") {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let status = match read_all(&a.status, "status list") {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let store = TrustStore::new(&roots, &trust, &status, at);
+    let files = a.trusted.read()?;
+    let store = TrustStore::new(&files.roots, &files.trust, &files.status, at);
     let reports: Vec<VerifyReport> = labels
         .iter()
         .map(|l| match l {
@@ -95,11 +68,15 @@ pub fn run(a: Args) -> u8 {
         }
     }
     // Several labels: the exit code of the worst verdict (the earliest in precedence).
-    reports
+    match reports
         .iter()
         .map(|r| r.verdict)
         .min()
         .map_or(EXIT_INVALID, |v| v.exit_code())
+    {
+        0 => Ok(()),
+        code => Err(CliError::Reported(code)),
+    }
 }
 
 /// One label to verify.
@@ -109,17 +86,8 @@ enum Label {
 }
 
 /// The QR text argument, or `--file` (a .txt with the QR text, or the label's .cose bytes).
-fn label_from_args(a: &Args) -> Result<Label, u8> {
-    let file_bytes = match &a.file {
-        Some(p) => match std::fs::read(p) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", p.display());
-                return Err(EXIT_IO);
-            }
-        },
-        None => None,
-    };
+fn label_from_args(a: &Args) -> Result<Label, CliError> {
+    let file_bytes = a.file.as_deref().map(read).transpose()?;
     match (&a.text, file_bytes) {
         (Some(t), None) => Ok(Label::Text(t.clone())),
         // A file that is UTF-8 is QR text (a COSE_Sign1 never is: its 64 signature bytes
@@ -128,10 +96,9 @@ fn label_from_args(a: &Args) -> Result<Label, u8> {
             Ok(text) => Ok(Label::Text(file_text(text))),
             Err(e) => Ok(Label::Cose(e.into_bytes())),
         },
-        _ => {
-            eprintln!("error: give the QR text, --file FILE or --image FILE (one of them)");
-            Err(EXIT_USAGE)
-        }
+        _ => Err(CliError::usage(
+            "give the QR text, --file FILE or --image FILE (one of them)",
+        )),
     }
 }
 
@@ -148,15 +115,9 @@ fn file_text(mut text: String) -> String {
 
 /// The QR texts in a picture: the label-shaped ones, or, when none is, all of them (so each
 /// verifies as MALFORMED with the reason).
-fn labels_in_picture(p: &Path) -> Result<Vec<String>, u8> {
-    let bytes = std::fs::read(p).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", p.display());
-        EXIT_IO
-    })?;
-    let texts = read_qr_texts(&bytes).map_err(|e| {
-        eprintln!("error: {}: {e}", p.display());
-        EXIT_INVALID
-    })?;
+fn labels_in_picture(p: &Path) -> Result<Vec<String>, CliError> {
+    let texts =
+        read_qr_texts(&read(p)?).map_err(|e| CliError::invalid(format!("{}: {e}", p.display())))?;
     let (labels, others): (Vec<String>, Vec<String>) =
         texts.into_iter().partition(|t| looks_like_label(t));
     if labels.is_empty() {

@@ -19,7 +19,7 @@ use super::model::{
 };
 use super::rule::{RuleContext, parse_rule};
 use super::vocab::Vocabulary;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceFile, suggest};
 use crate::toml_read::{Ctx, Table, Val, as_array, as_string, parse_document};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -95,7 +95,7 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
             match kind_of(&doc) {
                 Some(k) => parsed.push((k, f, doc)),
                 None => diags.push(
-                    Diagnostic::error(f, 0..0, "not a criteria file: it has no [feature], [property], [catalogue], [scheme] or [[recognition]] table")
+                    Diagnostic::error(Code::NotCriteria, f, 0..0, "not a criteria file: it has no [feature], [property], [catalogue], [scheme] or [[recognition]] table")
                         .with_help("see criteria/README.md for the kinds of criteria file"),
                 ),
             }
@@ -129,6 +129,7 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         if let Some((cat, span)) = read_catalogue(doc, &set.vocab, &file.path, &mut ctx) {
             if cat_spans.insert(cat.key(), ()).is_some() {
                 ctx.error(
+                    Code::DefinedInTwoFiles,
                     span,
                     format!("catalogue `{}` is defined in more than one file", cat.key()),
                     "keep one file per catalogue version",
@@ -149,6 +150,7 @@ pub fn load_files(files: &[Arc<SourceFile>]) -> (CriteriaSet, Diagnostics) {
         if let Some((scheme, span)) = read_scheme(doc, &set, &file.path, &mut ctx) {
             if set.schemes.iter().any(|s| s.key() == scheme.key()) {
                 ctx.error(
+                    Code::DefinedInTwoFiles,
                     span,
                     format!("scheme `{}` is defined in more than one file", scheme.key()),
                     "give the new file another version",
@@ -197,6 +199,7 @@ fn check_successors(
             let known: Vec<String> = set.schemes.iter().map(|x| x.key()).collect();
             diags.push(
                 Diagnostic::error(
+                    Code::UnknownScheme,
                     file,
                     at..at + "successor".len(),
                     format!("unknown successor scheme `{succ}`"),
@@ -247,6 +250,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                 excluded_categories.push(c.into_inner());
             } else {
                 ctx.error(
+                    Code::UnknownCategory,
                     c.span(),
                     format!("unknown product category `{}`", c.get_ref()),
                     suggest(c.get_ref(), "categories", crate::profile::CATEGORIES),
@@ -268,6 +272,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         };
         if ids.contains(id.get_ref()) {
             ctx.error(
+                Code::DuplicateId,
                 id.span(),
                 format!("duplicate recognition id `{}`", id.get_ref()),
                 "recognition ids must be unique",
@@ -282,6 +287,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
         else {
             let known: Vec<String> = set.schemes.iter().map(|s| s.key()).collect();
             ctx.error(
+                Code::UnknownScheme,
                 scheme.span(),
                 format!("unknown scheme `{}`", scheme.get_ref()),
                 suggest(
@@ -298,6 +304,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                 Some(ti) => Grants::Tier(ti),
                 None => {
                     ctx.error(
+                        Code::UnknownTier,
                         tier.span(),
                         format!("scheme `{}` has no tier `{}`", target.key(), tier.get_ref()),
                         suggest(
@@ -319,6 +326,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
                     {
                         Some(i) => idx.push(i),
                         None => ctx.error(
+                            Code::UnknownRequirement,
                             r.span(),
                             format!(
                                 "scheme `{}` has no requirement `{}`",
@@ -340,6 +348,7 @@ fn read_recognitions(doc: &Val<'_>, set: &mut CriteriaSet, ctx: &mut Ctx<'_>) {
             }
             _ => {
                 ctx.error(
+                    Code::RecognitionGrant,
                     span,
                     "a recognition grants either a `tier` or a non-empty `requirements` list",
                     "write `tier = \"level-2\"` or `requirements = [\"S1.1-02\"]`, not both",
@@ -398,6 +407,7 @@ fn read_basis_kind(v: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<BasisKind> 
     let k = BasisKind::parse(v.get_ref());
     if k.is_none() {
         ctx.error(
+            Code::UnknownWord,
             v.span(),
             format!("unknown basis `{}`", v.get_ref()),
             suggest(
@@ -470,6 +480,7 @@ fn read_requirements(
                 "document-review" => assessment.push(AssessmentMethod::DocumentReview),
                 "device-test" => assessment.push(AssessmentMethod::DeviceTest),
                 other => ctx.error(
+                    Code::UnknownWord,
                     a.span(),
                     format!("unknown assessment method `{other}`"),
                     "use \"document-review\" and/or \"device-test\"",
@@ -485,6 +496,7 @@ fn read_requirements(
             && r.has_threshold()
         {
             ctx.error(
+                Code::ThresholdWithoutBasis,
                 span.clone(),
                 "the rule has a threshold without a basis",
                 "add `threshold = { basis = \"policy\", source = \"...\" }` (standard, scheme, inferred or policy) saying where the number comes from",
@@ -500,7 +512,12 @@ fn read_requirements(
                 } else {
                     "status is `M` (shall) or `R` (should)".to_string()
                 };
-                ctx.error(s.span(), format!("unknown status `{other}`"), help);
+                ctx.error(
+                    Code::UnknownWord,
+                    s.span(),
+                    format!("unknown status `{other}`"),
+                    help,
+                );
                 None
             }
         });
@@ -509,6 +526,7 @@ fn read_requirements(
             match conditions.iter().find(|x| x.id == *c.get_ref()) {
                 Some(x) => resolved.push(Arc::clone(x)),
                 None => ctx.error(
+                    Code::UnknownCondition,
                     c.span(),
                     format!("unknown condition `{}`", c.get_ref()),
                     suggest(
@@ -523,6 +541,7 @@ fn read_requirements(
         if let Some((first, _)) = out.iter().find(|(_, r)| r.id == *id.get_ref()) {
             let (line, _) = ctx.file.line_col(first.start);
             ctx.error(
+                Code::DuplicateId,
                 id.span(),
                 format!("duplicate requirement id `{}`", id.get_ref()),
                 format!("the first definition is on line {line}; ids must be unique"),
@@ -603,6 +622,7 @@ fn read_catalogue(
     top.finish(ctx);
     if declared == 0 {
         ctx.error(
+            Code::EmptyCatalogue,
             span.clone(),
             "the catalogue has no requirements",
             "add [[requirement]] tables",
@@ -650,6 +670,7 @@ fn within_label_bounds(
     if id.get_ref().len() > MAX_SCHEME_ID {
         ok = false;
         ctx.error(
+            Code::SchemeLabelLimit,
             id.span(),
             format!(
                 "scheme id `{}` is {} bytes; a label carries at most {MAX_SCHEME_ID}",
@@ -662,6 +683,7 @@ fn within_label_bounds(
     if version_u > MAX_SCHEME_VERSION {
         ok = false;
         ctx.error(
+            Code::SchemeLabelLimit,
             version.span(),
             format!("scheme version {version_u} is above {MAX_SCHEME_VERSION}, the highest a label carries"),
             "number scheme versions 1, 2, 3 ...",
@@ -670,6 +692,7 @@ fn within_label_bounds(
     if let Some(t) = tiers.get(MAX_TIER as usize) {
         ok = false;
         ctx.error(
+            Code::SchemeLabelLimit,
             t.span.clone(),
             format!(
                 "the scheme has {} tiers; a label carries ranks up to {MAX_TIER}",
@@ -681,6 +704,7 @@ fn within_label_bounds(
     if requirements > MAX_RESULT_COUNT as usize {
         ok = false;
         ctx.error(
+            Code::SchemeLabelLimit,
             head.clone(),
             format!(
                 "the scheme has {requirements} requirements; a label carries the results of at most {MAX_RESULT_COUNT}"
@@ -695,6 +719,7 @@ fn read_assurance(s: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Assurance> {
     let a = Assurance::parse(s.get_ref());
     if a.is_none() {
         ctx.error(
+            Code::UnknownWord,
             s.span(),
             format!("unknown assurance `{}`", s.get_ref()),
             suggest(
@@ -722,6 +747,7 @@ fn read_tiers(top: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Vec<RawTier> {
         let rank = t.opt_int("rank", ctx);
         if rank.is_none() && t.get("rank").is_none() {
             ctx.error(
+                Code::MissingKey,
                 t.span.clone(),
                 "a [[tier]] is missing the key `rank`",
                 "add `rank = 1` (ranks run 1..n)",
@@ -808,6 +834,7 @@ fn read_scheme(
             "stars" => Some(TierDisplay::Stars),
             other => {
                 ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown tier_display `{other}`"),
                     "use \"level\" or \"stars\"",
@@ -828,7 +855,7 @@ fn read_scheme(
                 "label" => Some(SchemeKind::Label),
                 "compliance" => Some(SchemeKind::Compliance),
                 other => {
-                    ctx.error(k.span(), format!("unknown scheme kind `{other}`"), "use \"label\" (can be issued) or \"compliance\" (a statement, never issued)");
+                    ctx.error(Code::UnknownWord, k.span(), format!("unknown scheme kind `{other}`"), "use \"label\" (can be issued) or \"compliance\" (a statement, never issued)");
                     None
                 }
             }
@@ -845,6 +872,7 @@ fn read_scheme(
             let max_years = v.opt_int("max_years", ctx);
             if max_years.is_none() {
                 ctx.error(
+                    Code::MissingKey,
                     v.span.clone(),
                     "[scheme.validity] is missing `max_years`",
                     "add `max_years = 3`",
@@ -862,6 +890,7 @@ fn read_scheme(
                 }),
                 _ => {
                     ctx.error(
+                        Code::OutOfRange,
                         my.span(),
                         "max_years must be between 1 and 10",
                         "a label must expire; pick the scheme's validity in years",
@@ -884,6 +913,7 @@ fn read_scheme(
         match set.catalogues.iter().find(|x| x.key() == *c.get_ref()) {
             Some(cat) => catalogues.push(Arc::clone(cat)),
             None => ctx.error(
+                Code::UnknownCatalogue,
                 c.span(),
                 format!("unknown catalogue `{}`", c.get_ref()),
                 format!(
@@ -929,13 +959,14 @@ fn read_scheme(
                     t.rank.get_ref()
                 )
             };
-            ctx.error(t.rank.span(), what, "number tiers 1, 2, 3 ... without gaps; tier n holds only if every tier below holds");
+            ctx.error(Code::TierRanks, t.rank.span(), what, "number tiers 1, 2, 3 ... without gaps; tier n holds only if every tier below holds");
         }
     }
     let mut seen_ids: Vec<&str> = Vec::new();
     for t in &raw_tiers {
         if seen_ids.contains(&t.id.get_ref().as_str()) {
             ctx.error(
+                Code::DuplicateId,
                 t.id.span(),
                 format!("duplicate tier id `{}`", t.id.get_ref()),
                 "tier ids must be unique",
@@ -979,6 +1010,7 @@ fn read_scheme(
             };
             if !add(&req, a.unwrap_or(t.assurance), &mut order, &mut entries) {
                 ctx.error(
+                    Code::ListedTwice,
                     rid.span(),
                     format!(
                         "requirement `{}` is listed twice in tier `{}`",
@@ -991,6 +1023,7 @@ fn read_scheme(
             if req.rule.never_holds() {
                 ok = false;
                 ctx.error(
+                    Code::UnreachableTier,
                     rid.span(),
                     format!("tier `{}` is unreachable: the rule of `{}` can never hold", t.id.get_ref(), rid.get_ref()),
                     "fix the rule (e.g. an empty `in` list); if only a lab can decide it, write `rule = { lab = true }`",
@@ -1011,6 +1044,7 @@ fn read_scheme(
         if entries.is_empty() {
             ok = false;
             ctx.error(
+                Code::EmptyTier,
                 t.span.clone(),
                 format!("tier `{}` lists no requirements", t.id.get_ref()),
                 "list `requirements = [...]` or set `all_mandatory = true`",
@@ -1037,6 +1071,7 @@ fn read_scheme(
     );
     let Ok(version_u) = u32::try_from(*version.get_ref()) else {
         ctx.error(
+            Code::OutOfRange,
             version.span(),
             "scheme version must be a positive integer",
             "write `version = 1`",
@@ -1095,7 +1130,7 @@ fn read_date(
     match crate::time::DateValue::parse(&text) {
         Ok(v) => Some(v),
         Err(e) => {
-            ctx.error(d.span(), format!("`{key}`: {e}"), help);
+            ctx.error(Code::BadDate, d.span(), format!("`{key}`: {e}"), help);
             None
         }
     }
@@ -1112,6 +1147,7 @@ fn read_lifecycle(head: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> super::model::
         && let Some(v) = head.get("issuable_until")
     {
         ctx.error(
+            Code::IssuingWindow,
             v.span(),
             "`issuable_until` is before `issuable_from`",
             "the last issuing day cannot come before the first",
@@ -1152,6 +1188,7 @@ fn resolve_requirement(
                 )
                 .collect();
             ctx.error(
+                Code::UnknownRequirement,
                 rid.span(),
                 format!("unknown requirement `{name}`"),
                 suggest(name, "requirement ids", all.iter().copied()),
@@ -1160,6 +1197,7 @@ fn resolve_requirement(
         }
         _ => {
             ctx.error(
+                Code::AmbiguousRequirement,
                 rid.span(),
                 format!("requirement `{name}` exists in more than one of the scheme's catalogues"),
                 "a scheme may build on catalogues whose ids do not overlap",

@@ -82,7 +82,9 @@ impl Requirement {
 }
 
 /// What a requirement, or a threshold in its rule, rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum BasisKind {
     /// The standard's own text.
@@ -129,7 +131,8 @@ impl BasisKind {
 }
 
 /// A basis with the source it cites.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleBasis {
     /// What kind of basis.
     pub kind: BasisKind,
@@ -138,7 +141,9 @@ pub struct RuleBasis {
 }
 
 /// How a scheme says a requirement is assessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AssessmentMethod {
     /// Review of documents and declarations.
@@ -274,7 +279,7 @@ pub struct Tier {
 }
 
 /// What a scheme produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SchemeKind {
     /// A label that can be issued and signed.
@@ -386,7 +391,8 @@ pub struct Lifecycle {
 }
 
 /// Where `at` falls in a scheme's issuing window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum IssuingState {
     /// Inside the window: labels can be issued.
     Open,

@@ -6,7 +6,7 @@ use serde_json::json;
 use toml::de::DeValue;
 
 use super::vocab::{FeatureId, PropId, Vocabulary, read_set, read_set_item, read_value};
-use crate::diag::suggest;
+use crate::diag::{Code, suggest};
 use crate::toml_read::{Ctx, Table, Val, as_array, as_bool, as_string};
 use crate::value::{PropertyType, Value};
 
@@ -145,9 +145,10 @@ pub fn parse_rule(
             } else {
                 format!("{help}; {}", suggest(unknown, "rule heads", HEADS))
             };
-            ctx.error(v.span(), "this rule has no head", hint);
+            ctx.error(Code::RuleHeads, v.span(), "this rule has no head", hint);
         } else {
             ctx.error(
+                Code::RuleHeads,
                 v.span(),
                 format!("this rule has {} heads ({})", heads.len(), heads.join(", ")),
                 help,
@@ -195,6 +196,7 @@ pub fn parse_rule(
             let b = b?;
             if !*b.get_ref() {
                 ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`lab = false` means nothing",
                     "write `lab = true`, or remove the rule",
@@ -202,7 +204,7 @@ pub fn parse_rule(
                 return None;
             }
             if rc != RuleContext::RequirementTop {
-                ctx.error(v.span(), "`{ lab = true }` can only be the whole rule of a requirement", "a lab verdict decides the requirement as a whole; move it to the requirement's `rule`");
+                ctx.error(Code::RuleForm, v.span(), "`{ lab = true }` can only be the whole rule of a requirement", "a lab verdict decides the requirement as a whole; move it to the requirement's `rule`");
                 return None;
             }
             Rule::Lab
@@ -211,6 +213,7 @@ pub fn parse_rule(
             if rc == RuleContext::Condition {
                 t.get("property");
                 ctx.error(
+                    Code::RuleForm,
                     v.span(),
                     "a condition can only test features",
                     "use `feature`, `all`, `any` and `not` in conditions",
@@ -290,7 +293,7 @@ fn parse_comparison(
             },
             _ => "write exactly one operator, e.g. `{ property = \"tls.min_version\", ge = \"1.2\" }`".to_string(),
         };
-        ctx.error(v.span(), msg, help);
+        ctx.error(Code::RuleHeads, v.span(), msg, help);
         return None;
     }
     t.finish(ctx);
@@ -306,6 +309,7 @@ fn parse_comparison(
     );
     let wrong_op = |ctx: &mut Ctx<'_>, fits: &str| {
         ctx.error(
+            Code::RuleType,
             operand.span(),
             format!(
                 "operator `{op_key}` does not apply to `{}`, a {} property",
@@ -355,6 +359,7 @@ fn parse_comparison(
             let b = as_bool(operand, "present", ctx)?;
             if !*b.get_ref() {
                 ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`present = false` is not supported",
                     "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
@@ -367,6 +372,7 @@ fn parse_comparison(
             let b = as_bool(operand, "after_evaluation", ctx)?;
             if !*b.get_ref() {
                 ctx.error(
+                    Code::RuleForm,
                     b.span(),
                     "`after_evaluation = false` is not supported",
                     "wrap the rule in `not`",
@@ -395,6 +401,7 @@ fn parse_comparison(
             let oid = vocab.resolve_property(other.get_ref(), other.span(), ctx)?;
             if vocab.prop(oid).ty != *ty {
                 ctx.error(
+                    Code::RuleType,
                     other.span(),
                     format!(
                         "`{}` is a {} property; `{}` is a {}",
@@ -450,6 +457,7 @@ pub(crate) fn read_period(
         && days <= max_years * 365;
     if !in_range || years + months + days == 0 {
         ctx.error(
+            Code::BadPeriod,
             v.span(),
             format!("{what} must be a positive period of at most {max_years} years"),
             "write e.g. `{ years = 2 }` or `{ months = 6 }` (years, months and days can be combined)",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use toml::de::DeValue;
 
-use crate::diag::suggest;
+use crate::diag::{Code, suggest};
 use crate::time::DateValue;
 use crate::toml_read::{Ctx, Table, Val, as_array, as_string, type_name};
 use crate::value::{PropertyType, SetItem, Value, Version};
@@ -76,6 +76,7 @@ impl Vocabulary {
         let id = self.feature(name);
         if id.is_none() {
             ctx.error(
+                Code::UnknownFeature,
                 span,
                 format!("unknown feature `{name}`"),
                 suggest(
@@ -98,6 +99,7 @@ impl Vocabulary {
         let id = self.property(name);
         if id.is_none() {
             ctx.error(
+                Code::UnknownProperty,
                 span,
                 format!("unknown property `{name}`"),
                 suggest(
@@ -122,6 +124,7 @@ impl Vocabulary {
                 let name = k.get_ref().to_string();
                 if !is_snake(&name) {
                     ctx.error(
+                        Code::BadName,
                         k.span(),
                         format!("feature name `{name}` is not lower_snake_case"),
                         "rename it, e.g. `passwords_used`",
@@ -141,6 +144,7 @@ impl Vocabulary {
                 t.finish(ctx);
                 if self.feature_index.contains_key(&name) {
                     ctx.error(
+                        Code::DuplicateId,
                         k.span(),
                         format!("feature `{name}` is defined twice"),
                         "remove one definition",
@@ -169,6 +173,7 @@ impl Vocabulary {
                 let name = k.get_ref().to_string();
                 if !name.split('.').all(is_snake) {
                     ctx.error(
+                        Code::BadName,
                         k.span(),
                         format!("property name `{name}` is not dotted lower_snake_case"),
                         "rename it, e.g. `password.default_kind`",
@@ -191,6 +196,7 @@ impl Vocabulary {
                 let Some(ty) = ty else { continue };
                 if self.property_index.contains_key(&name) {
                     ctx.error(
+                        Code::DuplicateId,
                         k.span(),
                         format!("property `{name}` is defined twice"),
                         "remove one definition",
@@ -240,6 +246,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
         "enum" => {
             let Some(values) = values.as_ref() else {
                 ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} is an enum but has no `values`"),
                     "add `values = [\"a\", \"b\"]`",
@@ -250,6 +257,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             for v in values {
                 if seen.contains(v.get_ref()) {
                     ctx.error(
+                        Code::ListedTwice,
                         v.span(),
                         format!("enum value `{}` is listed twice", v.get_ref()),
                         "remove the duplicate",
@@ -260,6 +268,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             }
             if seen.is_empty() {
                 ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} has an empty `values` list"),
                     "list at least one value",
@@ -277,6 +286,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             Some(other) => {
                 let sp = item.as_ref().map_or(span.clone(), |i| i.span());
                 ctx.error(
+                    Code::UnknownWord,
                     sp,
                     format!("unknown set item type `{other}`"),
                     "use `item = \"int\"` or `item = \"string\"`",
@@ -285,6 +295,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
             }
             None => {
                 ctx.error(
+                    Code::IncompleteType,
                     span,
                     format!("{what} is a set but has no `item`"),
                     "add `item = \"int\"` or `item = \"string\"`",
@@ -295,6 +306,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
         "text" => PropertyType::Text,
         other => {
             ctx.error(
+                Code::UnknownWord,
                 span,
                 format!("unknown property type `{other}`"),
                 suggest(other, "types", TYPES),
@@ -328,6 +340,7 @@ fn read_type(t: &mut Table<'_, '_>, what: &str, ctx: &mut Ctx<'_>) -> Option<Pro
     for (sp, key, ok) in misplaced {
         if let (Some(sp), false) = (sp, ok) {
             ctx.error(
+                Code::KeyNotForType,
                 sp,
                 format!("`{key}` does not apply to a {} property", pt.name()),
                 format!("remove `{key}`"),
@@ -342,6 +355,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
     let span = v.span();
     let mismatch = |ctx: &mut Ctx<'_>, expected: &str, example: &str| {
         ctx.error(
+            Code::PropertyValueType,
             span.clone(),
             format!(
                 "{what} must be {expected}, found {}",
@@ -359,6 +373,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
             let n = *n.get_ref();
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                 ctx.error(
+                    Code::PropertyValueRange,
                     span,
                     format!("{what} = {n} is out of range"),
                     format!(
@@ -377,6 +392,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
                 Some(i) => u16::try_from(i).ok().map(Value::Enum),
                 None => {
                     ctx.error(
+                        Code::PropertyValueNotAllowed,
                         span,
                         format!("`{s}` is not a valid value for {what}"),
                         suggest(s, "values", values.iter().map(String::as_str)),
@@ -403,6 +419,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
         (PropertyType::Date, DeValue::Datetime(dt)) => {
             if dt.date.is_some() && dt.time.is_some() && dt.offset.is_none() {
                 ctx.error(
+                    Code::PropertyValueFormat,
                     span,
                     format!("{what} has a time but no UTC offset"),
                     "add `Z` (times are UTC), or give just the date",
@@ -422,6 +439,7 @@ pub fn read_value(v: &Val<'_>, ty: &PropertyType, what: &str, ctx: &mut Ctx<'_>)
                 Some(Value::Url(s.to_string()))
             } else {
                 ctx.error(
+                    Code::PropertyValueFormat,
                     span,
                     format!("{what} is not an http(s) URL: `{s}`"),
                     "write a full URL such as \"https://example.com/security\"",
@@ -454,6 +472,7 @@ pub fn read_set_item(v: &Val<'_>, item: SetItem, what: &str, ctx: &mut Ctx<'_>) 
         (SetItem::String, DeValue::String(s)) => Some(Value::Text(s.to_string())),
         (SetItem::Int, other) => {
             ctx.error(
+                Code::PropertyValueType,
                 v.span(),
                 format!("{what} must be an integer, found {}", type_name(other)),
                 "this set holds integers",
@@ -477,6 +496,7 @@ pub fn read_set(arr: &[Val<'_>], item: SetItem, what: &str, ctx: &mut Ctx<'_>) -
             Some(Value::Int(n)) => {
                 if ints.contains(&n) {
                     ctx.error(
+                        Code::SetItemTwice,
                         e.span(),
                         format!("{n} appears twice in {what}"),
                         "a set lists each item once",
@@ -488,6 +508,7 @@ pub fn read_set(arr: &[Val<'_>], item: SetItem, what: &str, ctx: &mut Ctx<'_>) -
             Some(Value::Text(s)) => {
                 if strs.contains(&s) {
                     ctx.error(
+                        Code::SetItemTwice,
                         e.span(),
                         format!("`{s}` appears twice in {what}"),
                         "a set lists each item once",
@@ -522,7 +543,12 @@ fn parse_or_report<T>(
     match r {
         Ok(x) => Some(x),
         Err(e) => {
-            ctx.error(span, e.clone(), "correct the value's format");
+            ctx.error(
+                Code::PropertyValueFormat,
+                span,
+                e.clone(),
+                "correct the value's format",
+            );
             None
         }
     }

@@ -23,7 +23,7 @@ use crate::profile::{Method, Profile, Verdict};
 pub use rules::{Tri, eval_rule};
 
 /// The verdict on one requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
     /// Evidence shows it is met.
@@ -55,7 +55,9 @@ impl Outcome {
 }
 
 /// Where a verdict comes from. Ordered weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provenance {
     /// The manufacturer's declarations.
@@ -118,7 +120,7 @@ pub struct ReqResult {
 }
 
 /// Why a requirement blocks a tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlockReason {
     /// Not met.

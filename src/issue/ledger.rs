@@ -41,6 +41,10 @@ pub struct Ledger {
     pub labels: Vec<LedgerEntry>,
     /// Next free status index per key.
     pub next_index: BTreeMap<Kid, u32>,
+    /// The last revocation-statement sequence number handed out per label, so that two
+    /// `revoke` runs never sign two statements with one number (absent until the first).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<LabelId, u64>,
 }
 
 /// Why the ledger could not be used.
@@ -133,6 +137,15 @@ impl Ledger {
             issued_at: c.issued_at,
             expires: c.expires,
         });
+    }
+
+    /// Takes the next revocation-statement sequence number for a label: one above both the
+    /// last one applied (`applied_next` is the state's next) and the last one handed out.
+    pub fn take_sequence(&mut self, label: LabelId, applied_next: u64) -> u64 {
+        let handed = self.sequences.entry(label).or_insert(0);
+        let next = applied_next.max(handed.saturating_add(1));
+        *handed = next;
+        next
     }
 
     /// Reserves the next status index for a key.

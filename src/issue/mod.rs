@@ -2,9 +2,15 @@
 //! role and accreditation in the trust list allow that tier.
 //!
 //! Everything here is pure given its inputs (time, key, trust list, status index): the same
-//! inputs give the same bytes. The ledger of what was issued ([`ledger`]) lives at the edge.
+//! inputs give the same bytes. The ledger of what was issued ([`ledger`]) lives at the edge;
+//! [`batch`] issues many labels against it in separate steps (plan, issue, record, release),
+//! and [`claims_file`] is the readable claims file written beside each label.
 
+pub mod batch;
+pub mod claims_file;
 pub mod ledger;
+
+pub use claims_file::ClaimsFile;
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};

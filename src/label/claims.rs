@@ -23,14 +23,19 @@
 //! `iss`, key 1, is refused as an unknown key), text NFC, within its cap and of allowed
 //! characters only ([`crate::text`]), the device texts together within
 //! [`MAX_DEVICE_TEXT`], integers within their bounds, `exp` after `iat`, and
-//! the input must be exactly the deterministic encoding of the claims it holds (checked while
-//! reading: shortest heads, definite lengths, keys in order), so there is one encoding of any
-//! claims set and no other is accepted.
+//! the input must be exactly the deterministic encoding of the claims it holds, so there is
+//! one encoding of any claims set and no other is accepted.
+//!
+//! Two readers, one answer: valid claims are read in one pass that takes only their
+//! deterministic encoding (`read_canonical`, the hot path of verification); anything it
+//! declines is decoded with ciborium into a `Value` (`read_value`), whose error (the CBOR
+//! problem, or the field and what is wrong with it) is the answer. The tests and the `claims`
+//! fuzz target check that the two accept exactly the same inputs.
 
 use ciborium::Value;
 use unicode_normalization::is_nfc;
 
-use super::cbor::{self, Canonical, Item, ReadError, Reader, int};
+use super::cbor::{self, Canonical, CborError, as_i128, int, key_text, type_name};
 
 /// CWT `iss`: no longer carried (see [`LabelClaims`]); a label carrying it is refused.
 pub const CLAIM_ISS: i64 = 1;
@@ -191,21 +196,9 @@ impl ResultCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClaimsError {
-    /// The input ended inside the claims.
-    #[error("claims CBOR is truncated")]
-    Truncated,
-    /// Not well-formed CBOR.
-    #[error("claims are not well-formed CBOR: {detail}")]
-    Malformed {
-        /// What the decoder said.
-        detail: String,
-    },
-    /// Bytes after the claims map.
-    #[error("{count} byte(s) after the claims map")]
-    TrailingBytes {
-        /// How many.
-        count: usize,
-    },
+    /// Not exactly one well-formed CBOR item, as ciborium reads it.
+    #[error("the claims are not one well-formed CBOR item: {0}")]
+    Cbor(#[from] CborError),
     /// The claims set or the label body is not a map.
     #[error("the {map} must be a CBOR map, found a {found}")]
     NotAMap {
@@ -542,15 +535,10 @@ impl LabelClaims {
     /// Decodes claims strictly (see the module doc): any deviation from the one deterministic
     /// encoding of valid claims is an error.
     ///
-    /// Read without ciborium (a benchmark showed its decoding was the bottleneck; see
-    /// `read_canonical`): valid claims in their deterministic encoding are read in one pass;
-    /// anything else goes to `read_checked`, which finds the error the ciborium-based decoder
-    /// gave.
+    /// Valid claims in their deterministic encoding are read in one pass (`read_canonical`);
+    /// anything else is decoded with ciborium (`read_value`), whose error is the answer.
     pub fn decode(bytes: &[u8]) -> Result<Self, ClaimsError> {
-        match read_canonical(bytes) {
-            Some(claims) => Ok(claims),
-            None => read_checked(bytes),
-        }
+        read_canonical(bytes).map_or_else(|| read_value(bytes), Ok)
     }
 
     fn validate(&self) -> Result<(), ClaimsError> {
@@ -682,19 +670,14 @@ fn check_times(issued_at: i64, expires: i64) -> Result<(), ClaimsError> {
     }
 }
 
+/// Kept hand-written: `cargo bench --bench label` (one run, before this reader) had ciborium's decode at 6.2 µs of a 48.6 µs `label/verify-qr-text` against 36.6 µs `label/raw-verify_strict` (75 % of raw, goal 85 %); this reader takes 0.37 µs (`label/step-decode-claims`, README); `label/step-decode-claims-ciborium` measures the fallback.
+///
 /// The hot path of [`LabelClaims::decode`]: reads valid claims in their one deterministic
 /// encoding in a single pass over the bytes, with every check `decode` makes, and gives up
 /// (`None`) at the first byte or value that does not fit, leaving the error to
-/// [`read_checked`]. The layout is fixed, so each key is matched as its encoded bytes in
+/// [`read_value`]. The layout is fixed, so each key is matched as its encoded bytes in
 /// deterministic order (which also refuses unknown, duplicate and out-of-order keys); heads
 /// must be shortest-form and definite ([`Canonical`]).
-///
-/// Why it exists: `cargo bench --bench label` showed that decoding the claims was the largest
-/// avoidable cost of verifying a label. With ciborium (decode into a `Value` tree: 3.1 µs, then
-/// convert, re-encode and compare) `LabelClaims::decode` took 6.2 µs of a 48.6 µs verification,
-/// against 36.6 µs for the raw `verify_strict`: 75 % of raw throughput, under the 85 % goal.
-/// Replaced per the project rule (replace a field library only where a benchmark shows it is
-/// the bottleneck); ciborium still encodes.
 fn read_canonical(bytes: &[u8]) -> Option<LabelClaims> {
     let mut c = Canonical::new(bytes);
     if c.map()? != 4 {
@@ -811,321 +794,178 @@ fn canonical_text(c: &mut Canonical<'_>, max: usize) -> Option<String> {
     Some(s.to_string())
 }
 
-/// The reader for claims [`read_canonical`] did not take: well-formedness as ciborium saw it,
-/// then the claims read item by item in the order the checks are made, with the key order and
-/// every head's form checked as they are read. It accepts what [`read_canonical`] accepts (the
-/// tests check it) and otherwise returns the error the ciborium-based decoder returned (the
-/// tests keep that decoder and check the two agree).
-fn read_checked(bytes: &[u8]) -> Result<LabelClaims, ClaimsError> {
-    cbor::check_well_formed(bytes).map_err(read_error)?;
-    let mut r = Reader::new(bytes);
-    let claims = read_claims(&mut r)?;
-    if !r.canonical() {
+/// The decoder for claims [`read_canonical`] declined, to say why: ciborium reads one item into
+/// a `Value` ([`cbor::read_one`]: its error is the answer for bytes that are not one CBOR item);
+/// the fields are taken from it by key, with exact types and no unknown or duplicate key;
+/// [`LabelClaims::encode`] makes every value check; and the claims must re-encode to the
+/// input, which refuses any other encoding of valid claims (long heads, indefinite lengths,
+/// tags, keys out of order, an explicit `false` or an empty variant list) as
+/// [`ClaimsError::NotCanonical`].
+fn read_value(bytes: &[u8]) -> Result<LabelClaims, ClaimsError> {
+    let claims = claims_from_value(cbor::read_one(bytes)?)?;
+    if claims.encode()? != bytes {
         return Err(ClaimsError::NotCanonical);
     }
     Ok(claims)
 }
 
-/// A CBOR read error as a claims error.
-fn read_error(e: ReadError) -> ClaimsError {
-    match e {
-        ReadError::Truncated => ClaimsError::Truncated,
-        ReadError::Malformed(detail) => ClaimsError::Malformed { detail },
-        ReadError::Trailing(count) => ClaimsError::TrailingBytes { count },
-    }
-}
-
-/// The claims-map keys in deterministic order: a key's index here is its slot. `iss` (1) is
-/// not among them: a label carrying it is refused as an unknown key.
+/// The claims-map keys. `iss` (1) is not among them: a label carrying it is refused as an
+/// unknown key.
 const CLAIM_KEYS: [i64; 4] = [CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL];
 
-/// The label-map keys are 1..=16: key `k` has slot `k - 1`.
-const LABEL_KEYS: usize = 16;
+/// The label-map keys.
+const LABEL_KEYS: [i64; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
-/// Where the value of each known key of one map starts, by slot.
-struct Slots<const N: usize> {
-    map: &'static str,
-    at: [Option<usize>; N],
+fn claims_from_value(v: Value) -> Result<LabelClaims, ClaimsError> {
+    let mut m = Fields::new(v, "claims", &CLAIM_KEYS)?;
+    let mut label = Fields::new(m.take(CLAIM_LABEL, "label")?, "label", &LABEL_KEYS)?;
+    Ok(LabelClaims {
+        expires: int64("expires", m.take(CLAIM_EXP, "expires")?)?,
+        issued_at: int64("issued_at", m.take(CLAIM_IAT, "issued_at")?)?,
+        label_id: fixed_bytes("label_id", m.take(CLAIM_CTI, "label_id")?)?,
+        status_index: uint32(
+            "status_index",
+            label.take(LABEL_STATUS_INDEX, "status_index")?,
+        )?,
+        label: body_from_fields(label)?,
+    })
 }
 
-impl<const N: usize> Slots<N> {
-    /// Reads the `len` entries of a map whose head was just read: every key must be known
-    /// (`slot_of`) and new, checked in the order the keys come; keys must come in slot order
-    /// (deterministic order) or the input is not canonical. Values are skipped, to be read in
-    /// the order the checks need them.
-    fn read(
-        r: &mut Reader<'_>,
-        map: &'static str,
-        len: usize,
-        indefinite: bool,
-        slot_of: fn(i64) -> Option<usize>,
-    ) -> Result<Self, ClaimsError> {
-        let mut at = [None; N];
-        let mut last = None;
-        for _ in 0..len {
-            let key = r.whole().map_err(read_error)?;
-            let known = match key {
-                Item::Int(i) => i64::try_from(i).ok().and_then(|k| Some((k, slot_of(k)?))),
-                _ => None,
-            };
-            let Some((k, slot)) = known else {
-                return Err(ClaimsError::UnknownKey {
+/// The label body from the label map's entries, typed; the value checks are
+/// [`LabelBody::validate`]'s.
+fn body_from_fields(mut m: Fields) -> Result<LabelBody, ClaimsError> {
+    Ok(LabelBody {
+        scheme_id: text("scheme_id", m.take(1, "scheme_id")?)?,
+        scheme_version: uint32("scheme_version", m.take(2, "scheme_version")?)?,
+        criteria_digest: fixed_bytes("criteria_digest", m.take(3, "criteria_digest")?)?,
+        manufacturer: text("manufacturer", m.take(4, "manufacturer")?)?,
+        model: text("model", m.take(5, "model")?)?,
+        hardware_version: text("hardware_version", m.take(6, "hardware_version")?)?,
+        firmware: text("firmware", m.take(7, "firmware")?)?,
+        firmware_is_minimum: match m.take_opt(8) {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(other) => return Err(wrong_type("firmware_is_minimum", "boolean", &other)),
+        },
+        tier: uint32("tier", m.take(9, "tier")?)?,
+        assurance: {
+            let n = integer("assurance", m.take(10, "assurance")?)?;
+            u8::try_from(n).map_err(|_| ClaimsError::OutOfRange {
+                field: "assurance",
+                value: n,
+                allowed: "0..=2",
+            })?
+        },
+        support_end: m.take_opt(11).map(support_end).transpose()?,
+        results: bytes("results", m.take(12, "results")?)?,
+        result_count: uint32("result_count", m.take(13, "result_count")?)?,
+        evidence_digest: fixed_bytes("evidence_digest", m.take(14, "evidence_digest")?)?,
+        variants: match m.take_opt(15) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| text("variant", item))
+                .collect::<Result<_, _>>()?,
+            Some(other) => return Err(wrong_type("variants", "array", &other)),
+        },
+    })
+}
+
+/// The support end, carried in whole days since 1970-01-01, as unix seconds.
+fn support_end(v: Value) -> Result<i64, ClaimsError> {
+    let days = int64("support_end", v)?;
+    days.checked_mul(SECONDS_PER_DAY)
+        .ok_or(ClaimsError::OutOfRange {
+            field: "support_end",
+            value: i128::from(days),
+            allowed: "days whose seconds fit the 64-bit signed range",
+        })
+}
+
+/// The entries of one map, keyed by integer, with unknown and duplicate keys refused.
+struct Fields {
+    map: &'static str,
+    entries: std::collections::BTreeMap<i64, Value>,
+}
+
+impl Fields {
+    /// The entries of map `v`, whose keys must be among `known`.
+    fn new(v: Value, map: &'static str, known: &[i64]) -> Result<Self, ClaimsError> {
+        let Value::Map(pairs) = v else {
+            return Err(ClaimsError::NotAMap {
+                map,
+                found: type_name(&v),
+            });
+        };
+        let mut entries = std::collections::BTreeMap::new();
+        for (k, val) in pairs {
+            let key = as_i128(&k)
+                .and_then(|i| i64::try_from(i).ok())
+                .filter(|i| known.contains(i))
+                .ok_or_else(|| ClaimsError::UnknownKey {
                     map,
-                    key: key.key_text(),
-                });
-            };
-            let entry: &mut Option<usize> =
-                at.get_mut(slot).ok_or_else(|| ClaimsError::UnknownKey {
-                    map,
-                    key: k.to_string(),
+                    key: key_text(&k),
                 })?;
-            if entry.is_some() {
+            if entries.insert(key, val).is_some() {
                 return Err(ClaimsError::DuplicateKey {
                     map,
-                    key: k.to_string(),
+                    key: key.to_string(),
                 });
             }
-            *entry = Some(r.pos());
-            if last.is_some_and(|l| slot < l) {
-                r.not_canonical();
-            }
-            last = Some(slot);
-            r.skip().map_err(read_error)?;
         }
-        r.end(indefinite).map_err(read_error)?;
-        Ok(Slots { map, at })
+        Ok(Fields { map, entries })
     }
 
-    /// The value of `key` (in `slot`), read whole, or `None` when absent.
-    fn get<'a>(&self, r: &mut Reader<'a>, slot: usize) -> Result<Option<Item<'a>>, ClaimsError> {
-        match self.at.get(slot).copied().flatten() {
-            None => Ok(None),
-            Some(pos) => {
-                r.seek(pos);
-                r.whole().map(Some).map_err(read_error)
-            }
-        }
-    }
-
-    /// The value of a required `key` (in `slot`), read whole.
-    fn take<'a>(
-        &self,
-        r: &mut Reader<'a>,
-        slot: usize,
-        key: i64,
-        field: &'static str,
-    ) -> Result<Item<'a>, ClaimsError> {
-        self.get(r, slot)?.ok_or(ClaimsError::MissingKey {
+    fn take(&mut self, key: i64, field: &'static str) -> Result<Value, ClaimsError> {
+        self.entries.remove(&key).ok_or(ClaimsError::MissingKey {
             map: self.map,
             key,
             field,
         })
     }
-}
 
-/// The slot of a claims-map key.
-fn claim_slot(k: i64) -> Option<usize> {
-    CLAIM_KEYS.iter().position(|c| *c == k)
-}
-
-/// The slot of a label-map key.
-fn label_slot(k: i64) -> Option<usize> {
-    usize::try_from(k)
-        .ok()
-        .filter(|k| (1..=LABEL_KEYS).contains(k))
-        .map(|k| k - 1)
-}
-
-/// Reads the claims map, making the checks in the order the `Value`-based decoder made them
-/// (so the first error found is the same): the claims keys, then the label map, its keys and
-/// fields, then the other claims.
-fn read_claims(r: &mut Reader<'_>) -> Result<LabelClaims, ClaimsError> {
-    let top = r.item().map_err(read_error)?;
-    let Item::Map { len, indefinite } = top else {
-        return Err(ClaimsError::NotAMap {
-            map: "claims",
-            found: top.type_name(),
-        });
-    };
-    let m = Slots::<4>::read(r, "claims", len, indefinite, claim_slot)?;
-    let label_at =
-        m.at.get(3)
-            .copied()
-            .flatten()
-            .ok_or(ClaimsError::MissingKey {
-                map: "claims",
-                key: CLAIM_LABEL,
-                field: "label",
-            })?;
-    let (label, status_index) = read_label(r, label_at)?;
-    let claims = LabelClaims {
-        expires: int64("expires", m.take(r, 0, CLAIM_EXP, "expires")?)?,
-        issued_at: int64("issued_at", m.take(r, 1, CLAIM_IAT, "issued_at")?)?,
-        label_id: fixed_bytes("label_id", m.take(r, 2, CLAIM_CTI, "label_id")?)?,
-        label,
-        status_index,
-    };
-    check_times(claims.issued_at, claims.expires)?;
-    Ok(claims)
-}
-
-/// Reads the label map at `pos`: the body and the status index (key 16) it carries.
-fn read_label<'a>(r: &mut Reader<'a>, pos: usize) -> Result<(LabelBody, u32), ClaimsError> {
-    r.seek(pos);
-    let head = r.item().map_err(read_error)?;
-    let Item::Map { len, indefinite } = head else {
-        return Err(ClaimsError::NotAMap {
-            map: "label",
-            found: head.type_name(),
-        });
-    };
-    let m = Slots::<LABEL_KEYS>::read(r, "label", len, indefinite, label_slot)?;
-    // Key k is in slot k - 1.
-    let take = |r: &mut Reader<'a>, key: i64, field: &'static str| -> Result<Item<'a>, _> {
-        m.take(r, (key - 1) as usize, key, field)
-    };
-    let status_index = uint32("status_index", take(r, LABEL_STATUS_INDEX, "status_index")?)?;
-    let firmware_is_minimum = match m.get(r, 7)? {
-        None => false,
-        Some(Item::Bool(true)) => true,
-        // `false` is written by omitting the key.
-        Some(Item::Bool(false)) => return Err(ClaimsError::NotCanonical),
-        Some(other) => return Err(wrong_type("firmware_is_minimum", "boolean", &other)),
-    };
-    let variants = match m.at.get(14).copied().flatten() {
-        None => Vec::new(),
-        Some(pos) => {
-            r.seek(pos);
-            match r.item().map_err(read_error)? {
-                Item::Array { len, .. } => {
-                    // An empty list is written by omitting the key.
-                    if len == 0 {
-                        return Err(ClaimsError::NotCanonical);
-                    }
-                    if len > MAX_VARIANTS {
-                        return Err(ClaimsError::TooManyVariants {
-                            count: len,
-                            max: MAX_VARIANTS,
-                        });
-                    }
-                    let mut out = Vec::with_capacity(len);
-                    for _ in 0..len {
-                        out.push(text(
-                            "variant",
-                            r.whole().map_err(read_error)?,
-                            MAX_VARIANT,
-                        )?);
-                    }
-                    out
-                }
-                other => return Err(wrong_type("variants", "array", &other)),
-            }
-        }
-    };
-    let body = LabelBody {
-        scheme_id: text("scheme_id", take(r, 1, "scheme_id")?, MAX_SCHEME_ID)?,
-        scheme_version: bounded(
-            "scheme_version",
-            take(r, 2, "scheme_version")?,
-            MAX_SCHEME_VERSION,
-        )?,
-        criteria_digest: fixed_bytes("criteria_digest", take(r, 3, "criteria_digest")?)?,
-        manufacturer: text(
-            "manufacturer",
-            take(r, 4, "manufacturer")?,
-            MAX_MANUFACTURER,
-        )?,
-        model: text("model", take(r, 5, "model")?, MAX_MODEL)?,
-        hardware_version: text(
-            "hardware_version",
-            take(r, 6, "hardware_version")?,
-            MAX_HARDWARE_VERSION,
-        )?,
-        firmware: text("firmware", take(r, 7, "firmware")?, MAX_FIRMWARE)?,
-        firmware_is_minimum,
-        tier: bounded("tier", take(r, 9, "tier")?, MAX_TIER)?,
-        assurance: {
-            let n = integer("assurance", take(r, 10, "assurance")?)?;
-            u8::try_from(n)
-                .ok()
-                .filter(|a| *a <= ASSURANCE_LAB_TESTED)
-                .ok_or(ClaimsError::OutOfRange {
-                    field: "assurance",
-                    value: n,
-                    allowed: "0..=2",
-                })?
-        },
-        support_end: match m.get(r, 10)? {
-            None => None,
-            Some(v) => Some(
-                int64("support_end", v)?
-                    .checked_mul(SECONDS_PER_DAY)
-                    .ok_or(ClaimsError::NotCanonical)?,
-            ),
-        },
-        results: bytes("results", take(r, 12, "results")?)?,
-        result_count: bounded(
-            "result_count",
-            take(r, 13, "result_count")?,
-            MAX_RESULT_COUNT,
-        )?,
-        evidence_digest: fixed_bytes("evidence_digest", take(r, 14, "evidence_digest")?)?,
-        variants,
-    };
-    // What `LabelBody::validate` checks that the reads above have not: the support end is a
-    // whole day by construction, texts, assurance and variants were checked as read.
-    if body.tier == 0 {
-        return Err(tier_zero());
+    fn take_opt(&mut self, key: i64) -> Option<Value> {
+        self.entries.remove(&key)
     }
-    check_results(&body.results, body.result_count)?;
-    check_budget(&body)?;
-    Ok((body, status_index))
 }
 
-fn wrong_type(field: &'static str, expected: &'static str, found: &Item<'_>) -> ClaimsError {
+fn wrong_type(field: &'static str, expected: &'static str, found: &Value) -> ClaimsError {
     ClaimsError::WrongType {
         field,
         expected,
-        found: found.type_name(),
+        found: type_name(found),
     }
 }
 
-fn text(field: &'static str, v: Item<'_>, max: usize) -> Result<String, ClaimsError> {
+fn text(field: &'static str, v: Value) -> Result<String, ClaimsError> {
     match v {
-        Item::Text(s) => {
-            check_text(field, &s, max)?;
-            Ok(s.into_owned())
-        }
+        Value::Text(s) => Ok(s),
         other => Err(wrong_type(field, "text string", &other)),
     }
 }
 
-fn bytes(field: &'static str, v: Item<'_>) -> Result<Vec<u8>, ClaimsError> {
+fn bytes(field: &'static str, v: Value) -> Result<Vec<u8>, ClaimsError> {
     match v {
-        Item::Bytes(b) => Ok(b.into_owned()),
+        Value::Bytes(b) => Ok(b),
         other => Err(wrong_type(field, "byte string", &other)),
     }
 }
 
-fn fixed_bytes<const N: usize>(field: &'static str, v: Item<'_>) -> Result<[u8; N], ClaimsError> {
-    match v {
-        Item::Bytes(b) => <[u8; N]>::try_from(b.as_ref()).map_err(|_| ClaimsError::WrongLength {
-            field,
-            len: b.len(),
-            expected: N,
-        }),
-        other => Err(wrong_type(field, "byte string", &other)),
-    }
+fn fixed_bytes<const N: usize>(field: &'static str, v: Value) -> Result<[u8; N], ClaimsError> {
+    let b = bytes(field, v)?;
+    let len = b.len();
+    b.try_into().map_err(|_| ClaimsError::WrongLength {
+        field,
+        len,
+        expected: N,
+    })
 }
 
-fn integer(field: &'static str, v: Item<'_>) -> Result<i128, ClaimsError> {
-    match v {
-        Item::Int(n) => Ok(n),
-        other => Err(wrong_type(field, "integer", &other)),
-    }
+fn integer(field: &'static str, v: Value) -> Result<i128, ClaimsError> {
+    as_i128(&v).ok_or_else(|| wrong_type(field, "integer", &v))
 }
 
-fn uint32(field: &'static str, v: Item<'_>) -> Result<u32, ClaimsError> {
+fn uint32(field: &'static str, v: Value) -> Result<u32, ClaimsError> {
     let n = integer(field, v)?;
     u32::try_from(n).map_err(|_| ClaimsError::OutOfRange {
         field,
@@ -1134,12 +974,7 @@ fn uint32(field: &'static str, v: Item<'_>) -> Result<u32, ClaimsError> {
     })
 }
 
-/// An unsigned integer at most `max` (a field's bound).
-fn bounded(field: &'static str, v: Item<'_>, max: u32) -> Result<u32, ClaimsError> {
-    check_max(field, uint32(field, v)?, max)
-}
-
-fn int64(field: &'static str, v: Item<'_>) -> Result<i64, ClaimsError> {
+fn int64(field: &'static str, v: Value) -> Result<i64, ClaimsError> {
     let n = integer(field, v)?;
     i64::try_from(n).map_err(|_| ClaimsError::OutOfRange {
         field,
@@ -1148,16 +983,15 @@ fn int64(field: &'static str, v: Item<'_>) -> Result<i64, ClaimsError> {
     })
 }
 
-/// The three claims decoders on the same bytes, for the differential fuzz target
-/// (`fuzz/fuzz_targets/claims.rs`): the one-pass reader, the item reader and the
-/// ciborium-based reference. Built only with the `fuzzing` feature; not an API.
+/// The two claims decoders on the same bytes, for the differential fuzz target
+/// (`fuzz/fuzz_targets/claims.rs`): the one-pass reader and the ciborium-based decoder
+/// `decode` falls back to. Built only with the `fuzzing` feature; not an API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub fn decoders_for_fuzzing(bytes: &[u8]) -> FuzzDecoders {
     FuzzDecoders {
         fast: read_canonical(bytes),
-        checked: read_checked(bytes),
-        reference: reference::decode(bytes),
+        ciborium: read_value(bytes),
     }
 }
 
@@ -1168,241 +1002,8 @@ pub fn decoders_for_fuzzing(bytes: &[u8]) -> FuzzDecoders {
 pub struct FuzzDecoders {
     /// `read_canonical`: claims in their one deterministic encoding, else `None`.
     pub fast: Option<LabelClaims>,
-    /// `read_checked`: the item-by-item reader `decode` falls back to.
-    pub checked: Result<LabelClaims, ClaimsError>,
-    /// The ciborium-based decoder the readers replaced.
-    pub reference: Result<LabelClaims, ClaimsError>,
-}
-
-/// The decoder `LabelClaims::decode` had before the reader in [`cbor`]: ciborium into a
-/// `Value`, convert, re-encode and compare. Kept to check the two agree (the tests below and
-/// the `claims` fuzz target, through [`decoders_for_fuzzing`]).
-#[cfg(any(test, feature = "fuzzing"))]
-pub(crate) mod reference {
-    use ciborium::Value;
-
-    use super::*;
-    use crate::label::cbor::{as_i128, key_text, type_name};
-
-    /// Decodes as `LabelClaims::decode` did with ciborium.
-    pub(crate) fn decode(bytes: &[u8]) -> Result<LabelClaims, ClaimsError> {
-        let value = cbor::read_one(bytes).map_err(read_error)?;
-        let claims = claims_from_value(value)?;
-        let again =
-            cbor::write(&claims.to_value()).map_err(|detail| ClaimsError::Encode { detail })?;
-        if again != bytes {
-            return Err(ClaimsError::NotCanonical);
-        }
-        Ok(claims)
-    }
-
-    /// The body and the status index (key 16) it carries.
-    fn body_from_value(v: Value) -> Result<(LabelBody, u32), ClaimsError> {
-        let mut m = Fields::new(v, "label", 16)?;
-        let status_index = uint32("status_index", &m.take(LABEL_STATUS_INDEX, "status_index")?)?;
-        let firmware_is_minimum = match m.take_opt(8) {
-            None => false,
-            Some(Value::Bool(true)) => true,
-            // `false` is written by omitting the key.
-            Some(Value::Bool(false)) => return Err(ClaimsError::NotCanonical),
-            Some(other) => return Err(wrong_type("firmware_is_minimum", "boolean", &other)),
-        };
-        let variants = match m.take_opt(15) {
-            None => Vec::new(),
-            Some(Value::Array(items)) => {
-                // An empty list is written by omitting the key.
-                if items.is_empty() {
-                    return Err(ClaimsError::NotCanonical);
-                }
-                if items.len() > MAX_VARIANTS {
-                    return Err(ClaimsError::TooManyVariants {
-                        count: items.len(),
-                        max: MAX_VARIANTS,
-                    });
-                }
-                items
-                    .into_iter()
-                    .map(|item| text("variant", item, MAX_VARIANT))
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-            Some(other) => return Err(wrong_type("variants", "array", &other)),
-        };
-        let body = LabelBody {
-            scheme_id: text("scheme_id", m.take(1, "scheme_id")?, MAX_SCHEME_ID)?,
-            scheme_version: check_max(
-                "scheme_version",
-                uint32("scheme_version", &m.take(2, "scheme_version")?)?,
-                MAX_SCHEME_VERSION,
-            )?,
-            criteria_digest: fixed_bytes("criteria_digest", m.take(3, "criteria_digest")?)?,
-            manufacturer: text("manufacturer", m.take(4, "manufacturer")?, MAX_MANUFACTURER)?,
-            model: text("model", m.take(5, "model")?, MAX_MODEL)?,
-            hardware_version: text(
-                "hardware_version",
-                m.take(6, "hardware_version")?,
-                MAX_HARDWARE_VERSION,
-            )?,
-            firmware: text("firmware", m.take(7, "firmware")?, MAX_FIRMWARE)?,
-            firmware_is_minimum,
-            tier: check_max("tier", uint32("tier", &m.take(9, "tier")?)?, MAX_TIER)?,
-            assurance: {
-                let v = m.take(10, "assurance")?;
-                let n = integer("assurance", &v)?;
-                u8::try_from(n)
-                    .ok()
-                    .filter(|a| *a <= ASSURANCE_LAB_TESTED)
-                    .ok_or(ClaimsError::OutOfRange {
-                        field: "assurance",
-                        value: n,
-                        allowed: "0..=2",
-                    })?
-            },
-            support_end: match m.take_opt(11) {
-                None => None,
-                Some(v) => Some(
-                    int64("support_end", &v)?
-                        .checked_mul(SECONDS_PER_DAY)
-                        .ok_or(ClaimsError::NotCanonical)?,
-                ),
-            },
-            results: bytes("results", m.take(12, "results")?)?,
-            result_count: check_max(
-                "result_count",
-                uint32("result_count", &m.take(13, "result_count")?)?,
-                MAX_RESULT_COUNT,
-            )?,
-            evidence_digest: fixed_bytes("evidence_digest", m.take(14, "evidence_digest")?)?,
-            variants,
-        };
-        body.validate()?;
-        Ok((body, status_index))
-    }
-
-    fn claims_from_value(v: Value) -> Result<LabelClaims, ClaimsError> {
-        let mut m = Fields::new(v, "claims", 0)?;
-        let (label, status_index) = body_from_value(m.take(CLAIM_LABEL, "label")?)?;
-        let claims = LabelClaims {
-            expires: int64("expires", &m.take(CLAIM_EXP, "expires")?)?,
-            issued_at: int64("issued_at", &m.take(CLAIM_IAT, "issued_at")?)?,
-            label_id: fixed_bytes("label_id", m.take(CLAIM_CTI, "label_id")?)?,
-            label,
-            status_index,
-        };
-        check_times(claims.issued_at, claims.expires)?;
-        Ok(claims)
-    }
-
-    /// The entries of one map, keyed by integer, with unknown and duplicate keys refused.
-    struct Fields {
-        map: &'static str,
-        entries: std::collections::BTreeMap<i64, Value>,
-    }
-
-    impl Fields {
-        /// `known_max`: label maps accept keys 1..=known_max; the claims map (0) accepts the four
-        /// claim keys.
-        fn new(v: Value, map: &'static str, known_max: i64) -> Result<Self, ClaimsError> {
-            let Value::Map(pairs) = v else {
-                return Err(ClaimsError::NotAMap {
-                    map,
-                    found: type_name(&v),
-                });
-            };
-            let known = |k: i64| {
-                if known_max == 0 {
-                    [CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_LABEL].contains(&k)
-                } else {
-                    (1..=known_max).contains(&k)
-                }
-            };
-            let mut entries = std::collections::BTreeMap::new();
-            for (k, val) in pairs {
-                let key = as_i128(&k)
-                    .and_then(|i| i64::try_from(i).ok())
-                    .filter(|i| known(*i))
-                    .ok_or_else(|| ClaimsError::UnknownKey {
-                        map,
-                        key: key_text(&k),
-                    })?;
-                if entries.insert(key, val).is_some() {
-                    return Err(ClaimsError::DuplicateKey {
-                        map,
-                        key: key.to_string(),
-                    });
-                }
-            }
-            Ok(Fields { map, entries })
-        }
-
-        fn take(&mut self, key: i64, field: &'static str) -> Result<Value, ClaimsError> {
-            self.entries.remove(&key).ok_or(ClaimsError::MissingKey {
-                map: self.map,
-                key,
-                field,
-            })
-        }
-
-        fn take_opt(&mut self, key: i64) -> Option<Value> {
-            self.entries.remove(&key)
-        }
-    }
-
-    fn wrong_type(field: &'static str, expected: &'static str, found: &Value) -> ClaimsError {
-        ClaimsError::WrongType {
-            field,
-            expected,
-            found: type_name(found),
-        }
-    }
-
-    fn text(field: &'static str, v: Value, max: usize) -> Result<String, ClaimsError> {
-        match v {
-            Value::Text(s) => {
-                check_text(field, &s, max)?;
-                Ok(s)
-            }
-            other => Err(wrong_type(field, "text string", &other)),
-        }
-    }
-
-    fn bytes(field: &'static str, v: Value) -> Result<Vec<u8>, ClaimsError> {
-        match v {
-            Value::Bytes(b) => Ok(b),
-            other => Err(wrong_type(field, "byte string", &other)),
-        }
-    }
-
-    fn fixed_bytes<const N: usize>(field: &'static str, v: Value) -> Result<[u8; N], ClaimsError> {
-        let b = bytes(field, v)?;
-        let len = b.len();
-        b.try_into().map_err(|_| ClaimsError::WrongLength {
-            field,
-            len,
-            expected: N,
-        })
-    }
-
-    fn integer(field: &'static str, v: &Value) -> Result<i128, ClaimsError> {
-        as_i128(v).ok_or_else(|| wrong_type(field, "integer", v))
-    }
-
-    fn uint32(field: &'static str, v: &Value) -> Result<u32, ClaimsError> {
-        let n = integer(field, v)?;
-        u32::try_from(n).map_err(|_| ClaimsError::OutOfRange {
-            field,
-            value: n,
-            allowed: "0..=4294967295",
-        })
-    }
-
-    fn int64(field: &'static str, v: &Value) -> Result<i64, ClaimsError> {
-        let n = integer(field, v)?;
-        i64::try_from(n).map_err(|_| ClaimsError::OutOfRange {
-            field,
-            value: n,
-            allowed: "the 64-bit signed range",
-        })
-    }
+    /// `read_value`: ciborium into a `Value`, the fields checked, re-encoded and compared.
+    pub ciborium: Result<LabelClaims, ClaimsError>,
 }
 
 #[cfg(test)]
@@ -1474,7 +1075,7 @@ mod tests {
         }
     }
 
-    /// Each bound at encode and at decode (bytes written past `encode`'s check), by all three
+    /// Each bound at encode and at decode (bytes written past `encode`'s check), by both
     /// decoders alike: the value just inside is signed, the one just outside refused.
     #[test]
     fn integers_are_bounded_at_encode_and_decode() {
@@ -1731,7 +1332,7 @@ mod tests {
     }
 
     /// Signed text with a bidi control, a line separator, an invisible or odd space ... is
-    /// refused at encode and at decode (bytes written past `encode`'s check), by all three
+    /// refused at encode and at decode (bytes written past `encode`'s check), by both
     /// decoders alike, naming the field and the character.
     #[test]
     fn forbidden_characters_are_refused_at_encode_and_decode() {
@@ -1819,6 +1420,27 @@ mod tests {
         assert_eq!(LabelClaims::decode(&bytes), Err(ClaimsError::NotCanonical));
     }
 
+    /// A support end (in days) whose seconds do not fit an `i64` is out of range, by name.
+    #[test]
+    fn support_end_days_beyond_the_seconds_range_are_out_of_range() {
+        let days = i64::MAX / SECONDS_PER_DAY + 1;
+        let mut v = sample().to_value();
+        if let Value::Map(pairs) = &mut v
+            && let Some((_, Value::Map(label))) =
+                pairs.iter_mut().find(|(k, _)| *k == int(CLAIM_LABEL))
+            && let Some((_, end)) = label.iter_mut().find(|(k, _)| *k == int(11))
+        {
+            *end = int(days);
+        }
+        let bytes = cbor::write(&v).unwrap();
+        assert!(matches!(
+            LabelClaims::decode(&bytes),
+            Err(ClaimsError::OutOfRange { field: "support_end", value, .. })
+                if value == i128::from(days)
+        ));
+        agree(&bytes);
+    }
+
     #[test]
     fn assurance_codes_round_trip() {
         use crate::criteria::model::Assurance;
@@ -1832,7 +1454,7 @@ mod tests {
         assert_eq!(assurance_from_code(3), None);
     }
 
-    // --- The reader in `cbor` against the ciborium decoder it replaced (`reference`). ---
+    // --- The one-pass reader against the ciborium-based decoder (`read_value`). ---
 
     /// Claims that exercise every optional key, caps, non-ASCII text and extreme integers.
     fn samples() -> Vec<LabelClaims> {
@@ -1862,17 +1484,14 @@ mod tests {
         out
     }
 
-    /// The ciborium-based decoder, the one-pass reader and the item reader give the same
-    /// result: the same claims, or (the two that give errors) the same error with the same
-    /// detail.
+    /// The one-pass reader and the ciborium-based decoder make the same decision: both take
+    /// the input, as the same claims, or both refuse it (only the ciborium one says why).
     fn same_outcome(bytes: &[u8]) -> Result<(), String> {
-        let expected = reference::decode(bytes);
-        let checked = read_checked(bytes);
+        let ciborium = read_value(bytes);
         let fast = read_canonical(bytes);
-        let decoded = LabelClaims::decode(bytes);
-        if checked != expected || fast != expected.clone().ok() || decoded != expected {
+        if fast != ciborium.clone().ok() {
             return Err(format!(
-                "input {}\nreference {expected:?}\nchecked {checked:?}\nfast {fast:?}",
+                "input {}\nciborium {ciborium:?}\nfast {fast:?}",
                 hex::encode(bytes)
             ));
         }
@@ -1895,8 +1514,7 @@ mod tests {
     }
 
     /// Every single-byte change, deletion and truncation (and, for the first sample, every
-    /// single-byte insertion and extension): the same result (the same claims, or the same
-    /// error with the same detail).
+    /// single-byte insertion and extension): the same decision.
     #[test]
     fn reader_agrees_with_ciborium_on_every_single_byte_mutation() {
         for (n, c) in samples().into_iter().enumerate() {
@@ -2168,19 +1786,25 @@ mod tests {
             let bytes = mutated(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let outcome = match LabelClaims::decode(&bytes) {
                 Ok(_) => "ok".to_string(),
+                // The variant's name, and the CBOR error's inside `Cbor(..)`.
                 Err(e) => format!("{e:?}")
-                    .split([' ', '{'])
-                    .next()
-                    .unwrap()
-                    .to_string(),
+                    .split([' ', '{', '(', ')'])
+                    .filter(|w| !w.is_empty())
+                    .take(if matches!(e, ClaimsError::Cbor(_)) {
+                        2
+                    } else {
+                        1
+                    })
+                    .collect::<Vec<_>>()
+                    .join(":"),
             };
             seen.insert(outcome);
         }
         for kind in [
             "ok",
-            "Truncated",
-            "Malformed",
-            "TrailingBytes",
+            "Cbor:Truncated",
+            "Cbor:Syntax",
+            "Cbor:Trailing",
             "NotAMap",
             "UnknownKey",
             "DuplicateKey",

@@ -26,7 +26,7 @@
 use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 
-use super::cbor::{self, ReadError, as_i128, int, key_text, type_name};
+use super::cbor::{self, CborError, as_i128, int, key_text, type_name};
 use crate::keys::{KeyError, Signer, public_key_from_bytes};
 
 /// The largest COSE_Sign1 accepted or produced, in bytes.
@@ -246,11 +246,11 @@ fn malformed(detail: impl Into<String>) -> EnvelopeError {
     }
 }
 
-fn read_err(e: ReadError) -> EnvelopeError {
+fn read_err(e: CborError) -> EnvelopeError {
     match e {
-        ReadError::Truncated => EnvelopeError::Truncated,
-        ReadError::Malformed(detail) => EnvelopeError::Malformed { detail },
-        ReadError::Trailing(count) => EnvelopeError::TrailingBytes { count },
+        CborError::Truncated => EnvelopeError::Truncated,
+        CborError::Trailing { count } => EnvelopeError::TrailingBytes { count },
+        other => malformed(other.to_string()),
     }
 }
 
@@ -350,9 +350,11 @@ pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeEr
 
 fn parse_protected(protected: &[u8]) -> Result<(i64, [u8; 8]), EnvelopeError> {
     let value = cbor::read_one(protected).map_err(|e| match e {
-        ReadError::Truncated => malformed("protected header is truncated"),
-        ReadError::Malformed(d) => malformed(format!("protected header: {d}")),
-        ReadError::Trailing(n) => malformed(format!("{n} byte(s) after the protected header")),
+        CborError::Truncated => malformed("protected header is truncated"),
+        CborError::Trailing { count } => {
+            malformed(format!("{count} byte(s) after the protected header"))
+        }
+        other => malformed(format!("protected header: {other}")),
     })?;
     let Value::Map(pairs) = value else {
         return Err(malformed(format!(

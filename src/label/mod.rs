@@ -24,6 +24,7 @@ pub mod id;
 pub mod qr;
 pub mod symbol;
 
+pub use cbor::CborError;
 pub use claims::{ClaimsError, LabelBody, LabelClaims, ResultCode, pack_results, unpack_results};
 pub use cose::{EnvelopeError, ParsedSign1};
 pub use id::{LabelIdError, check_label_id, label_id};

@@ -103,8 +103,7 @@ pub fn qr_text(verify_url: &str, cose: &[u8]) -> String {
 /// True when every character of `text` is in the QR alphanumeric set, so a QR encoder can
 /// use the dense alphanumeric mode for all of it.
 pub fn is_qr_alphanumeric(text: &str) -> bool {
-    text.bytes()
-        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b" $%*+-./:".contains(&b))
+    qrcodegen::QrSegment::is_alphanumeric(text)
 }
 
 /// Splits and decodes a QR text: `URL#BASE32` (url returned) or bare `BASE32` (url None).

@@ -12,14 +12,15 @@
 //! against about 0.78 ms for `qrcodegen` with the same segments. `qrcode` stays a
 //! dev-dependency to cross-check versions.
 //!
-//! Why the mask is chosen here and not by `qrcodegen` (measured with `perf` on the label-PDF
-//! benchmark): its penalty scoring was over half of the time of a whole label PDF, about 85 µs
-//! per mask, and it re-encoded the symbol for each of the eight masks. Here the symbol is
-//! encoded once with mask 0, the other seven are derived from it (data modules re-masked,
-//! format bits rewritten; a test checks every version up to 27, level and mask against
-//! `qrcodegen`), and [`penalty`]'s rules (N1 runs, N2 blocks, N3 finder-like patterns with the
-//! light border counted, N4 balance) are scored on bit rows. The lowest score wins, ties to the
-//! lower mask number, exactly as `qrcodegen` chooses (a test compares the two on many texts).
+//! Kept hand-written: `cargo bench --bench artwork` `qr-encode/qrcodegen-segments` (this) 225 µs against `label-pdf/mask` 0.68 ms (goal <= 1 ms, README); `qrcodegen`'s own mask choice was about 85 µs a mask x 8 (perf, earlier); `qr-encode/qrcodegen-own-mask` now measures it (not yet run).
+//!
+//! The mask is chosen here, not by `qrcodegen` (which re-encodes the symbol for each of the
+//! eight masks and scores each module by module): the symbol is encoded once with mask 0, the
+//! other seven are derived from it (data modules re-masked, format bits rewritten; a test
+//! checks every version up to 27, level and mask against `qrcodegen`), and the penalty rules
+//! (N1 runs, N2 blocks, N3 finder-like patterns with the light border counted, N4 balance) are
+//! scored on bit rows ([`penalty_bits`]). The lowest score wins, ties to the lower mask number,
+//! exactly as `qrcodegen` chooses (a test compares the two on many texts).
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
@@ -120,7 +121,7 @@ impl QrSymbol {
 }
 
 fn in_alphanumeric_set(b: u8) -> bool {
-    b.is_ascii_uppercase() || b.is_ascii_digit() || b" $%*+-./:".contains(&b)
+    b.is_ascii() && QrSegment::is_alphanumeric(char::from(b).encode_utf8(&mut [0; 4]))
 }
 
 /// An alphanumeric run shorter than this between byte runs costs more as its own segment
@@ -190,24 +191,18 @@ pub fn encode(text: &str, ecc: Ecc) -> Result<QrSymbol, SymbolError> {
     if code0.size() <= 128 {
         return Ok(best_of_derived(&code0, ecc));
     }
-    // Large symbols (version 28 and up): encode each mask.
-    let mut best: Option<(i64, QrCode)> = None;
-    for m in 0..8u8 {
-        let code = QrCode::encode_segments_advanced(
-            &segs,
-            ecc.level(),
-            code0.version(),
-            code0.version(),
-            Some(Mask::new(m)),
-            false,
-        )
-        .map_err(|_| too_long())?;
-        let score = penalty(&symbol_of(&code));
-        if best.as_ref().is_none_or(|(b, _)| score < *b) {
-            best = Some((score, code));
-        }
-    }
-    best.map(|(_, c)| symbol_of(&c)).ok_or_else(too_long)
+    // Symbols of more than 128 modules a side (version 28 and up, never a label) do not fit
+    // the bit rows: `qrcodegen` chooses the mask, by the same rules.
+    let code = QrCode::encode_segments_advanced(
+        &segs,
+        ecc.level(),
+        code0.version(),
+        code0.version(),
+        None,
+        false,
+    )
+    .map_err(|_| too_long())?;
+    Ok(symbol_of(&code))
 }
 
 /// Rows (bit x = column x) of the function modules of a version: finder patterns with their
@@ -472,8 +467,9 @@ impl BitRows {
     }
 }
 
-/// [`penalty`] on bit rows: the same rules and the same result, with runs found from colour
-/// transitions and 2 x 2 blocks by word operations (a test checks both agree).
+/// The mask penalty of ISO/IEC 18004 §7.8.3 (lower is better) on bit rows: runs found from
+/// colour transitions, 2 x 2 blocks by word operations (a test checks it against a plain
+/// module-by-module count).
 fn penalty_bits(b: &BitRows) -> i64 {
     const N1: i64 = 3;
     const N2: i64 = 3;
@@ -529,8 +525,10 @@ fn penalty_bits(b: &BitRows) -> i64 {
     score + k * N4
 }
 
-/// The mask penalty of ISO/IEC 18004 §7.8.3 over a whole symbol (lower is better).
-pub fn penalty(s: &QrSymbol) -> i64 {
+/// The mask penalty of ISO/IEC 18004 §7.8.3 over a whole symbol (lower is better), module by
+/// module: the plain form [`penalty_bits`] is checked against.
+#[cfg(test)]
+fn penalty(s: &QrSymbol) -> i64 {
     const N1: i64 = 3;
     const N2: i64 = 3;
     const N3: i64 = 40;
@@ -638,6 +636,8 @@ mod tests {
         let mut texts: Vec<String> = (0..40).map(|n| label_text(n * 9 + 1)).collect();
         texts.extend((0..20).map(|n| format!("HTTPS://LBL.EXAMPLE.ORG/L/{:016X}", n * 7919)));
         texts.push("https://example.org/lower case and bytes".into());
+        // Over 128 modules a side (version 28 and up): `qrcodegen` chooses there.
+        texts.push("https://example.org/".repeat(75));
         for text in texts {
             let ours = encode(&text, Ecc::M).unwrap();
             let theirs = QrCode::encode_segments_advanced(

@@ -13,7 +13,7 @@ pub mod skeleton;
 
 use crate::criteria::CriteriaSet;
 use crate::criteria::vocab::Vocabulary;
-use crate::diag::{Diagnostics, SourceFile, suggest};
+use crate::diag::{Code, Diagnostics, SourceFile, suggest};
 use crate::time::DateValue;
 use crate::toml_read::{Ctx, Table, Val, as_array, as_bool, parse_document};
 use crate::value::Value;
@@ -46,7 +46,7 @@ use crate::label::claims::{
 };
 
 /// Which firmware the assessment covers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Firmware {
     /// Exactly this version.
@@ -66,7 +66,8 @@ impl Firmware {
 }
 
 /// Who made the device and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Device {
     /// Manufacturer name (NFC).
     pub manufacturer: String,
@@ -99,7 +100,9 @@ pub struct NaClaim {
 }
 
 /// A lab verdict on one requirement or test case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// The lab found a failure.
@@ -111,7 +114,9 @@ pub enum Verdict {
 }
 
 /// ETSI TS 103 701 assessment type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Review of the declared design (IXIT).
@@ -294,6 +299,7 @@ fn parse_inner(
             let rid = k.get_ref().to_string();
             if !known_reqs.contains(&rid.as_str()) {
                 ctx.error(
+                    Code::ProfileUnknownRequirement,
                     k.span(),
                     format!("unknown requirement `{rid}`"),
                     suggest(&rid, "requirement ids", known_reqs.iter().copied()),
@@ -354,6 +360,7 @@ fn parse_inner(
             };
             if !known.contains(&scheme.get_ref().as_str()) {
                 ctx.error(
+                    Code::ProfileUnknownScheme,
                     scheme.span(),
                     format!("no bundled scheme recognises `{}`", scheme.get_ref()),
                     suggest(
@@ -366,6 +373,7 @@ fn parse_inner(
             }
             if reference.get_ref().trim().is_empty() {
                 ctx.error(
+                    Code::EmptyText,
                     reference.span(),
                     "the recognised label's `reference` is empty",
                     "give the certificate or registration number",
@@ -414,6 +422,7 @@ fn is_placeholder(v: &Val<'_>, ctx: &mut Ctx<'_>) -> bool {
                 .trim_start_matches(':')
                 .trim();
             ctx.error(
+                Code::Placeholder,
                 v.span(),
                 "not filled in yet",
                 format!("replace the placeholder with {what}"),
@@ -445,6 +454,7 @@ fn text_field(
     let trimmed = nfc.trim();
     if trimmed.is_empty() {
         ctx.error(
+            Code::EmptyText,
             s.span(),
             format!("`{key}` is empty"),
             format!("give the {key}"),
@@ -454,6 +464,7 @@ fn text_field(
     // Characters were checked when the file was read (`toml_read`, `crate::text`).
     if trimmed.len() > max {
         ctx.error(
+            Code::DeviceLabelLimit,
             s.span(),
             format!(
                 "`{key}` is {} bytes after Unicode NFC normalisation; the limit is {max}",
@@ -489,6 +500,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         (None, Some(m)) => Some(Firmware::Minimum(m)),
         (Some(_), Some(_)) => {
             ctx.error(
+                Code::Firmware,
                 span,
                 "[device] gives both `firmware_version` and `min_firmware_version`",
                 "give exactly one: the version assessed, or the minimum version the label covers",
@@ -498,6 +510,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
         (None, None) => {
             if !firmware_given {
                 ctx.error(
+                    Code::Firmware,
                     span,
                     "[device] has no firmware version",
                     "add `firmware_version = \"1.2.3\"` or `min_firmware_version = \"1.2\"`",
@@ -511,6 +524,7 @@ fn read_device(v: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<Device> {
             Some(c.into_inner())
         } else {
             ctx.error(
+                Code::ProfileUnknownCategory,
                 c.span(),
                 format!("unknown category `{}`", c.get_ref()),
                 suggest(c.get_ref(), "categories", CATEGORIES),
@@ -551,6 +565,7 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
     if vs.len() > MAX_VARIANTS {
         ok = false;
         ctx.error(
+            Code::DeviceLabelLimit,
             span.unwrap_or_else(|| t.span.clone()),
             format!(
                 "`variants` lists {} names; a label carries at most {MAX_VARIANTS}",
@@ -564,6 +579,7 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
         let name = nfc.trim();
         if name.is_empty() {
             ctx.error(
+                Code::EmptyText,
                 s.span(),
                 "a variant name is empty",
                 "give the variant's name",
@@ -571,6 +587,7 @@ fn read_variants(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> (Vec<String>, bool
             ok = false;
         } else if name.len() > MAX_VARIANT {
             ctx.error(
+                Code::DeviceLabelLimit,
                 s.span(),
                 format!(
                     "variant `{name}` is {} bytes after Unicode NFC normalisation; the limit is {MAX_VARIANT}",
@@ -609,6 +626,7 @@ fn check_device_budget(
         parts.push(format!("variants {}", each.join(" + ")));
     }
     ctx.error(
+        Code::DeviceLabelLimit,
         span,
         format!(
             "[device] texts are {total} bytes together ({}); a label's budget is {MAX_DEVICE_TEXT} bytes",
@@ -631,7 +649,7 @@ fn read_date(d: &Val<'_>, ctx: &mut Ctx<'_>) -> Option<DateValue> {
     match DateValue::parse(&s) {
         Ok(x) => Some(x),
         Err(e) => {
-            ctx.error(d.span(), e, "write the date as 2026-03-02");
+            ctx.error(Code::BadDate, d.span(), e, "write the date as 2026-03-02");
             None
         }
     }
@@ -659,6 +677,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
             "INCONCLUSIVE" => Some(Verdict::Inconclusive),
             other => {
                 ctx.error(
+                    Code::UnknownWord,
                     s.span(),
                     format!("unknown verdict `{other}`"),
                     suggest(other, "verdicts", ["PASS", "FAIL", "INCONCLUSIVE"]),
@@ -670,7 +689,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         "conceptual" => Some(Method::Conceptual),
         "functional" => Some(Method::Functional),
         other => {
-            ctx.error(s.span(), format!("unknown method `{other}`"), "use `conceptual` (design review) or `functional` (device test), as in ETSI TS 103 701");
+            ctx.error(Code::UnknownWord, s.span(), format!("unknown method `{other}`"), "use `conceptual` (design review) or `functional` (device test), as in ETSI TS 103 701");
             None
         }
     });
@@ -686,6 +705,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
             Some(s.into_inner())
         } else {
             ctx.error(
+                Code::EvidenceDigest,
                 s.span(),
                 "evidence_digest is not `sha256:` followed by 64 lower-case hex digits",
                 "compute it with `sha256sum FILE`",
@@ -700,6 +720,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
     let requirement = match (&req, &case) {
         (None, None) => {
             ctx.error(
+                Code::LabResultTarget,
                 span,
                 "a [[tested]] result names neither `requirement` nor `test_case`",
                 "add `requirement = \"5.1-1\"` or `test_case = \"5.1-1-2a\"`",
@@ -709,6 +730,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
         (Some(r), c) => {
             if !known.contains(&r.get_ref().as_str()) {
                 ctx.error(
+                    Code::ProfileUnknownRequirement,
                     r.span(),
                     format!("unknown requirement `{}`", r.get_ref()),
                     suggest(r.get_ref(), "requirement ids", known.iter().copied()),
@@ -719,6 +741,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
                 .filter(|c| test_case_requirement(c.get_ref(), known) != Some(r.get_ref().as_str()))
             {
                 ctx.error(
+                    Code::TestCase,
                     c.span(),
                     format!(
                         "test case `{}` does not belong to requirement `{}`",
@@ -736,6 +759,7 @@ fn read_test(v: &Val<'_>, known: &[&str], ctx: &mut Ctx<'_>) -> Option<TestResul
             Some(r) => Some(r.to_string()),
             None => {
                 ctx.error(
+                    Code::TestCase,
                     c.span(),
                     format!("test case `{}` names no known requirement", c.get_ref()),
                     "a test case id is <requirement>-<n><unit>, e.g. 5.1-1-2a",

@@ -1,7 +1,8 @@
 //! The assessment report as one self-contained HTML file.
 //!
-//! Built from the report's JSON value (`iotlabel-report/1`), not from the typed [`Report`]: the
-//! caller parses the `.report.json` that `iotlabel issue` wrote, so the page shows exactly what
+//! Built from the report's JSON value (`iotlabel-report/1`, read back as the typed [`Report`]),
+//! not from a fresh evaluation: the caller parses the `.report.json` that `iotlabel issue`
+//! wrote, so the page shows exactly what
 //! the label's evidence digest covers, and prints that digest (SHA-256 of the canonical JSON,
 //! see [`report_digest`]) for a reader to compare with the label.
 //!
@@ -31,6 +32,16 @@ pub enum Lang {
     Ja,
 }
 
+impl Lang {
+    /// The BCP 47 tag (`en`, `ja`), which also names its words in `words.toml`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+}
+
 /// Why a JSON value could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -43,6 +54,15 @@ pub enum HtmlError {
     NotAReport {
         /// The `format` found, as JSON.
         found: String,
+    },
+    /// The JSON is not shaped as this version writes it: a field is missing, renamed, of
+    /// another type, or (in the report) unknown.
+    #[error("{file}: not as `iotlabel issue` writes it: {error}")]
+    Shape {
+        /// `report` or `label claims`.
+        file: &'static str,
+        /// What serde found.
+        error: String,
     },
     /// A text the report or claims file would show holds a character the project never
     /// shows (bidirectional controls, line separators, other invisible characters).
@@ -121,19 +141,22 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let mut h = String::new();
     let title = format!(
         "{} {} {} — {}",
-        w.title, v.manufacturer, v.model, v.scheme_name
+        w.title.as_str(),
+        v.manufacturer,
+        v.model,
+        v.scheme_name
     );
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
-        w.lang,
+        v.lang,
         esc(&title)
     );
 
     // Header: what, for which device, under which scheme, when.
-    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(w.title));
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(&w.title));
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} {} — {} <code>{}@{}</code></p>",
@@ -146,7 +169,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<p>{}: <time>{}</time></p>\n</header>",
-        esc(w.evaluated_at),
+        esc(&w.evaluated_at),
         esc(&v.evaluated_at)
     );
 
@@ -155,27 +178,37 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(h, "<p class=\"notice\"><strong>{}</strong></p>", esc(n));
     }
     // Result first.
-    let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(w.result));
+    let _ = writeln!(h, "<section class=\"result\">\n<h2>{}</h2>", esc(&w.result));
     let _ = writeln!(
         h,
         "<p class=\"tier\"><span class=\"k\">{}</span> <strong>{}</strong></p>",
-        esc(if v.compliance { w.compliance } else { w.tier }),
+        esc(if v.compliance {
+            w.compliance.as_str()
+        } else {
+            w.tier.as_str()
+        }),
         esc(&v.headline)
     );
     if let Some(a) = &v.assurance {
         let _ = writeln!(
             h,
             "<p>{}: <strong>{}</strong></p>",
-            esc(w.assurance),
+            esc(&w.assurance),
             esc(a)
         );
     }
     if v.illustrative {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(w.illustrative));
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&w.illustrative));
     }
     table(
         &mut h,
-        &[w.rank, w.tier, w.assurance, w.holds, w.satisfied],
+        &[
+            w.rank.as_str(),
+            w.tier.as_str(),
+            w.assurance.as_str(),
+            w.holds.as_str(),
+            w.satisfied.as_str(),
+        ],
         v.tiers.iter().map(|t| {
             vec![
                 cell(&t.rank),
@@ -199,21 +232,21 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             let _ = writeln!(
                 h,
                 "<h2>{}: {} <span class=\"k\">({} {})</span></h2>",
-                esc(w.gap),
+                esc(&w.gap),
                 esc(&next.label),
-                esc(w.needs),
+                esc(&w.needs),
                 esc(&next.assurance)
             );
             table(
                 &mut h,
                 &[
-                    w.id,
-                    w.title_col,
-                    w.status,
-                    w.why,
-                    w.needs,
-                    w.detail,
-                    w.todo,
+                    w.id.as_str(),
+                    w.title_col.as_str(),
+                    w.status.as_str(),
+                    w.why.as_str(),
+                    w.needs.as_str(),
+                    w.detail.as_str(),
+                    w.todo.as_str(),
                 ],
                 next.blockers.iter().map(|b| {
                     let mut row = vec![cell_code(&b[0])];
@@ -223,7 +256,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             );
         }
         None => {
-            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(w.gap), esc(w.top));
+            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(&w.gap), esc(&w.top));
         }
     }
     let _ = writeln!(h, "</section>");
@@ -232,19 +265,19 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<section class=\"facts\">\n<h2>{}</h2>\n<dl>",
-        esc(w.device)
+        esc(&w.device)
     );
     for (k, val) in &v.device_facts {
         dl(&mut h, k, val);
     }
-    let _ = writeln!(h, "</dl>\n<h2>{}</h2>\n<dl>", esc(w.scheme));
+    let _ = writeln!(h, "</dl>\n<h2>{}</h2>\n<dl>", esc(&w.scheme));
     for (k, val) in &v.scheme_facts {
         dl(&mut h, k, val);
     }
     let _ = writeln!(
         h,
         "<dt>{}</dt><dd><code class=\"digest\">{}</code></dd>\n</dl>\n</section>",
-        esc(w.criteria_digest),
+        esc(&w.criteria_digest),
         esc(&v.criteria_digest)
     );
 
@@ -252,19 +285,19 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(
         h,
         "<section class=\"reqs\">\n<h2>{} ({})</h2>",
-        esc(w.requirements),
+        esc(&w.requirements),
         v.requirements.len()
     );
     table(
         &mut h,
         &[
-            w.id,
-            w.title_col,
-            w.status,
-            w.outcome,
-            w.provenance,
-            w.detail,
-            w.evidence,
+            w.id.as_str(),
+            w.title_col.as_str(),
+            w.status.as_str(),
+            w.outcome.as_str(),
+            w.provenance.as_str(),
+            w.detail.as_str(),
+            w.evidence.as_str(),
         ],
         v.requirements.iter().map(|q| {
             let mut title = esc(&q.title);
@@ -272,7 +305,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                 let _ = write!(
                     title,
                     "<br><span class=\"k\">{} {}</span>",
-                    esc(w.clause),
+                    esc(&w.clause),
                     esc(c)
                 );
             }
@@ -280,7 +313,11 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
                 let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(n));
             }
             if q.unconfirmed {
-                let _ = write!(title, "<br><span class=\"k\">{}</span>", esc(w.unconfirmed));
+                let _ = write!(
+                    title,
+                    "<br><span class=\"k\">{}</span>",
+                    esc(&w.unconfirmed)
+                );
             }
             let mut evidence: Vec<String> = q
                 .evidence
@@ -290,7 +327,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
             for l in &q.labs {
                 let mut s = format!(
                     "{} {}: {} ({}, {})",
-                    esc(w.lab),
+                    esc(&w.lab),
                     esc(&l.lab),
                     esc(&l.verdict),
                     esc(&l.method),
@@ -322,10 +359,10 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     let _ = writeln!(h, "</section>");
 
     if !v.recognised.is_empty() {
-        let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(w.recognised));
+        let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(&w.recognised));
         table(
             &mut h,
-            &[w.scheme, w.reference, w.effect],
+            &[w.scheme.as_str(), w.reference.as_str(), w.effect.as_str()],
             v.recognised
                 .iter()
                 .map(|l| l.iter().map(|c| cell(c)).collect()),
@@ -336,7 +373,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         let _ = writeln!(
             h,
             "<p class=\"note\">{}: {}</p>",
-            esc(w.unstated),
+            esc(&w.unstated),
             esc(&v.unstated.join(", "))
         );
     }
@@ -344,32 +381,36 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
     // The label, if given, and the digest.
     let _ = writeln!(h, "<section class=\"digest-box\">");
     if let Some(l) = &v.label {
-        let _ = writeln!(h, "<h2>{}</h2>\n<dl>", esc(w.label));
+        let _ = writeln!(h, "<h2>{}</h2>\n<dl>", esc(&w.label));
         for (k, val) in &l.facts {
             dl(&mut h, k, val);
         }
         let _ = writeln!(
             h,
             "<dt>{}</dt><dd><code class=\"digest\">{}</code> <strong class=\"{}\">{}</strong></dd>\n</dl>\n<p class=\"note\">{}</p>",
-            esc(w.evidence_digest),
+            esc(&w.evidence_digest),
             esc(&l.carried),
             if l.matches { "yes" } else { "no" },
-            esc(if l.matches { w.matches } else { w.mismatch }),
-            esc(w.label_unverified)
+            esc(if l.matches {
+                w.matches.as_str()
+            } else {
+                w.mismatch.as_str()
+            }),
+            esc(&w.label_unverified)
         );
     }
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<p><code class=\"digest\">{}</code></p>\n<p>{} <code class=\"digest\">{}</code></p>\n</section>",
-        esc(w.report_digest),
+        esc(&w.report_digest),
         v.digest,
-        esc(w.digest_explained),
+        esc(&w.digest_explained),
         v.digest_prefix()
     );
     let _ = writeln!(
         h,
         "<footer>{} <code>{}</code></footer>\n</body>\n</html>",
-        esc(w.footer),
+        esc(&w.footer),
         super::REPORT_FORMAT
     );
     Ok(h)

@@ -7,11 +7,11 @@ mod explain;
 pub mod html;
 pub mod pdf;
 mod text;
-mod view;
+pub(crate) mod view;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::criteria::model::{Assurance, Scheme};
+use crate::criteria::model::{Assurance, IssuingState, Scheme};
 use crate::criteria::vocab::Vocabulary;
 use crate::evaluate::{Basis, BlockReason, Evaluation, Outcome, Provenance};
 use crate::profile::{Device, Method, Profile, Verdict};
@@ -23,7 +23,8 @@ pub use text::{render_summary, render_text};
 pub const REPORT_FORMAT: &str = "iotlabel-report/1";
 
 /// A scheme, as a report names it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct SchemeRef {
     /// Scheme id.
     pub id: String,
@@ -42,7 +43,8 @@ pub struct SchemeRef {
 }
 
 /// A tier, as a report names it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct TierRef {
     /// Rank, 1..n.
     pub rank: u32,
@@ -57,7 +59,8 @@ pub struct TierRef {
 }
 
 /// One tier's state.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct TierLine {
     /// Which tier.
     #[serde(flatten)]
@@ -73,7 +76,8 @@ pub struct TierLine {
 }
 
 /// A requirement that blocks the next tier.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct BlockerLine {
     /// Requirement id.
     pub id: String,
@@ -94,7 +98,8 @@ pub struct BlockerLine {
 }
 
 /// The next tier and what blocks it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Gap {
     /// The tier.
     #[serde(flatten)]
@@ -104,7 +109,8 @@ pub struct Gap {
 }
 
 /// One lab result, as reported.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct LabLine {
     /// Test case id, if any.
     pub test_case: Option<String>,
@@ -121,7 +127,8 @@ pub struct LabLine {
 }
 
 /// One requirement's row.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct RequirementLine {
     /// Requirement id.
     pub id: String,
@@ -154,7 +161,8 @@ pub struct RequirementLine {
 }
 
 /// One row of a side-by-side summary: a scheme, its outcome, and what blocks the next tier.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct SummaryRow {
     /// `id@version`.
     pub scheme: String,
@@ -169,10 +177,11 @@ pub struct SummaryRow {
 }
 
 /// A complete assessment report for one profile against one scheme.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
     /// Always [`REPORT_FORMAT`].
-    pub format: &'static str,
+    pub format: String,
     /// Evaluation time (UTC).
     pub evaluated_at: String,
     /// The scheme.
@@ -202,10 +211,11 @@ pub struct Report {
 }
 
 /// Why a scheme version does not issue labels at the evaluation time.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct NotIssuing {
     /// `closed` (after its last issuing day) or `not-yet-open` (before its first).
-    pub state: &'static str,
+    pub state: IssuingState,
     /// The last issuing day (closed) or the first (not yet open).
     pub date: String,
     /// The successor scheme version, if named.
@@ -215,10 +225,11 @@ pub struct NotIssuing {
 impl NotIssuing {
     fn of(scheme: &Scheme, at: jiff::Timestamp) -> Option<NotIssuing> {
         let lc = &scheme.lifecycle;
-        let (state, date) = match lc.state(at) {
-            crate::criteria::model::IssuingState::Open => return None,
-            crate::criteria::model::IssuingState::Closed => ("closed", lc.issuable_until?),
-            crate::criteria::model::IssuingState::NotYetOpen => ("not-yet-open", lc.issuable_from?),
+        let state = lc.state(at);
+        let date = match state {
+            IssuingState::Open => return None,
+            IssuingState::Closed => lc.issuable_until?,
+            IssuingState::NotYetOpen => lc.issuable_from?,
         };
         Some(NotIssuing {
             state,
@@ -234,7 +245,7 @@ impl NotIssuing {
             .as_ref()
             .map(|s| format!("; its successor is {s}"))
             .unwrap_or_default();
-        if self.state == "closed" {
+        if self.state == IssuingState::Closed {
             format!(
                 "{scheme} no longer issues labels (last issuing day {}){succ}",
                 self.date
@@ -249,7 +260,8 @@ impl NotIssuing {
 }
 
 /// A label held under another scheme, as the report shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct HeldLabel {
     /// The other scheme.
     pub scheme: String,
@@ -395,7 +407,7 @@ impl Report {
         let support_period_end = support_date.map(shown);
         let support_period_ended = support_date.filter(|d| d.at <= ev.at).map(shown);
         Report {
-            format: REPORT_FORMAT,
+            format: REPORT_FORMAT.to_string(),
             evaluated_at: format_ts(ev.at),
             scheme: SchemeRef {
                 id: scheme.id.clone(),

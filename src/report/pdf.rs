@@ -87,7 +87,10 @@ pub fn to_pdf(
     let pages = layout(&v, &fonts);
     let title = format!(
         "{} {} {} - {}",
-        v.w.title, v.manufacturer, v.model, v.scheme_name
+        v.w.title.as_str(),
+        v.manufacturer,
+        v.model,
+        v.scheme_name
     );
     Ok(write_pdf(&pages, &title, QrDraw::Mask)?)
 }
@@ -436,11 +439,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         fonts,
         pages: vec![Vec::new()],
         y: MARGIN,
-        continued: w.continued,
+        continued: w.continued.as_str(),
     };
 
     // Header: what, for which device, under which scheme, when; the digest.
-    f.para(part(w.title).bold().size(16.0));
+    f.para(part(&w.title).bold().size(16.0));
     f.para(
         part(format!(
             "{} {} — {} ({}@{})",
@@ -450,9 +453,9 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     );
     f.para(part(format!("{}: {}", w.evaluated_at, v.evaluated_at)).size(BODY));
     f.y += 1.0;
-    f.para(part(w.report_digest).bold().size(SMALL));
+    f.para(part(&w.report_digest).bold().size(SMALL));
     f.para(part(v.digest.clone()).size(BODY));
-    f.para(part(w.digest_prefix).bold().size(SMALL));
+    f.para(part(&w.digest_prefix).bold().size(SMALL));
     f.para(part(v.digest_prefix().to_string()).size(BODY));
 
     // Notices before the result (e.g. the support period has ended).
@@ -460,11 +463,11 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         f.para(part(n.clone()).bold().size(BODY));
     }
     // Result first.
-    f.heading(w.result);
+    f.heading(&w.result);
     f.para(
         part(format!(
             "{} {}",
-            if v.compliance { w.compliance } else { w.tier },
+            if v.compliance { &w.compliance } else { &w.tier },
             v.headline
         ))
         .bold()
@@ -474,14 +477,14 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         f.para(part(format!("{}: {a}", w.assurance)).size(BODY));
     }
     if v.illustrative {
-        f.para(part(w.illustrative).grey().size(BODY));
+        f.para(part(&w.illustrative).grey().size(BODY));
     }
     let tier_cols = cols(&[
-        (w.rank, 12.0),
-        (w.tier.trim_end_matches(':'), 40.0),
-        (w.assurance, 40.0),
-        (w.holds, 20.0),
-        (w.satisfied, 30.0),
+        (w.rank.as_str(), 12.0),
+        (w.tier.as_str().trim_end_matches(':'), 40.0),
+        (w.assurance.as_str(), 40.0),
+        (w.holds.as_str(), 20.0),
+        (w.satisfied.as_str(), 30.0),
     ]);
     let tier_rows = v
         .tiers
@@ -493,9 +496,9 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
                 text_cell(&t.assurance),
                 Cell {
                     parts: vec![if t.holds {
-                        part(w.yes)
+                        part(&w.yes)
                     } else {
-                        part(w.no).bold()
+                        part(&w.no).bold()
                     }],
                     fill: Some(if t.holds { GOOD } else { BAD }),
                 },
@@ -503,21 +506,27 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             ]
         })
         .collect();
-    f.table(w.result, &tier_cols, true, tier_rows);
+    f.table(w.result.as_str(), &tier_cols, true, tier_rows);
 
     // The gap to the next tier.
     match &v.next {
         Some(next) => {
-            let title = format!("{}: {} ({} {})", w.gap, next.label, w.needs, next.assurance);
+            let title = format!(
+                "{}: {} ({} {})",
+                w.gap.as_str(),
+                next.label,
+                w.needs.as_str(),
+                next.assurance
+            );
             f.heading(&title);
             let c = cols(&[
-                (w.id, 21.0),
-                (w.title_col, 28.0),
-                (w.status, 11.0),
-                (w.why, 28.0),
-                (w.needs, 20.0),
-                (w.detail, 36.0),
-                (w.todo, 36.0),
+                (w.id.as_str(), 21.0),
+                (w.title_col.as_str(), 28.0),
+                (w.status.as_str(), 11.0),
+                (w.why.as_str(), 28.0),
+                (w.needs.as_str(), 20.0),
+                (w.detail.as_str(), 36.0),
+                (w.todo.as_str(), 36.0),
             ]);
             let rows = next
                 .blockers
@@ -531,44 +540,52 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
             f.table(&title, &c, true, rows);
         }
         None => {
-            f.heading(w.gap);
-            f.para(part(w.top).size(BODY));
+            f.heading(&w.gap);
+            f.para(part(&w.top).size(BODY));
         }
     }
 
     // The label, if given.
     if let Some(l) = &v.label {
-        f.heading(w.label);
+        f.heading(&w.label);
         let verdict = format!(
             "{} — {}",
             l.carried,
-            if l.matches { w.matches } else { w.mismatch }
+            if l.matches {
+                w.matches.as_str()
+            } else {
+                w.mismatch.as_str()
+            }
         );
-        facts_table(&mut f, &l.facts, Some((w.evidence_digest, &verdict)));
-        f.para(part(w.label_unverified).grey());
+        facts_table(
+            &mut f,
+            &l.facts,
+            Some((w.evidence_digest.as_str(), &verdict)),
+        );
+        f.para(part(&w.label_unverified).grey());
     }
 
     // Device and scheme.
-    f.heading(w.device);
+    f.heading(&w.device);
     facts_table(&mut f, &v.device_facts, None);
-    f.heading(w.scheme);
+    f.heading(&w.scheme);
     facts_table(
         &mut f,
         &v.scheme_facts,
-        Some((w.criteria_digest, &v.criteria_digest)),
+        Some((w.criteria_digest.as_str(), &v.criteria_digest)),
     );
 
     // Every requirement.
     let title = format!("{} ({})", w.requirements, v.requirements.len());
     f.heading(&title);
     let c = cols(&[
-        (w.id, 21.0),
-        (w.title_col, 38.0),
-        (w.status, 11.0),
-        (w.outcome, 20.0),
-        (w.provenance, 19.0),
-        (w.detail, 40.0),
-        (w.evidence, 31.0),
+        (w.id.as_str(), 21.0),
+        (w.title_col.as_str(), 38.0),
+        (w.status.as_str(), 11.0),
+        (w.outcome.as_str(), 20.0),
+        (w.provenance.as_str(), 19.0),
+        (w.detail.as_str(), 40.0),
+        (w.evidence.as_str(), 31.0),
     ]);
     let rows = v
         .requirements
@@ -582,13 +599,17 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
                 title.push(part(n.clone()).grey());
             }
             if q.unconfirmed {
-                title.push(part(w.unconfirmed).grey());
+                title.push(part(&w.unconfirmed).grey());
             }
             let mut evidence: Vec<Part> = q.evidence.iter().map(|e| part(e.as_str())).collect();
             for l in &q.labs {
                 let mut s = format!(
                     "{} {}: {} ({}, {})",
-                    w.lab, l.lab, l.verdict, l.method, l.date
+                    w.lab.as_str(),
+                    l.lab,
+                    l.verdict,
+                    l.method,
+                    l.date
                 );
                 if let Some(tc) = &l.test_case {
                     s.push(' ');
@@ -618,17 +639,28 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
     f.table(&title, &c, true, rows);
 
     if !v.recognised.is_empty() {
-        f.heading(w.recognised);
-        let c = cols(&[(w.scheme, 50.0), (w.reference, 50.0), (w.effect, 80.0)]);
+        f.heading(&w.recognised);
+        let c = cols(&[
+            (w.scheme.as_str(), 50.0),
+            (w.reference.as_str(), 50.0),
+            (w.effect.as_str(), 80.0),
+        ]);
         let rows = v
             .recognised
             .iter()
             .map(|r| r.iter().map(|t| text_cell(t)).collect())
             .collect();
-        f.table(w.recognised, &c, true, rows);
+        f.table(w.recognised.as_str(), &c, true, rows);
     }
     if !v.unstated.is_empty() {
-        f.para(part(format!("{}: {}", w.unstated, v.unstated.join(", "))).grey());
+        f.para(
+            part(format!(
+                "{}: {}",
+                w.unstated.as_str(),
+                v.unstated.join(", ")
+            ))
+            .grey(),
+        );
     }
     f.y += 2.0;
     f.para(part(format!("{} {}", w.footer, super::REPORT_FORMAT)).grey());
@@ -649,7 +681,7 @@ fn layout(v: &View, fonts: &Fonts) -> Vec<Page> {
         .enumerate()
         .map(|(i, mut items)| {
             let left = part(foot.as_str()).grey().size(6.5);
-            let right = part((w.page_of)(i + 1, m)).grey().size(SMALL);
+            let right = part(w.page_of(i + 1, m)).grey().size(SMALL);
             let lines = wrap(&fonts.regular, &left.text, 130.0 * PT_PER_MM / left.size);
             items.push(text_item(
                 &fonts.regular,

@@ -84,68 +84,30 @@ pub const VERIFY_JS: &str = r#""use strict";
 /// Escapes text for HTML element content and attribute values (one escaper for every page).
 pub use crate::report::html::esc;
 
-struct PageWords {
-    title: &'static str,
-    checking: &'static str,
-    checking_more: &'static str,
-    failed: &'static str,
-    noscript: &'static str,
-    address: &'static str,
-    address_after: &'static str,
-    technical: &'static str,
-    registry_title: &'static str,
-    not_found: &'static str,
-    search: &'static str,
-    manufacturer: &'static str,
-    model: &'static str,
-    history: &'static str,
-    footer: &'static str,
-    no_results: &'static str,
+/// The words of the verify and registry pages in one language, from `words.toml` (`page`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageWords {
+    title: String,
+    checking: String,
+    checking_more: String,
+    failed: String,
+    noscript: String,
+    address: String,
+    address_after: String,
+    technical: String,
+    registry_title: String,
+    not_found: String,
+    search: String,
+    manufacturer: String,
+    model: String,
+    history: String,
+    footer: String,
+    no_results: String,
 }
 
-const EN: PageWords = PageWords {
-    title: "Label check",
-    checking: "Checking this label\u{2026}",
-    checking_more: "Nothing is confirmed until the check has finished.",
-    failed: "The check could not be completed. Nothing is confirmed.",
-    noscript: "This check needs JavaScript. Without it nothing is confirmed; the iotlabel verify command checks a label offline.",
-    address: "Check that your browser's address bar shows ",
-    address_after: ", the scheme's own address. A copy of this page on another site can look the same.",
-    technical: "Technical details",
-    registry_title: "Label registry",
-    not_found: "No label with this id is in the registry.",
-    search: "Search",
-    manufacturer: "Manufacturer",
-    model: "Model",
-    history: "Status changes",
-    footer: "The registry shows what a label states and its current status. Test reports and evidence stay with the manufacturer and the lab.",
-    no_results: "No labels found.",
-};
-
-const JA: PageWords = PageWords {
-    title: "ラベルの確認",
-    checking: "ラベルを確認しています\u{2026}",
-    checking_more: "確認が終わるまで、何も確定していません。",
-    failed: "確認を完了できませんでした。何も確定していません。",
-    noscript: "この確認には JavaScript が必要です。無効のままでは何も確定しません。iotlabel verify コマンドでオフラインで確認できます。",
-    address: "ブラウザのアドレス欄が ",
-    address_after: " （制度の公式アドレス）であることを確認してください。別のサイトの複製ページも同じように見えることがあります。",
-    technical: "技術的な詳細",
-    registry_title: "ラベル登録簿",
-    not_found: "このIDのラベルは登録されていません。",
-    search: "検索",
-    manufacturer: "製造者",
-    model: "機種",
-    history: "状態の変更",
-    footer: "登録簿はラベルの記載内容と現在の状態を示します。試験報告書や証拠は製造者と試験所が保持し、公開されません。",
-    no_results: "該当するラベルはありません。",
-};
-
 fn pw(lang: Lang) -> &'static PageWords {
-    match lang {
-        Lang::En => &EN,
-        Lang::Ja => &JA,
-    }
+    &crate::words::bundled(lang.tag()).page
 }
 
 fn head(lang: Lang, title: &str) -> String {
@@ -163,7 +125,7 @@ fn head(lang: Lang, title: &str) -> String {
 /// asks the server. `host` is the scheme's own host (from its verify URL), lower case.
 pub fn verify_page(lang: Lang, host: &str) -> String {
     let w = pw(lang);
-    let mut s = head(lang, w.title);
+    let mut s = head(lang, w.title.as_str());
     s.push_str(&format!(
         "<section id=\"verdict\" class=\"verdict checking\" role=\"status\" aria-live=\"polite\" data-failed=\"{}\">\
          <span id=\"icon\" class=\"icon\" aria-hidden=\"true\">\u{2026}</span>\
@@ -173,15 +135,15 @@ pub fn verify_page(lang: Lang, host: &str) -> String {
          <details id=\"technical\" hidden><summary>{}</summary><ul id=\"findings\"></ul></details>\n</section>\n\
          <p class=\"address\">{}<b>{}</b>{}</p>\n<noscript><p>{}</p></noscript>\n\
          <footer>{}</footer>\n</main>\n<script src=\"/assets/verify.js\"></script>\n</body>\n</html>\n",
-        esc(w.failed),
-        esc(w.checking),
-        esc(w.checking_more),
-        esc(w.technical),
-        esc(w.address),
+        esc(&w.failed),
+        esc(&w.checking),
+        esc(&w.checking_more),
+        esc(&w.technical),
+        esc(&w.address),
         esc(host),
-        esc(w.address_after),
-        esc(w.noscript),
-        esc(w.footer),
+        esc(&w.address_after),
+        esc(&w.noscript),
+        esc(&w.footer),
     ));
     s
 }
@@ -237,11 +199,11 @@ fn facts(v: &View) -> String {
 /// status changes with their public reasons.
 pub fn label_page(lang: Lang, v: &View, history: &[(String, String)]) -> String {
     let w = pw(lang);
-    let mut s = head(lang, w.registry_title);
+    let mut s = head(lang, w.registry_title.as_str());
     s.push_str(&verdict_box(v));
     s.push_str(&facts(v));
     if !history.is_empty() {
-        s.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(w.history)));
+        s.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(&w.history)));
         for (when, what) in history {
             s.push_str(&format!("<li>{}: {}</li>\n", esc(when), esc(what)));
         }
@@ -250,7 +212,7 @@ pub fn label_page(lang: Lang, v: &View, history: &[(String, String)]) -> String 
     s.push_str(&search_form(lang, "", ""));
     s.push_str(&format!(
         "<footer>{}</footer>\n</main>\n</body>\n</html>\n",
-        esc(w.footer)
+        esc(&w.footer)
     ));
     s
 }
@@ -258,10 +220,10 @@ pub fn label_page(lang: Lang, v: &View, history: &[(String, String)]) -> String 
 /// The page for an id the registry does not hold.
 pub fn not_found_page(lang: Lang) -> String {
     let w = pw(lang);
-    let mut s = head(lang, w.registry_title);
+    let mut s = head(lang, w.registry_title.as_str());
     s.push_str(&format!(
         "<section class=\"verdict red\"><span class=\"icon\" aria-hidden=\"true\">\u{2716}</span><div><h1>{}</h1></div></section>\n",
-        esc(w.not_found)
+        esc(&w.not_found)
     ));
     s.push_str(&search_form(lang, "", ""));
     s.push_str("</main>\n</body>\n</html>\n");
@@ -274,12 +236,12 @@ fn search_form(lang: Lang, manufacturer: &str, model: &str) -> String {
         "<form method=\"get\" action=\"/search\"><h2>{}</h2>\
          <label>{} <input name=\"manufacturer\" value=\"{}\"></label> \
          <label>{} <input name=\"model\" value=\"{}\"></label> <button type=\"submit\">{}</button></form>\n",
-        esc(w.search),
-        esc(w.manufacturer),
+        esc(&w.search),
+        esc(&w.manufacturer),
         esc(manufacturer),
-        esc(w.model),
+        esc(&w.model),
         esc(model),
-        esc(w.search)
+        esc(&w.search)
     )
 }
 
@@ -300,11 +262,11 @@ pub struct Hit {
 /// The search page.
 pub fn search_page(lang: Lang, manufacturer: &str, model: &str, hits: &[Hit]) -> String {
     let w = pw(lang);
-    let mut s = head(lang, w.registry_title);
-    s.push_str(&format!("<h1>{}</h1>\n", esc(w.registry_title)));
+    let mut s = head(lang, w.registry_title.as_str());
+    s.push_str(&format!("<h1>{}</h1>\n", esc(&w.registry_title)));
     s.push_str(&search_form(lang, manufacturer, model));
     if hits.is_empty() {
-        s.push_str(&format!("<p>{}</p>\n", esc(w.no_results)));
+        s.push_str(&format!("<p>{}</p>\n", esc(&w.no_results)));
     } else {
         s.push_str("<table>\n");
         for h in hits {
@@ -326,7 +288,7 @@ pub fn search_page(lang: Lang, manufacturer: &str, model: &str, hits: &[Hit]) ->
     }
     s.push_str(&format!(
         "<footer>{}</footer>\n</main>\n</body>\n</html>\n",
-        esc(w.footer)
+        esc(&w.footer)
     ));
     s
 }

@@ -158,184 +158,111 @@ pub struct View {
     pub findings: Vec<String>,
 }
 
-struct Words {
-    device: &'static str,
-    firmware: &'static str,
-    hardware: &'static str,
-    variants: &'static str,
-    issuer: &'static str,
-    scheme: &'static str,
-    tier: &'static str,
-    assurance: &'static str,
-    expires: &'static str,
-    support_end: &'static str,
-    status: &'static str,
-    label_id: &'static str,
-    vouched: &'static str,
-    current: &'static str,
+/// The words of the verdict view in one language, from `words.toml` (`verify`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Words {
+    device: String,
+    firmware: String,
+    hardware: String,
+    variants: String,
+    issuer: String,
+    scheme: String,
+    tier: String,
+    assurance: String,
+    expires: String,
+    support_end: String,
+    status: String,
+    label_id: String,
+    vouched: String,
+    current: String,
+    /// What the tier means: {tier}, {name} (the scheme), {assurance}.
+    meaning: String,
+    /// Added for a self-declared tier.
+    meaning_self_declared: String,
+    statuses: StatusWords,
+    /// The verifier's English assurance words (the `en` ones) and their translation.
+    assurances: AssuranceWords,
+    verdicts: VerdictWords,
 }
 
-const EN: Words = Words {
-    device: "Device",
-    firmware: "Firmware",
-    hardware: "Hardware version",
-    variants: "Also covers",
-    issuer: "Issued by",
-    scheme: "Scheme",
-    tier: "Tier",
-    assurance: "Assurance",
-    expires: "Label expires",
-    support_end: "Security updates until",
-    status: "Status",
-    label_id: "Label id",
-    vouched: "vouched for by",
-    current: "See the current label for this model",
-};
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusWords {
+    valid: String,
+    revoked: String,
+    suspended: String,
+    superseded: String,
+}
 
-const JA: Words = Words {
-    device: "機器",
-    firmware: "ファームウェア",
-    hardware: "ハードウェア版",
-    variants: "対象の派生型",
-    issuer: "発行者",
-    scheme: "制度",
-    tier: "段階",
-    assurance: "確認の方法",
-    expires: "ラベルの有効期限",
-    support_end: "セキュリティ更新の提供期限",
-    status: "状態",
-    label_id: "ラベルID",
-    vouched: "承認元",
-    current: "この機種の現在のラベルを見る",
-};
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssuranceWords {
+    self_declared: String,
+    lab_reviewed: String,
+    lab_tested: String,
+}
+
+impl AssuranceWords {
+    fn all(&self) -> [&str; 3] {
+        [&self.self_declared, &self.lab_reviewed, &self.lab_tested]
+    }
+}
+
+/// A verdict's headline and one sentence on what it means for the buyer.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerdictText {
+    headline: String,
+    explanation: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerdictWords {
+    valid: VerdictText,
+    valid_expiring: VerdictText,
+    status_stale: VerdictText,
+    malformed: VerdictText,
+    trust_list_invalid_or_expired: VerdictText,
+    untrusted_issuer: VerdictText,
+    bad_signature: VerdictText,
+    role_not_allowed: VerdictText,
+    wrong_scheme: VerdictText,
+    wrong_url: VerdictText,
+    key_compromised: VerdictText,
+    revoked: VerdictText,
+    expired: VerdictText,
+    suspended: VerdictText,
+    status_unknown: VerdictText,
+}
 
 fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::En => &EN,
-        Lang::Ja => &JA,
-    }
+    &crate::words::bundled(lang.tag()).verify
 }
 
 /// The headline and one-sentence explanation of a verdict.
 fn verdict_words(v: Verdict, colour: Colour, lang: Lang) -> (&'static str, &'static str) {
     use Verdict as V;
-    match lang {
-        Lang::En => match (v, colour) {
-            (V::Valid, Colour::Amber) => (
-                "Valid, but expiring soon",
-                "This label is genuine and current, but it expires within 30 days.",
-            ),
-            (V::Valid, _) => (
-                "Valid label",
-                "This label is genuine, was issued for the device below, and has not been withdrawn.",
-            ),
-            (V::StatusStale, _) => (
-                "Valid, but the status could not be confirmed as current",
-                "The label is genuine, but the revocation data is out of date; check again later.",
-            ),
-            (V::Malformed, _) => (
-                "Not a readable label",
-                "The code does not hold a complete, well-formed label. It may be damaged or fake.",
-            ),
-            (V::TrustListInvalidOrExpired, _) => (
-                "Cannot be checked now",
-                "This service has no current list of trusted issuers. Do not rely on this label.",
-            ),
-            (V::UntrustedIssuer, _) => (
-                "Not from a recognised issuer",
-                "The label was not signed by anyone the scheme owner vouches for. It may be fake.",
-            ),
-            (V::BadSignature, _) => (
-                "Invalid: the label has been altered",
-                "The signature does not match. The label was changed or forged.",
-            ),
-            (V::RoleNotAllowed, _) => (
-                "Invalid: signer not allowed",
-                "The signer may not issue this label.",
-            ),
-            (V::WrongScheme, _) => (
-                "Invalid for this scheme",
-                "The scheme owner does not accept this label's scheme version or tier.",
-            ),
-            (V::WrongUrl, _) => (
-                "Wrong address",
-                "This label belongs to a different verify address. A genuine label may have been copied.",
-            ),
-            (V::KeyCompromised, _) => (
-                "Invalid: signing key compromised",
-                "The key that signed this label was stolen or leaked; its labels cannot be trusted.",
-            ),
-            (V::Revoked, _) => (
-                "Revoked",
-                "This label has been withdrawn and no longer applies.",
-            ),
-            (V::Expired, _) => ("Expired", "This label is past its expiry date."),
-            (V::Suspended, _) => ("Suspended", "This label is suspended until further notice."),
-            (V::StatusUnknown, _) => (
-                "Status unknown",
-                "Whether this label has been withdrawn cannot be confirmed. Do not rely on it.",
-            ),
-        },
-        Lang::Ja => match (v, colour) {
-            (V::Valid, Colour::Amber) => (
-                "有効（まもなく期限切れ）",
-                "このラベルは本物で現在有効ですが、30日以内に有効期限を迎えます。",
-            ),
-            (V::Valid, _) => (
-                "有効なラベル",
-                "このラベルは本物で、下記の機器に発行され、取り消されていません。",
-            ),
-            (V::StatusStale, _) => (
-                "有効（状態情報が最新ではありません）",
-                "ラベルは本物ですが、取消情報が古くなっています。後でもう一度確認してください。",
-            ),
-            (V::Malformed, _) => (
-                "読み取れないラベル",
-                "コードに完全なラベルが含まれていません。損傷しているか偽物の可能性があります。",
-            ),
-            (V::TrustListInvalidOrExpired, _) => (
-                "現在確認できません",
-                "このサービスには有効な発行者リストがありません。このラベルを信頼しないでください。",
-            ),
-            (V::UntrustedIssuer, _) => (
-                "認められた発行者ではありません",
-                "制度の運営者が認めた者による署名ではありません。偽物の可能性があります。",
-            ),
-            (V::BadSignature, _) => (
-                "無効：ラベルが改ざんされています",
-                "署名が一致しません。ラベルが変更または偽造されています。",
-            ),
-            (V::RoleNotAllowed, _) => (
-                "無効：署名者に権限がありません",
-                "署名者はこのラベルを発行できません。",
-            ),
-            (V::WrongScheme, _) => (
-                "この制度では無効です",
-                "制度の運営者はこのラベルの版または段階を認めていません。",
-            ),
-            (V::WrongUrl, _) => (
-                "アドレスが違います",
-                "このラベルは別の確認用アドレスのものです。本物のラベルが複製された可能性があります。",
-            ),
-            (V::KeyCompromised, _) => (
-                "無効：署名鍵が漏えいしています",
-                "このラベルに署名した鍵は盗まれたか漏えいしました。信頼できません。",
-            ),
-            (V::Revoked, _) => (
-                "取り消し済み",
-                "このラベルは取り消され、もう適用されません。",
-            ),
-            (V::Expired, _) => ("期限切れ", "このラベルは有効期限を過ぎています。"),
-            (V::Suspended, _) => (
-                "一時停止中",
-                "このラベルは追って通知があるまで停止されています。",
-            ),
-            (V::StatusUnknown, _) => (
-                "状態不明",
-                "このラベルが取り消されていないか確認できません。信頼しないでください。",
-            ),
-        },
-    }
+    let w = &words(lang).verdicts;
+    let t = match (v, colour) {
+        (V::Valid, Colour::Amber) => &w.valid_expiring,
+        (V::Valid, _) => &w.valid,
+        (V::StatusStale, _) => &w.status_stale,
+        (V::Malformed, _) => &w.malformed,
+        (V::TrustListInvalidOrExpired, _) => &w.trust_list_invalid_or_expired,
+        (V::UntrustedIssuer, _) => &w.untrusted_issuer,
+        (V::BadSignature, _) => &w.bad_signature,
+        (V::RoleNotAllowed, _) => &w.role_not_allowed,
+        (V::WrongScheme, _) => &w.wrong_scheme,
+        (V::WrongUrl, _) => &w.wrong_url,
+        (V::KeyCompromised, _) => &w.key_compromised,
+        (V::Revoked, _) => &w.revoked,
+        (V::Expired, _) => &w.expired,
+        (V::Suspended, _) => &w.suspended,
+        (V::StatusUnknown, _) => &w.status_unknown,
+    };
+    (t.headline.as_str(), t.explanation.as_str())
 }
 
 fn icon(c: Colour) -> &'static str {
@@ -352,64 +279,40 @@ fn day(rfc3339: &str) -> String {
 }
 
 fn status_words(s: LabelStatus, lang: Lang) -> &'static str {
-    match (lang, s) {
-        (Lang::En, LabelStatus::Valid) => "not withdrawn",
-        (Lang::En, LabelStatus::Revoked) => "revoked",
-        (Lang::En, LabelStatus::Suspended) => "suspended",
-        (Lang::En, LabelStatus::Superseded) => "superseded by a newer label",
-        (Lang::Ja, LabelStatus::Valid) => "取り消されていません",
-        (Lang::Ja, LabelStatus::Revoked) => "取り消し済み",
-        (Lang::Ja, LabelStatus::Suspended) => "一時停止中",
-        (Lang::Ja, LabelStatus::Superseded) => "新しいラベルに置き換え済み",
+    let w = &words(lang).statuses;
+    match s {
+        LabelStatus::Valid => &w.valid,
+        LabelStatus::Revoked => &w.revoked,
+        LabelStatus::Suspended => &w.suspended,
+        LabelStatus::Superseded => &w.superseded,
     }
 }
 
+/// The verifier's assurance words (English) in `lang`; words it does not know stay as given.
 fn assurance_words(a: &str, lang: Lang) -> String {
-    match (lang, a) {
-        (Lang::Ja, "self-declared, not lab-tested") => "自己宣言（試験所による試験なし）".into(),
-        (Lang::Ja, "declaration reviewed by a lab, not lab-tested") => {
-            "試験所が宣言を確認（試験なし）".into()
-        }
-        (Lang::Ja, "lab-tested") => "試験所で試験済み".into(),
-        _ => a.to_string(),
+    let en = words(Lang::En).assurances.all();
+    match en.iter().position(|x| *x == a) {
+        Some(i) => words(lang).assurances.all()[i].to_string(),
+        None => a.to_string(),
     }
 }
 
 fn meaning(report: &VerifyReport, lang: Lang) -> Option<String> {
     let s = report.scheme.as_ref()?;
-    let self_declared = s.assurance.starts_with("self-declared");
-    Some(match lang {
-        Lang::En => {
-            let mut m = format!(
-                "What this means: when it was assessed, the device met the requirements of {} in {} ({}). \
-                 It is not a guarantee that the device cannot be attacked, and it says nothing about how it is set up \
-                 or about firmware after the version named. Install updates while they are offered.",
-                s.tier, s.name, s.assurance
-            );
-            if self_declared {
-                m.push_str(
-                    " This tier is self-declared: the manufacturer states it, no lab has tested it.",
-                );
-            }
-            m
-        }
-        Lang::Ja => {
-            let mut m = format!(
-                "この表示の意味：評価の時点で、この機器は{}の{}の要件を満たしていました（{}）。\
-                 攻撃を受けないことを保証するものではなく、設定や記載の版より後のファームウェアについては何も示しません。\
-                 更新が提供されている間は適用してください。",
-                s.name,
-                s.tier,
-                assurance_words(&s.assurance, Lang::Ja)
-            );
-            if self_declared {
-                m.push_str(
-                    "この段階は自己宣言です。製造者が表明したもので、試験所は試験していません。",
-                );
-            }
-            m
-        }
-    })
+    let w = words(lang);
+    let assurance = assurance_words(&s.assurance, lang);
+    let mut m = crate::words::fill(
+        &w.meaning,
+        &[
+            ("tier", s.tier.as_str()),
+            ("name", s.name.as_str()),
+            ("assurance", assurance.as_str()),
+        ],
+    );
+    if s.assurance.starts_with("self-declared") {
+        m.push_str(&w.meaning_self_declared);
+    }
+    Some(m)
 }
 
 /// Builds the view of a report at `now` (unix seconds), with the current label for the same
@@ -426,37 +329,37 @@ pub fn view(report: &VerifyReport, now: i64, lang: Lang, current: Option<&str>) 
         })
     };
     if let Some(d) = &report.device {
-        row(w.device, format!("{} {}", d.manufacturer, d.model));
-        row(w.firmware, d.firmware.clone());
+        row(&w.device, format!("{} {}", d.manufacturer, d.model));
+        row(&w.firmware, d.firmware.clone());
         if !d.hardware_version.is_empty() {
-            row(w.hardware, d.hardware_version.clone());
+            row(&w.hardware, d.hardware_version.clone());
         }
         if !d.variants.is_empty() {
-            row(w.variants, d.variants.join(", "));
+            row(&w.variants, d.variants.join(", "));
         }
     }
     if let Some(i) = &report.issuer {
         row(
-            w.issuer,
+            &w.issuer,
             format!("{} ({} {})", i.name, w.vouched, i.vouched_by),
         );
     }
     if let Some(s) = &report.scheme {
-        row(w.scheme, s.name.clone());
-        row(w.tier, s.tier.clone());
-        row(w.assurance, assurance_words(&s.assurance, lang));
+        row(&w.scheme, s.name.clone());
+        row(&w.tier, s.tier.clone());
+        row(&w.assurance, assurance_words(&s.assurance, lang));
     }
     if let Some(e) = &report.expires {
-        row(w.expires, day(e));
+        row(&w.expires, day(e));
     }
     if let Some(e) = &report.support_end {
-        row(w.support_end, day(e));
+        row(&w.support_end, day(e));
     }
     if let Some(s) = report.status {
-        row(w.status, status_words(s, lang).into());
+        row(&w.status, status_words(s, lang).into());
     }
     if let Some(l) = &report.label_id {
-        row(w.label_id, l.to_string());
+        row(&w.label_id, l.to_string());
     }
     View {
         lang,
@@ -475,7 +378,7 @@ pub fn view(report: &VerifyReport, now: i64, lang: Lang, current: Option<&str>) 
         meaning: meaning(report, lang),
         current_label: current.map(|id| Link {
             href: format!("/L/{id}"),
-            text: w.current.into(),
+            text: w.current.clone(),
         }),
         findings: report
             .findings

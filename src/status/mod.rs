@@ -10,15 +10,19 @@
 //! Changes come as signed **revocation statements** (label id, new status, reason, time and a
 //! per-label sequence number). Applying them is a pure fold over the issuer's [`StatusState`]:
 //! a replayed or older statement is refused, revoked and superseded are final, a superseded
-//! label names its successor, and only the scheme owner lifts a suspension it set.
+//! label names its successor, and only the scheme owner lifts a suspension it set. The issuer's
+//! state on disk and the statement for one of its labels are in `store.rs`.
 
 mod list;
 mod statement;
+mod store;
 
 pub use list::{STATUS_ENTRIES, StatusList, StatusListError, open_status_list};
 pub use statement::{
-    ApplyError, OpenedStatement, RevocationStatement, StateEntry, StatusState, open_statement,
+    ApplyError, OpenedStatement, RevocationStatement, STATEMENT_FORMAT, StateEntry, StatusState,
+    open_statement,
 };
+pub use store::{StateFileError, StatementTarget, TargetError, load_state, save_state, state_path};
 
 use serde::{Deserialize, Serialize};
 

@@ -203,21 +203,12 @@ pub struct SchemeView {
     pub illustrative: Option<bool>,
 }
 
-/// The words every place shows for an illustrative scheme, in English (`en`) and Japanese
-/// (`ja`); `None` for another language. The label artwork takes the same words from
-/// `label-templates/strings.toml` (a test keeps them equal).
+/// The words every place shows for an illustrative scheme ("Illustrative scheme, not an
+/// official mark"), in a bundled language (`en`, `ja`); `None` for another. They are the label
+/// artwork's own (`label.illustrative` in `words.toml`).
 pub fn illustrative_notice(lang: &str) -> Option<&'static str> {
-    match lang {
-        "en" => Some(ILLUSTRATIVE_EN),
-        "ja" => Some(ILLUSTRATIVE_JA),
-        _ => None,
-    }
+    crate::artwork::strings(lang).map(|s| s.illustrative.as_str())
 }
-
-/// "Illustrative scheme, not an official mark".
-pub const ILLUSTRATIVE_EN: &str = "Illustrative scheme, not an official mark";
-/// The same in Japanese.
-pub const ILLUSTRATIVE_JA: &str = "例示用の制度であり、公式のマークではありません";
 
 /// A scheme version the verifier holds criteria for: id, version, the first 16 bytes of its
 /// criteria digest (what labels carry), and whether it is illustrative.
@@ -1030,7 +1021,11 @@ impl VerifyReport {
             let _ = writeln!(s, "Scheme:     {} [{}@{}]", sc.name, sc.id, sc.version);
             let _ = writeln!(s, "Tier:       {} ({})", sc.tier, sc.assurance);
             if sc.illustrative == Some(true) {
-                let _ = writeln!(s, "Note:       {ILLUSTRATIVE_EN}");
+                let _ = writeln!(
+                    s,
+                    "Note:       {}",
+                    illustrative_notice("en").unwrap_or_default()
+                );
             }
         }
         if let Some(e) = &self.expires {
