@@ -22,6 +22,7 @@
 //!   requirement, provenance, tier, and what blocks the next tier.
 //! - [`report`]: the evaluation as a value, rendered as text and stable JSON; the assessment
 //!   report for people as HTML and PDF, drawn from that JSON.
+//! - [`ids`]: key ids and label ids as types ([`ids::Kid`], [`ids::LabelId`]), hex only as text.
 //! - [`text`]: which characters a text people read may hold (signed, loaded or shown).
 //! - [`scan`]: QR codes read back from a picture (PNG or JPEG) of a label, for [`verify`].
 //! - [`label`], [`trust`], [`status`], [`issue`], [`verify`]: signed labels, who may sign them,
@@ -41,6 +42,7 @@ pub mod criteria;
 pub mod diag;
 pub mod evaluate;
 mod fsutil;
+pub mod ids;
 pub mod issue;
 pub mod keys;
 pub mod label;

@@ -208,7 +208,7 @@ impl Scenario {
 
     /// The trust list entry of a key.
     pub fn entry(&self, k: &SoftwareKey) -> Option<&KeyEntry> {
-        let kid = hex::encode(k.kid());
+        let kid = crate::ids::Kid(k.kid());
         self.trust.keys.iter().find(|e| e.kid == kid)
     }
 

@@ -973,6 +973,16 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
             "state",
         ],
         vec!["--label", id.as_str(), "--to", "revoked"],
+        // Not a label id at all (parsed at the text boundary, before the ledger or file).
+        vec!["--label", "xyz", "--to", "revoked", "--state", "state"],
+        vec![
+            "--label",
+            "0123456789abcdeg",
+            "--to",
+            "revoked",
+            "--label-file",
+            "state/ledger.json",
+        ],
     ] {
         let before = files(p.path());
         let mut full = vec![

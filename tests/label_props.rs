@@ -428,7 +428,10 @@ fn issued_labels_verify_valid_and_show_the_device() {
             prop_assert_eq!(&i.id, &issued.issuer);
             prop_assert_eq!(r.status, Some(iotlabel::status::LabelStatus::Valid));
             prop_assert!(r.url_checked);
-            prop_assert_eq!(r.label_id, Some(hex::encode(issued.claims.label_id)));
+            prop_assert_eq!(
+                r.label_id,
+                Some(iotlabel::ids::LabelId(issued.claims.label_id))
+            );
         }
         if issued_any {
             with_label.fetch_add(1, Ordering::Relaxed);

@@ -462,7 +462,10 @@ fn status_lists_are_re_signed_before_their_next_update() {
     srv.clock.set(ts(start_at + 3 * DAY));
     srv.core.tick();
     let snap = srv.core.snapshot();
-    assert_eq!(snap.status[&kid].issued_at, start_at + 3 * DAY);
+    assert_eq!(
+        snap.status[&kid.parse().unwrap()].issued_at,
+        start_at + 3 * DAY
+    );
 }
 
 #[test]

@@ -436,7 +436,7 @@ fn sigterm_and_ctrl_c_drain_requests_in_flight_and_exit_0() {
         use iotlabel::registry::Store;
         assert!(
             store
-                .get_label(&hex::encode(label.claims.label_id))
+                .get_label(iotlabel::ids::LabelId(label.claims.label_id))
                 .unwrap()
                 .is_some()
         );

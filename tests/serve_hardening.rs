@@ -12,6 +12,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use iotlabel::ids::{Kid, LabelId};
 use iotlabel::issue::Issued;
 use iotlabel::keys::Signer;
 use iotlabel::registry::{LabelRecord, SqliteStore, StatementRecord, Store};
@@ -104,7 +105,13 @@ fn a_status_index_beyond_the_list_is_refused_and_never_switches_revocation_off()
         let st = statement(&sc.lab, &evil, LabelStatus::Revoked, 1, None);
         let r = revoke(a, &st);
         assert_eq!(r.status, 422, "{}", r.text());
-        assert!(srv.core.store().statements(&id).unwrap().is_empty());
+        assert!(
+            srv.core
+                .store()
+                .statements(id.parse().unwrap())
+                .unwrap()
+                .is_empty()
+        );
     }
     assert_eq!(get(a, "/api/health").json()["labels"], 0);
     // The last valid index is fine.
@@ -136,8 +143,8 @@ fn plant_bad_records(sc: &iotlabel::scenario::Scenario, dir: &std::path::Path) -
     let lab_kid = hex::encode(sc.lab.kid());
     store
         .put_label(&LabelRecord {
-            label_id: evil_id.clone(),
-            issuer_kid: lab_kid.clone(),
+            label_id: evil_id.parse().unwrap(),
+            issuer_kid: lab_kid.parse().unwrap(),
             status_index: 200_000,
             issuer: evil.issuer.clone(),
             manufacturer: evil.claims.label.manufacturer.clone(),
@@ -167,8 +174,8 @@ fn plant_bad_records(sc: &iotlabel::scenario::Scenario, dir: &std::path::Path) -
     store
         .apply_statement(
             &StatementRecord {
-                issuer_kid: lab_kid.clone(),
-                label_id: evil_id.clone(),
+                issuer_kid: lab_kid.parse().unwrap(),
+                label_id: evil_id.parse().unwrap(),
                 sequence: 1,
                 applied_at: t0().as_second(),
                 bytes: vec![],
@@ -236,7 +243,12 @@ fn the_service_starts_on_a_damaged_database_reports_it_and_other_keys_still_revo
         assert_eq!(verdict(a, &l), "REVOKED");
     }
     // The planted label itself: no list can speak of it.
-    let planted = srv.core.store().get_label(&evil_id).unwrap().unwrap();
+    let planted = srv
+        .core
+        .store()
+        .get_label(evil_id.parse().unwrap())
+        .unwrap()
+        .unwrap();
     let v = srv.core.verify_cose(&planted.cose).verdict;
     assert!(
         matches!(
@@ -258,7 +270,7 @@ fn the_service_starts_on_a_damaged_database_reports_it_and_other_keys_still_revo
     assert!(
         srv.core
             .store()
-            .statements(&hex::encode(b.claims.label_id))
+            .statements(LabelId(b.claims.label_id))
             .unwrap()
             .is_empty()
     );
@@ -370,10 +382,7 @@ fn statement_ids_are_canonical_lower_case_and_the_next_statement_still_applies()
         assert_eq!(r.status, 200, "{}", r.text());
         let id = hex::encode(l.claims.label_id);
         assert_eq!(r.json()["label_id"], id.as_str());
-        let entry = srv
-            .core
-            .status_entry(&hex::encode(sc.lab.kid()), n)
-            .unwrap();
+        let entry = srv.core.status_entry(Kid(sc.lab.kid()), n).unwrap();
         assert_eq!(entry.label, id);
         // The next statement, in the other case, applies to the same label.
         let mut st2 = base_statement(&sc.lab, &l, LabelStatus::Revoked);
@@ -405,7 +414,7 @@ fn statement_sequence_date_and_successor_have_bounds() {
         assert!(
             srv.core
                 .store()
-                .statements(&hex::encode(l.claims.label_id))
+                .statements(LabelId(l.claims.label_id))
                 .unwrap()
                 .is_empty()
         );

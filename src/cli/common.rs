@@ -155,10 +155,8 @@ pub fn days(n: i64) -> i64 {
 }
 
 /// Parses a 16-hex-digit key id.
-pub fn parse_kid(s: &str) -> Option<[u8; 8]> {
-    hex::decode(s)
-        .ok()
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+pub fn parse_kid(s: &str) -> Option<iotlabel::ids::Kid> {
+    s.parse().ok()
 }
 
 /// Takes the issuer state's lock (`DIR/.lock`, created if missing), waiting while another

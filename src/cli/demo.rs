@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use iotlabel::artwork::Format;
 use iotlabel::criteria::SchemeKind;
 use iotlabel::evaluate::evaluate;
+use iotlabel::ids::{Kid, LabelId};
 use iotlabel::issue::batch::{self, Batch, Job};
 use iotlabel::issue::ledger::Ledger;
 use iotlabel::issue::profile_digest;
@@ -240,12 +241,12 @@ fn pipeline(
         .or(if issued.is_empty() { None } else { Some(0) });
     if let Some(ri) = revoked {
         let i = &issued[ri].2;
-        let target = StatementTarget::from_label(&i.cose, &hex::encode(i.claims.label_id))
+        let target = StatementTarget::from_label(&i.cose, LabelId(i.claims.label_id))
             .map_err(CliError::invalid)?;
         let key = sc
             .issuers()
             .into_iter()
-            .find(|k| k.kid() == target.kid)
+            .find(|k| Kid(k.kid()) == target.kid)
             .ok_or_else(|| CliError::invalid("the revoked label's key is not an issuer's"))?;
         let stmt = target.statement(
             LabelStatus::Revoked,
@@ -257,7 +258,7 @@ fn pipeline(
         let bytes = stmt.sign(key)?;
         write_file(&dir.join("revocations/revoke-1.cose"), &bytes)?;
         let opened = open_statement(&bytes, std::slice::from_ref(&trusted), &sc.roots())?;
-        let mut st = load_state(&state, &target.kid)?;
+        let mut st = load_state(&state, target.kid)?;
         if let Err(e) = st.apply(&opened) {
             // Already applied in an earlier run into the same --out folder.
             eprintln!("note: {e}");
@@ -267,7 +268,7 @@ fn pipeline(
     // A status list per issuer key, valid for 7 days.
     let mut status_lists = Vec::new();
     for k in sc.issuers() {
-        let st = load_state(&state, &k.kid())?;
+        let st = load_state(&state, Kid(k.kid()))?;
         let list = st.to_list(at.as_second(), at.as_second() + 7 * 86_400)?;
         let bytes = list.sign(&sc.status)?;
         write_file(

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use iotlabel::ids::{IdError, LabelId};
 use iotlabel::issue::ledger::Ledger;
 use iotlabel::status::{
     LabelStatus, StatementTarget, TargetError, load_state, open_statement, open_status_list,
@@ -150,13 +151,16 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
             "a superseded label must name its successor: --successor LABEL-ID",
         ));
     }
-    let label = a.label.to_ascii_lowercase();
+    let label: LabelId = a
+        .label
+        .parse()
+        .map_err(|e: IdError| CliError::usage(format!("--label: {e}")))?;
     let target = match (&a.label_file, &a.state) {
-        (Some(f), _) => StatementTarget::from_label(&read(f)?, &label).map_err(|e| match e {
+        (Some(f), _) => StatementTarget::from_label(&read(f)?, label).map_err(|e| match e {
             TargetError::OtherLabel { .. } => CliError::usage(format!("{} {e}", f.display())),
             e => CliError::invalid(format!("{}: {e}", f.display())),
         })?,
-        (None, Some(dir)) => target_in_ledger(&Ledger::load(dir)?, &label, dir)?,
+        (None, Some(dir)) => target_in_ledger(&Ledger::load(dir)?, label, dir)?,
         (None, None) => {
             return Err(CliError::usage(
                 "give --state DIR (the issuer's ledger) or --label-file FILE",
@@ -172,8 +176,8 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
         (Some(s), _) => s,
         (None, Some(dir)) => {
             let mut ledger = Ledger::load(dir)?;
-            let applied_next = load_state(dir, &target.kid)?.next_sequence(target.index);
-            let s = ledger.take_sequence(&label, applied_next);
+            let applied_next = load_state(dir, target.kid)?.next_sequence(target.index);
+            let s = ledger.take_sequence(label, applied_next);
             ledger.save(dir)?;
             s
         }
@@ -193,7 +197,7 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
 /// The label's key and index, from the issuer's ledger.
 fn target_in_ledger(
     ledger: &Ledger,
-    label: &str,
+    label: LabelId,
     dir: &std::path::Path,
 ) -> Result<StatementTarget, CliError> {
     let Some(e) = ledger.find_label(label) else {
@@ -202,15 +206,9 @@ fn target_in_ledger(
             dir.display()
         )));
     };
-    let kid = parse_kid(&e.kid).ok_or_else(|| {
-        CliError::invalid(format!(
-            "the ledger names key `{}` for label {label}",
-            e.kid
-        ))
-    })?;
     Ok(StatementTarget {
-        label: label.to_string(),
-        kid,
+        label,
+        kid: e.kid,
         index: e.index,
     })
 }
@@ -245,7 +243,7 @@ fn apply(a: ApplyArgs) -> Result<(), CliError> {
             failed += 1;
             continue;
         };
-        let mut state = load_state(&a.state, &kid)?;
+        let mut state = load_state(&a.state, kid)?;
         match state.apply(&opened) {
             Ok(()) => {
                 save_state(&a.state, &state)?;
@@ -282,7 +280,7 @@ fn sign(a: SignArgs) -> Result<(), CliError> {
     if !(1..=31).contains(&a.valid_days) {
         return Err(CliError::usage("--valid-days must be 1 to 31"));
     }
-    let state = load_state(&a.state, &kid)?;
+    let state = load_state(&a.state, kid)?;
     let key = a.key.load()?;
     let list = state.to_list(at, at + days(a.valid_days))?;
     let bytes = list.sign(&key)?;
@@ -307,7 +305,7 @@ fn show(a: ShowArgs) -> Result<(), CliError> {
     let f = iotlabel::time::format_unix;
     let mut s = format!(
         "status list for key {}: issued {}, next update {}{}\n",
-        hex::encode(l.issuer_kid),
+        l.issuer_kid,
         f(l.issued_at),
         f(l.expires),
         if at >= l.expires { " (STALE)" } else { "" }

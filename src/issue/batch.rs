@@ -18,6 +18,7 @@ use super::ledger::{Ledger, LedgerError};
 use super::{IssueError, IssueRequest, Issued, input_digest, issue};
 use crate::criteria::model::Scheme;
 use crate::criteria::vocab::Vocabulary;
+use crate::ids::{Kid, LabelId};
 use crate::keys::Signer;
 use crate::profile::Profile;
 use crate::report::Report;
@@ -51,10 +52,10 @@ impl Job<'_> {
 /// What the ledger says about a job, decided before anything is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
-    /// These inputs were issued before, as this label id (hex).
+    /// These inputs were issued before, as this label id.
     Done {
         /// The label id.
-        label: String,
+        label: LabelId,
     },
     /// New: the status index taken for it, and its input digest.
     Free {
@@ -70,8 +71,8 @@ pub enum Slot {
 pub enum Outcome {
     /// Signed.
     Issued(Box<Issued>),
-    /// Already issued as this label id (hex).
-    Skipped(String),
+    /// Already issued as this label id.
+    Skipped(LabelId),
     /// Not issued, why, and the gap report where there is one.
     Refused(IssueError, Option<Box<Report>>),
 }
@@ -93,7 +94,7 @@ pub struct Batch {
     /// Next free index per key when the batch began: indices below were handed out by earlier
     /// runs (some perhaps to labels a failed run wrote but never recorded) and are never
     /// released.
-    first_free: BTreeMap<String, u32>,
+    first_free: BTreeMap<Kid, u32>,
 }
 
 impl Batch {
@@ -114,11 +115,9 @@ impl Batch {
             .map(|job| {
                 let input = job.input();
                 if let Some(e) = self.ledger.find_input(&input) {
-                    return Ok(Slot::Done {
-                        label: e.label.clone(),
-                    });
+                    return Ok(Slot::Done { label: e.label });
                 }
-                let index = self.ledger.allocate(&hex::encode(job.key.kid()))?;
+                let index = self.ledger.allocate(job.key.kid())?;
                 Ok(Slot::Free { index, input })
             })
             .collect()
@@ -134,17 +133,17 @@ impl Batch {
     /// Step 4: releases the indices taken for jobs that were not issued (only issued labels
     /// keep theirs; indices handed out before the batch stay taken) and gives the ledger back.
     pub fn finish(mut self) -> Ledger {
-        let kids: Vec<String> = self.ledger.next_index.keys().cloned().collect();
+        let kids: Vec<Kid> = self.ledger.next_index.keys().copied().collect();
         for kid in kids {
             let before = self.first_free.get(&kid).copied().unwrap_or(0);
-            let next = self.used_below(&kid).max(before);
+            let next = self.used_below(kid).max(before);
             self.ledger.next_index.insert(kid, next);
         }
         self.ledger
     }
 
     /// One above the highest index a label of this key holds.
-    fn used_below(&self, kid: &str) -> u32 {
+    fn used_below(&self, kid: Kid) -> u32 {
         self.ledger
             .labels
             .iter()
@@ -158,7 +157,7 @@ impl Batch {
 /// Step 2: evaluates and signs one job in its slot. Pure: the same inputs give the same bytes.
 pub fn issue_one(job: &Job<'_>, slot: &Slot, ctx: &Context<'_>) -> Outcome {
     let index = match slot {
-        Slot::Done { label } => return Outcome::Skipped(label.clone()),
+        Slot::Done { label } => return Outcome::Skipped(*label),
         Slot::Free { index, .. } => *index,
     };
     let req = IssueRequest {

@@ -9,14 +9,16 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{Kid, LabelId};
+
 /// One issued label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
-    /// Label id, hex.
-    pub label: String,
-    /// Signing key, hex.
-    pub kid: String,
+    /// Label id.
+    pub label: LabelId,
+    /// Signing key.
+    pub kid: Kid,
     /// Status index.
     pub index: u32,
     /// SHA-256 of (kid, scheme, criteria digest, profile digest), hex.
@@ -37,12 +39,12 @@ pub struct LedgerEntry {
 pub struct Ledger {
     /// Every label, in issue order.
     pub labels: Vec<LedgerEntry>,
-    /// Next free status index per key (hex kid).
-    pub next_index: BTreeMap<String, u32>,
-    /// The last revocation-statement sequence number handed out per label id (hex), so that two
+    /// Next free status index per key.
+    pub next_index: BTreeMap<Kid, u32>,
+    /// The last revocation-statement sequence number handed out per label, so that two
     /// `revoke` runs never sign two statements with one number (absent until the first).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub sequences: BTreeMap<String, u64>,
+    pub sequences: BTreeMap<LabelId, u64>,
 }
 
 /// Why the ledger could not be used.
@@ -70,7 +72,7 @@ pub enum LedgerError {
     #[error("the status list of key {kid} is full ({max} labels); issue with a new key")]
     Full {
         /// Kid.
-        kid: String,
+        kid: Kid,
         /// Capacity.
         max: usize,
     },
@@ -117,8 +119,7 @@ impl Ledger {
     }
 
     /// The entry for a label id.
-    pub fn find_label(&self, label: &str) -> Option<&LedgerEntry> {
-        let label = label.to_ascii_lowercase();
+    pub fn find_label(&self, label: LabelId) -> Option<&LedgerEntry> {
         self.labels.iter().find(|e| e.label == label)
     }
 
@@ -127,8 +128,8 @@ impl Ledger {
     pub fn record(&mut self, issued: &super::Issued, kid: &[u8; 8], input: String) {
         let c = &issued.claims;
         self.labels.push(LedgerEntry {
-            label: hex::encode(c.label_id),
-            kid: hex::encode(kid),
+            label: LabelId(c.label_id),
+            kid: Kid(*kid),
             index: c.status_index,
             input,
             scheme: format!("{}@{}", c.label.scheme_id, c.label.scheme_version),
@@ -140,22 +141,20 @@ impl Ledger {
 
     /// Takes the next revocation-statement sequence number for a label: one above both the
     /// last one applied (`applied_next` is the state's next) and the last one handed out.
-    pub fn take_sequence(&mut self, label: &str, applied_next: u64) -> u64 {
-        let handed = self
-            .sequences
-            .entry(label.to_ascii_lowercase())
-            .or_insert(0);
+    pub fn take_sequence(&mut self, label: LabelId, applied_next: u64) -> u64 {
+        let handed = self.sequences.entry(label).or_insert(0);
         let next = applied_next.max(handed.saturating_add(1));
         *handed = next;
         next
     }
 
     /// Reserves the next status index for a key.
-    pub fn allocate(&mut self, kid: &str) -> Result<u32, LedgerError> {
-        let next = self.next_index.entry(kid.to_string()).or_insert(0);
+    pub fn allocate(&mut self, kid: impl Into<Kid>) -> Result<u32, LedgerError> {
+        let kid = kid.into();
+        let next = self.next_index.entry(kid).or_insert(0);
         if usize::try_from(*next).unwrap_or(usize::MAX) >= crate::status::STATUS_ENTRIES {
             return Err(LedgerError::Full {
-                kid: kid.to_string(),
+                kid,
                 max: crate::status::STATUS_ENTRIES,
             });
         }

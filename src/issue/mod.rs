@@ -19,6 +19,7 @@ use crate::criteria::digest::canonical_json;
 use crate::criteria::model::{Assurance, IssuingState, Scheme, SchemeKind};
 use crate::criteria::vocab::Vocabulary;
 use crate::evaluate::{Evaluation, Outcome, Provenance, evaluate};
+use crate::ids::Kid;
 use crate::keys::Signer;
 use crate::label::claims::assurance_code;
 use crate::label::{
@@ -69,21 +70,21 @@ pub enum IssueError {
     #[error("the signing key {kid} is not in trust list `{owner}`")]
     UnknownKey {
         /// Kid.
-        kid: String,
+        kid: Kid,
         /// Trust list owner.
         owner: String,
     },
     /// The key's role or accreditation does not cover this label.
-    #[error("key {kid} ({issuer}, role {role}) may not sign this label: {why}")]
+    #[error("key {kid} ({issuer}, role {}) may not sign this label: {why}", role.name())]
     RoleNotAllowed {
         /// Kid.
-        kid: String,
+        kid: Kid,
         /// Issuer id.
         issuer: String,
         /// Role.
-        role: &'static str,
+        role: Role,
         /// Why not.
-        why: String,
+        why: SignRefusal,
     },
     /// The trust list does not accept this scheme version and criteria digest.
     #[error(
@@ -164,6 +165,53 @@ pub fn profile_digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// Why a key may not sign a label: the authorisation decision of [`may_sign`] and [`issue`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignRefusal {
+    /// The entry does not list the scheme.
+    #[error("it is not accredited for scheme `{scheme}` (only {})", accredited.join(", "))]
+    NotAccredited {
+        /// The label's scheme.
+        scheme: String,
+        /// The schemes the entry lists.
+        accredited: Vec<String>,
+    },
+    /// A root or status key: it signs no labels.
+    #[error("{}", match .0 { Role::Status => "a status key signs status lists only", _ => "a scheme-owner root signs trust lists only" })]
+    SignsNoLabels(Role),
+    /// A lab above its accredited tier.
+    #[error("the lab is accredited up to tier {max}, not tier {tier}")]
+    AboveLabTier {
+        /// The highest tier it is accredited for.
+        max: u32,
+        /// The label's tier.
+        tier: u32,
+    },
+    /// A lab entry without an accredited tier.
+    #[error("the lab entry has no accredited tier")]
+    NoLabTier,
+    /// A manufacturer under a scheme version that does not allow self-declaration.
+    #[error("this scheme does not allow manufacturers to self-declare")]
+    NoSelfDeclaration,
+    /// A manufacturer for a tier that needs more than self-declaration.
+    #[error("a manufacturer signs self-declared tiers only; this tier needs {}", .0.name())]
+    NotSelfDeclared(Assurance),
+    /// The key is marked compromised.
+    #[error("the key is marked compromised")]
+    Compromised,
+    /// Outside the key's signing window.
+    #[error("it may sign from {} until {}, not at {}", format_unix(*not_before), format_unix(*sign_until), format_unix(*at))]
+    OutsideWindow {
+        /// Not valid before (unix seconds).
+        not_before: i64,
+        /// Signs nothing from (unix seconds).
+        sign_until: i64,
+        /// The issue time (unix seconds).
+        at: i64,
+    },
+}
+
 /// Checks that a key entry may sign a label of this tier and assurance under this scheme.
 pub fn may_sign(
     entry: &KeyEntry,
@@ -171,31 +219,28 @@ pub fn may_sign(
     tier_rank: u32,
     assurance: Assurance,
     self_declaration: bool,
-) -> Result<(), String> {
+) -> Result<(), SignRefusal> {
     if !entry.schemes.iter().any(|s| s == scheme_id) {
-        return Err(format!(
-            "it is not accredited for scheme `{scheme_id}` (only {})",
-            entry.schemes.join(", ")
-        ));
+        return Err(SignRefusal::NotAccredited {
+            scheme: scheme_id.to_string(),
+            accredited: entry.schemes.clone(),
+        });
     }
     match entry.role {
-        Role::SchemeOwner => Err("a scheme-owner root signs trust lists only".into()),
-        Role::Status => Err("a status key signs status lists only".into()),
+        Role::SchemeOwner | Role::Status => Err(SignRefusal::SignsNoLabels(entry.role)),
         Role::IssuingBody => Ok(()),
         Role::Lab => match entry.max_tier {
             Some(m) if tier_rank <= m => Ok(()),
-            Some(m) => Err(format!(
-                "the lab is accredited up to tier {m}, not tier {tier_rank}"
-            )),
-            None => Err("the lab entry has no accredited tier".into()),
+            Some(max) => Err(SignRefusal::AboveLabTier {
+                max,
+                tier: tier_rank,
+            }),
+            None => Err(SignRefusal::NoLabTier),
         },
-        Role::Manufacturer if !self_declaration => {
-            Err("this scheme does not allow manufacturers to self-declare".into())
+        Role::Manufacturer if !self_declaration => Err(SignRefusal::NoSelfDeclaration),
+        Role::Manufacturer if assurance != Assurance::SelfDeclared => {
+            Err(SignRefusal::NotSelfDeclared(assurance))
         }
-        Role::Manufacturer if assurance != Assurance::SelfDeclared => Err(format!(
-            "a manufacturer signs self-declared tiers only; this tier needs {}",
-            assurance.name()
-        )),
         Role::Manufacturer => Ok(()),
     }
 }
@@ -261,11 +306,11 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
     let list = &req.trust.list;
     let public = req.key.public_key();
     let Some(entry) = list
-        .keys_with_kid(&kid)
+        .keys_with_kid(kid)
         .find(|k| k.public_key_bytes() == Some(public))
     else {
         return fail(IssueError::UnknownKey {
-            kid: hex::encode(kid),
+            kid: Kid(kid),
             owner: list.owner.clone(),
         });
     };
@@ -277,10 +322,10 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
             crate::status::STATUS_ENTRIES
         )));
     }
-    let refuse = |why: String| IssueError::RoleNotAllowed {
-        kid: entry.kid.clone(),
+    let refuse = |why: SignRefusal| IssueError::RoleNotAllowed {
+        kid: entry.kid,
         issuer: entry.issuer.clone(),
-        role: entry.role.name(),
+        role: entry.role,
         why,
     };
     if let Err(why) = may_sign(
@@ -293,15 +338,14 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         return fail(refuse(why));
     }
     if entry.state == KeyState::Compromised {
-        return fail(refuse("the key is marked compromised".into()));
+        return fail(refuse(SignRefusal::Compromised));
     }
     if iat < entry.not_before || iat >= entry.sign_until {
-        return fail(refuse(format!(
-            "it may sign from {} until {}, not at {}",
-            format_unix(entry.not_before),
-            format_unix(entry.sign_until),
-            format_unix(iat)
-        )));
+        return fail(refuse(SignRefusal::OutsideWindow {
+            not_before: entry.not_before,
+            sign_until: entry.sign_until,
+            at: iat,
+        }));
     }
     // The trust list names the first 16 bytes of the criteria digest; the label carries the
     // first 8 (see `LabelBody::criteria_digest` for why 8 are enough).

@@ -18,6 +18,7 @@
 use sha2::{Digest, Sha256};
 
 use super::LabelClaims;
+use crate::ids::{Kid, LabelId};
 
 /// Domain separation tag of the label-id hash (version 1 of the derivation).
 pub const LABEL_ID_DOMAIN: &[u8] = b"iotlabel/label-id/v1";
@@ -37,18 +38,15 @@ pub fn label_id(kid: &[u8; 8], status_index: u32) -> [u8; 8] {
 /// The claims carry a label id that is not the one their signing key and status index give.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "label id {} is not the id of key {} at status index {index} (that is {}): a label id is derived from the signing key and the status index, so this label carries an id it may not use",
-    hex::encode(found),
-    hex::encode(kid),
-    hex::encode(expected)
+    "label id {found} is not the id of key {kid} at status index {index} (that is {expected}): a label id is derived from the signing key and the status index, so this label carries an id it may not use"
 )]
 pub struct LabelIdError {
     /// The id the claims carry.
-    pub found: [u8; 8],
+    pub found: LabelId,
     /// The id they must carry.
-    pub expected: [u8; 8],
+    pub expected: LabelId,
     /// The signing key's kid.
-    pub kid: [u8; 8],
+    pub kid: Kid,
     /// The claims' status index.
     pub index: u32,
 }
@@ -61,9 +59,9 @@ pub fn check_label_id(kid: &[u8; 8], claims: &LabelClaims) -> Result<(), LabelId
         Ok(())
     } else {
         Err(LabelIdError {
-            found: claims.label_id,
-            expected,
-            kid: *kid,
+            found: LabelId(claims.label_id),
+            expected: LabelId(expected),
+            kid: Kid(*kid),
             index: claims.status_index,
         })
     }

@@ -17,15 +17,16 @@ use serde::Serialize;
 
 pub use sqlite::SqliteStore;
 
+use crate::ids::{Kid, LabelId};
 use crate::status::StatusState;
 
 /// One published label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabelRecord {
-    /// Label id (cti), 16 lower-case hex digits.
-    pub label_id: String,
-    /// Kid of the key that signed it, hex (names its status list).
-    pub issuer_kid: String,
+    /// Label id (cti).
+    pub label_id: LabelId,
+    /// Kid of the key that signed it (names its status list).
+    pub issuer_kid: Kid,
     /// Its index in that status list.
     pub status_index: u32,
     /// Issuer id: the trust-list entry of the signing key's kid (labels carry no `iss`).
@@ -63,10 +64,10 @@ pub enum PutOutcome {
 /// An applied revocation statement, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementRecord {
-    /// Issuer key, hex.
-    pub issuer_kid: String,
-    /// Label id, hex.
-    pub label_id: String,
+    /// Issuer key.
+    pub issuer_kid: Kid,
+    /// Label id.
+    pub label_id: LabelId,
     /// Its sequence number.
     pub sequence: u64,
     /// When the registry applied it (unix seconds).
@@ -81,7 +82,7 @@ pub struct StatementRecord {
 pub struct Damaged {
     /// Which record: e.g. `status_states/<kid>` or `labels/<label-id>`.
     pub record: String,
-    /// The issuer key it concerns (hex), when known.
+    /// The issuer key it concerns, as the damaged record has it (text: it may be no kid).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_kid: Option<String>,
     /// What is wrong with it, and what the service does about it.
@@ -124,8 +125,8 @@ pub trait Store: Send + Sync {
     /// under the same id, or a second label on the same (issuer key, status index), are
     /// [`StoreError::Conflict`].
     fn put_label(&self, rec: &LabelRecord) -> Result<PutOutcome, StoreError>;
-    /// A label by id (lower-case hex).
-    fn get_label(&self, label_id: &str) -> Result<Option<LabelRecord>, StoreError>;
+    /// A label by id.
+    fn get_label(&self, label_id: LabelId) -> Result<Option<LabelRecord>, StoreError>;
     /// Labels whose manufacturer and model contain the given texts (case-insensitive; an
     /// empty text matches all), newest first, at most `limit`.
     fn search(
@@ -151,7 +152,7 @@ pub trait Store: Send + Sync {
         state: &StatusState,
     ) -> Result<(), StoreError>;
     /// The statements applied to a label, in order.
-    fn statements(&self, label_id: &str) -> Result<Vec<StatementRecord>, StoreError>;
+    fn statements(&self, label_id: LabelId) -> Result<Vec<StatementRecord>, StoreError>;
     /// Number of labels recorded.
     fn label_count(&self) -> Result<u64, StoreError>;
 }

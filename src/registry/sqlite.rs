@@ -7,10 +7,32 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Damaged, LabelRecord, LoadedStates, PutOutcome, StatementRecord, Store, StoreError};
+use crate::ids::{Kid, LabelId};
 use crate::status::StatusState;
+
+// Ids are stored as their lower-case hex text (the columns are TEXT, as before the types).
+macro_rules! id_column {
+    ($t:ty) => {
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.to_string()))
+            }
+        }
+        impl FromSql for $t {
+            fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                v.as_str()?
+                    .parse()
+                    .map_err(|e| FromSqlError::Other(Box::new(e)))
+            }
+        }
+    };
+}
+id_column!(Kid);
+id_column!(LabelId);
 
 /// The migrations, in order; version = position + 1. Never edit one that has shipped: add the
 /// next.
@@ -206,7 +228,7 @@ impl Store for SqliteStore {
                 )))
             };
         }
-        let slot: Option<String> = tx
+        let slot: Option<LabelId> = tx
             .query_row(
                 "SELECT label_id FROM labels WHERE issuer_kid = ?1 AND status_index = ?2",
                 params![rec.issuer_kid, rec.status_index],
@@ -248,7 +270,7 @@ impl Store for SqliteStore {
         Ok(PutOutcome::Inserted)
     }
 
-    fn get_label(&self, label_id: &str) -> Result<Option<LabelRecord>, StoreError> {
+    fn get_label(&self, label_id: LabelId) -> Result<Option<LabelRecord>, StoreError> {
         let c = lock(&self.reader);
         c.query_row(
             &format!("SELECT {LABEL_COLUMNS} FROM labels WHERE label_id = ?1"),
@@ -429,7 +451,7 @@ impl Store for SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    fn statements(&self, label_id: &str) -> Result<Vec<StatementRecord>, StoreError> {
+    fn statements(&self, label_id: LabelId) -> Result<Vec<StatementRecord>, StoreError> {
         let c = lock(&self.reader);
         let mut st = c
             .prepare(
@@ -467,8 +489,8 @@ mod tests {
 
     fn rec(id: &str, index: u32, model: &str, issued_at: i64) -> LabelRecord {
         LabelRecord {
-            label_id: id.into(),
-            issuer_kid: "00112233aabbccdd".into(),
+            label_id: id.parse().unwrap(),
+            issuer_kid: "00112233aabbccdd".parse().unwrap(),
             status_index: index,
             issuer: "EXLAB".into(),
             manufacturer: "Acme Devices".into(),
@@ -503,7 +525,7 @@ mod tests {
         s.put_label(&rec("dddddddddddddddd", 2, "Doorbell", 30))
             .unwrap();
         let found = s.search("acme", "cam", 10).unwrap();
-        let ids: Vec<&str> = found.iter().map(|r| r.label_id.as_str()).collect();
+        let ids: Vec<String> = found.iter().map(|r| r.label_id.to_string()).collect();
         assert_eq!(ids, ["cccccccccccccccc", "aaaaaaaaaaaaaaaa"]);
         assert_eq!(s.same_model("ACME DEVICES", "cam 1").unwrap().len(), 2);
         assert_eq!(s.search("", "", 1).unwrap().len(), 1);
@@ -512,10 +534,7 @@ mod tests {
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), 1);
         assert_eq!(s.label_count().unwrap(), 3);
-        assert_eq!(
-            s.get_label("aaaaaaaaaaaaaaaa").unwrap().unwrap().cose,
-            a.cose
-        );
+        assert_eq!(s.get_label(a.label_id).unwrap().unwrap().cose, a.cose);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::Timestamp;
 
+use crate::ids::{Kid, LabelId};
 use crate::keys::{Signer, SoftwareKey};
 use crate::label::{LabelClaims, cose};
 use crate::registry::{Damaged, LabelRecord, PutOutcome, StatementRecord, Store, StoreError};
@@ -120,8 +121,8 @@ impl Refusal {
 /// One issuer key's signed status list, as served.
 #[derive(Debug, Clone)]
 pub struct SignedStatus {
-    /// The issuer key, hex.
-    pub kid: String,
+    /// The issuer key.
+    pub kid: Kid,
     /// COSE bytes.
     pub bytes: Vec<u8>,
     /// Signed at (unix seconds).
@@ -134,8 +135,8 @@ pub struct SignedStatus {
 pub struct Snapshot {
     /// The verifier's store.
     pub store: TrustStore,
-    /// This service's signed status lists, by issuer kid (hex).
-    pub status: BTreeMap<String, SignedStatus>,
+    /// This service's signed status lists, by issuer kid.
+    pub status: BTreeMap<Kid, SignedStatus>,
 }
 
 /// The service.
@@ -295,32 +296,18 @@ fn load_states(store: &dyn Store) -> Result<LoadedState, String> {
     let mut damaged = loaded.damaged;
     let mut blocked = BTreeSet::new();
     for d in &damaged {
-        if let Some(kid) = d
-            .issuer_kid
-            .as_deref()
-            .and_then(|k| hex::decode(k.to_ascii_lowercase()).ok())
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        {
-            blocked.insert(kid);
+        // The raw text of a damaged row: a kid only if it reads as one.
+        if let Some(kid) = d.issuer_kid.as_deref().and_then(|k| k.parse::<Kid>().ok()) {
+            blocked.insert(kid.0);
         }
     }
     let mut states = BTreeMap::new();
     for s in loaded.states {
-        let Some(kid) = hex::decode(&s.issuer_kid)
-            .ok()
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        else {
-            damaged.push(Damaged {
-                record: format!("status_states/{}", s.issuer_kid),
-                issuer_kid: None,
-                problem: "the key id is not 16 hex digits; the row is ignored".into(),
-            });
-            continue;
-        };
+        let kid = s.issuer_kid.0;
         for index in s.out_of_range() {
             damaged.push(Damaged {
                 record: format!("status_states/{}/{index}", s.issuer_kid),
-                issuer_kid: Some(s.issuer_kid.clone()),
+                issuer_kid: Some(s.issuer_kid.to_string()),
                 problem: format!(
                     "an entry at status index {index}, beyond the list's {STATUS_ENTRIES} entries; left out of the signed list (that label verifies STATUS UNKNOWN), every other entry is signed"
                 ),
@@ -355,7 +342,7 @@ impl Core {
         }
         let mut covered = Vec::new();
         if let Some(key) = &config.status_key {
-            let kid = hex::encode(key.kid());
+            let kid = Kid(key.kid());
             let mut issuers: Vec<&str> = Vec::new();
             for t in &trusted {
                 for k in t.list.keys.iter().filter(|k| k.kid == kid) {
@@ -373,12 +360,9 @@ impl Core {
                 for k in &t.list.keys {
                     if matches!(k.role, Role::IssuingBody | Role::Lab | Role::Manufacturer)
                         && issuers.contains(&k.issuer.as_str())
-                        && let Some(kid) = hex::decode(&k.kid)
-                            .ok()
-                            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                        && !covered.contains(&kid)
+                        && !covered.contains(&k.kid.0)
                     {
-                        covered.push(kid);
+                        covered.push(k.kid.0);
                     }
                 }
             }
@@ -506,12 +490,12 @@ impl Core {
         for kid in &self.covered {
             match self.sign_list(kid, states.get(kid), now) {
                 Ok(Some(signed)) => {
-                    status.insert(signed.kid.clone(), signed);
+                    status.insert(signed.kid, signed);
                 }
                 Ok(None) => {}
                 Err(e) => self.report_damaged(Damaged {
-                    record: format!("status_states/{}", hex::encode(kid)),
-                    issuer_kid: Some(hex::encode(kid)),
+                    record: format!("status_states/{}", Kid(*kid)),
+                    issuer_kid: Some(Kid(*kid).to_string()),
                     problem: format!("the status list could not be signed: {e}"),
                 }),
             }
@@ -545,7 +529,7 @@ impl Core {
         .map_err(|e| e.to_string())?;
         let bytes = list.sign(key).map_err(|e| e.to_string())?;
         Ok(Some(SignedStatus {
-            kid: hex::encode(kid),
+            kid: Kid(*kid),
             bytes,
             issued_at: now,
             expires,
@@ -554,7 +538,7 @@ impl Core {
 
     /// Replaces the snapshot: these signed lists (plus the given files) and a verifier's store
     /// over them. Cannot fail, so it is safe after a commit.
-    fn install(&self, status: BTreeMap<String, SignedStatus>, at: Timestamp) {
+    fn install(&self, status: BTreeMap<Kid, SignedStatus>, at: Timestamp) {
         let mut lists: Vec<Vec<u8>> = self.config.status_files.clone();
         lists.extend(status.values().map(|s| s.bytes.clone()));
         let mut store = TrustStore::new(&self.config.roots, &self.config.trust_lists, &lists, at);
@@ -652,8 +636,8 @@ impl Core {
             });
         }
         let record = LabelRecord {
-            label_id: hex::encode(claims.label_id),
-            issuer_kid: hex::encode(parsed.kid),
+            label_id: LabelId(claims.label_id),
+            issuer_kid: Kid(parsed.kid),
             status_index: claims.status_index,
             // The label carries no issuer: the trust-list entry of its kid names it.
             issuer: report
@@ -736,8 +720,8 @@ impl Core {
         self.store
             .apply_statement(
                 &StatementRecord {
-                    issuer_kid: s.issuer_kid.clone(),
-                    label_id: s.label.clone(),
+                    issuer_kid: record.issuer_kid,
+                    label_id: record.label_id,
                     sequence: s.sequence,
                     applied_at: now,
                     bytes: bytes.to_vec(),
@@ -750,7 +734,7 @@ impl Core {
             })?;
         states.insert(kid, next);
         let mut status = self.current().status.clone();
-        status.insert(signed.kid.clone(), signed);
+        status.insert(signed.kid, signed);
         self.install(status, at);
         Ok(Applied {
             label: s.label.clone(),
@@ -765,9 +749,13 @@ impl Core {
         &self,
         s: &crate::status::RevocationStatement,
     ) -> Result<LabelRecord, Refusal> {
+        let id: LabelId = s
+            .label
+            .parse()
+            .map_err(|_| Refusal::new(422, "bad label id", "16 hex digits"))?;
         let record = self
             .store
-            .get_label(&s.label)
+            .get_label(id)
             .map_err(Refusal::store)?
             .ok_or_else(|| {
                 Refusal::new(
@@ -792,10 +780,11 @@ impl Core {
     /// The issuer key a statement changes, if this service signs that key's list and its
     /// stored state is usable.
     fn statement_key(&self, s: &crate::status::RevocationStatement) -> Result<[u8; 8], Refusal> {
-        let kid: [u8; 8] = hex::decode(&s.issuer_kid)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| Refusal::new(422, "bad issuer kid", "16 hex digits"))?;
+        let kid = s
+            .issuer_kid
+            .parse::<Kid>()
+            .map_err(|_| Refusal::new(422, "bad issuer kid", "16 hex digits"))?
+            .0;
         if !self.covered.contains(&kid) {
             return Err(Refusal::new(
                 422,
@@ -820,8 +809,8 @@ impl Core {
     }
 
     /// The status-state entry of a label, if its status ever changed.
-    pub fn status_entry(&self, issuer_kid: &str, index: u32) -> Option<crate::status::StateEntry> {
-        let kid: [u8; 8] = hex::decode(issuer_kid).ok()?.try_into().ok()?;
+    pub fn status_entry(&self, issuer_kid: Kid, index: u32) -> Option<crate::status::StateEntry> {
+        let kid = issuer_kid.0;
         let states = self
             .states
             .lock()
@@ -837,10 +826,10 @@ impl Core {
         if !(superseded || report.verdict == Verdict::Expired) {
             return None;
         }
-        let id = report.label_id.as_deref()?;
+        let id = report.label_id?;
         if superseded
             && let Some(rec) = self.store.get_label(id).ok().flatten()
-            && let Some(e) = self.status_entry(&rec.issuer_kid, rec.status_index)
+            && let Some(e) = self.status_entry(rec.issuer_kid, rec.status_index)
             && let Some(succ) = e.successor
         {
             return Some(succ.to_ascii_lowercase());
@@ -855,7 +844,7 @@ impl Core {
                 let v = self.verify_cose(&r.cose).verdict;
                 v == Verdict::Valid || v == Verdict::StatusStale
             })
-            .map(|r| r.label_id)
+            .map(|r| r.label_id.to_string())
     }
 
     /// Re-signs the status lists if due (the background tick calls this).

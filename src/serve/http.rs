@@ -23,6 +23,7 @@ use tokio::sync::Semaphore;
 use super::core::{Core, Refusal, VerifyRequest};
 use super::page;
 use super::view::{Lang, View, colour, view};
+use crate::ids::{Kid, LabelId};
 use crate::registry::PutOutcome;
 use crate::verify::Verdict;
 
@@ -460,20 +461,16 @@ async fn qr_paths(
     label_page(app, id, lang).await
 }
 
-fn valid_id(id: &str) -> bool {
-    id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// A label page's view and its status history (when, what).
 type LabelPage = (View, Vec<(String, String)>);
 
 async fn label_page(app: Arc<App>, id: String, lang: Lang) -> Response {
-    if !valid_id(&id) {
+    let Ok(id) = id.parse::<LabelId>() else {
         return html(page::not_found_page(lang), StatusCode::NOT_FOUND);
-    }
+    };
     let core = app.core.clone();
     let res = tokio::task::spawn_blocking(move || -> Result<Option<LabelPage>, String> {
-        let Some(rec) = core.store().get_label(&id).map_err(|e| e.to_string())? else {
+        let Some(rec) = core.store().get_label(id).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
         let report = core.verify_cose(&rec.cose);
@@ -481,7 +478,7 @@ async fn label_page(app: Arc<App>, id: String, lang: Lang) -> Response {
         let current = core.current_label_for(&report);
         let v = view(&report, now, lang, current.as_deref());
         let mut history = Vec::new();
-        if let Some(e) = core.status_entry(&rec.issuer_kid, rec.status_index) {
+        if let Some(e) = core.status_entry(rec.issuer_kid, rec.status_index) {
             let mut what = format!("{} \u{2014} {}", e.status.name(), e.reason);
             if let Some(s) = &e.successor {
                 what.push_str(&format!(" (\u{2192} {s})"));
@@ -601,7 +598,7 @@ async fn api_publish(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
     let core = app.core.clone();
     match tokio::task::spawn_blocking(move || core.publish(&bytes)).await {
         Ok(Ok(p)) => {
-            let id = p.record.label_id.clone();
+            let id = p.record.label_id;
             let (status, outcome) = match p.outcome {
                 PutOutcome::Inserted => (StatusCode::CREATED, "created"),
                 PutOutcome::AlreadyPresent => (StatusCode::OK, "already-present"),
@@ -794,7 +791,7 @@ async fn search(
                     let report = core.verify_cose(&r.cose);
                     let v = view(&report, core.now().as_second(), lang, None);
                     page::Hit {
-                        id: r.label_id.clone(),
+                        id: r.label_id.to_string(),
                         device: format!("{} {}", r.manufacturer, r.model),
                         scheme: report.scheme.as_ref().map_or(r.scheme_id.clone(), |s| {
                             format!("{} \u{2014} {}", s.name, s.tier)
@@ -838,23 +835,23 @@ async fn api_label(
         Ok(id) => id.to_ascii_lowercase(),
         Err(r) => return *r,
     };
-    if !valid_id(&id) {
+    let Ok(id) = id.parse::<LabelId>() else {
         return error(
             StatusCode::BAD_REQUEST,
             "a label id is 16 hex digits",
             "e.g. /api/labels/0123456789abcdef",
         );
-    }
+    };
     let lang = lang(&headers);
     let core = app.core.clone();
     let res = tokio::task::spawn_blocking(move || -> Result<Option<serde_json::Value>, String> {
-        let Some(rec) = core.store().get_label(&id).map_err(|e| e.to_string())? else {
+        let Some(rec) = core.store().get_label(id).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
         let report = core.verify_cose(&rec.cose);
         let now = core.now().as_second();
         let current = core.current_label_for(&report);
-        let entry = core.status_entry(&rec.issuer_kid, rec.status_index);
+        let entry = core.status_entry(rec.issuer_kid, rec.status_index);
         let v = view(&report, now, lang, current.as_deref());
         Ok(Some(serde_json::json!({
             "label": rec,
@@ -908,7 +905,7 @@ async fn api_status(
         Err(r) => return *r,
     };
     let snap = app.core.snapshot();
-    match snap.status.get(&kid) {
+    match kid.parse::<Kid>().ok().and_then(|k| snap.status.get(&k)) {
         Some(s) => (
             [
                 (header::CONTENT_TYPE, "application/statuslist+cwt"),

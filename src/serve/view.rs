@@ -359,7 +359,7 @@ pub fn view(report: &VerifyReport, now: i64, lang: Lang, current: Option<&str>) 
         row(&w.status, status_words(s, lang).into());
     }
     if let Some(l) = &report.label_id {
-        row(&w.label_id, l.clone());
+        row(&w.label_id, l.to_string());
     }
     View {
         lang,

@@ -5,8 +5,9 @@ use std::io::{Read, Write};
 use ciborium::Value;
 
 use super::LabelStatus;
+use crate::ids::Kid;
 use crate::keys::{Signer, kid_of};
-use crate::label::cose;
+use crate::label::cose::{self, EnvelopeError};
 use crate::trust::{KeyState, Role, VerifiedTrustList};
 
 /// Entries in every list (the W3C / IETF herd-privacy minimum).
@@ -27,7 +28,7 @@ const TTL: i64 = 65534;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusList {
     /// The issuer key whose labels it covers.
-    pub issuer_kid: [u8; 8],
+    pub issuer_kid: Kid,
     /// When it was signed (unix seconds).
     pub issued_at: i64,
     /// Stale at or after this time (unix seconds).
@@ -37,10 +38,13 @@ pub struct StatusList {
 }
 
 /// Why a status list was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StatusListError {
-    /// Not a well-formed signed list.
+    /// Not a well-formed COSE_Sign1 (or too large).
+    #[error("not a valid signed status list: {0}")]
+    Envelope(#[from] EnvelopeError),
+    /// Not a well-formed list.
     #[error("not a valid signed status list: {0}")]
     Malformed(String),
     /// Signed by a key no trust list vouches for as a status key of that issuer.
@@ -49,23 +53,23 @@ pub enum StatusListError {
     )]
     UntrustedSigner {
         /// The issuer key the list is for.
-        issuer_kid: String,
+        issuer_kid: Kid,
         /// The key that signed it.
-        signer_kid: String,
+        signer_kid: Kid,
     },
     /// Signature does not verify.
     #[error("status list signature does not verify under key {kid}")]
     BadSignature {
         /// The signer's kid.
-        kid: String,
+        kid: Kid,
     },
 }
 
 impl StatusList {
     /// An all-valid list.
-    pub fn new(issuer_kid: [u8; 8], issued_at: i64, expires: i64) -> StatusList {
+    pub fn new(issuer_kid: impl Into<Kid>, issued_at: i64, expires: i64) -> StatusList {
         StatusList {
-            issuer_kid,
+            issuer_kid: issuer_kid.into(),
             issued_at,
             expires,
             bits: vec![0; STATUS_ENTRIES * 2 / 8],
@@ -104,10 +108,7 @@ impl StatusList {
         let int = |i: i64| Value::Integer(i.into());
         // Keys in deterministic order: 2, 4, 6, 65533, 65534.
         let claims = Value::Map(vec![
-            (
-                int(SUB),
-                Value::Text(format!("status:{}", hex::encode(self.issuer_kid))),
-            ),
+            (int(SUB), Value::Text(format!("status:{}", self.issuer_kid))),
             (int(EXP), int(self.expires)),
             (int(IAT), int(self.issued_at)),
             (
@@ -127,8 +128,7 @@ impl StatusList {
 
     /// Signs the list with a status key.
     pub fn sign(&self, key: &dyn Signer) -> Result<Vec<u8>, StatusListError> {
-        cose::sign_limited(&self.encode()?, key, MAX_STATUS_LIST)
-            .map_err(|e| StatusListError::Malformed(e.to_string()))
+        Ok(cose::sign_limited(&self.encode()?, key, MAX_STATUS_LIST)?)
     }
 
     fn decode(bytes: &[u8]) -> Result<StatusList, StatusListError> {
@@ -154,10 +154,7 @@ impl StatusList {
         let kid_hex = sub
             .strip_prefix("status:")
             .ok_or_else(|| bad("sub is not status:<kid>"))?;
-        let issuer_kid: [u8; 8] = hex::decode(kid_hex)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad("bad kid in sub"))?;
+        let issuer_kid: Kid = kid_hex.parse().map_err(|_| bad("bad kid in sub"))?;
         let expires = int_of(get(EXP)).ok_or_else(|| bad("no exp"))?;
         let issued_at = int_of(get(IAT)).ok_or_else(|| bad("no iat"))?;
         let Some(Value::Map(sl)) = get(STATUS_LIST) else {
@@ -203,22 +200,21 @@ pub fn open_status_list(
     bytes: &[u8],
     trust: &[VerifiedTrustList],
 ) -> Result<StatusList, StatusListError> {
-    let parsed = cose::parse_limited(bytes, MAX_STATUS_LIST)
-        .map_err(|e| StatusListError::Malformed(e.to_string()))?;
+    let parsed = cose::parse_limited(bytes, MAX_STATUS_LIST)?;
     let list = StatusList::decode(&parsed.payload)?;
-    let issuer_kid = hex::encode(list.issuer_kid);
+    let signer_kid = Kid(parsed.kid);
     // Issuers (by id) of the covered key, across the trusted lists.
     let issuers: Vec<&str> = trust
         .iter()
         .flat_map(|t| {
             t.list
-                .keys_with_kid(&list.issuer_kid)
+                .keys_with_kid(list.issuer_kid)
                 .map(|k| k.issuer.as_str())
         })
         .collect();
     let signer_entries = trust
         .iter()
-        .flat_map(|t| t.list.keys_with_kid(&parsed.kid))
+        .flat_map(|t| t.list.keys_with_kid(signer_kid))
         .filter(|k| {
             k.role == Role::Status
                 && k.state != KeyState::Compromised
@@ -239,13 +235,11 @@ pub fn open_status_list(
         }
     }
     if any {
-        Err(StatusListError::BadSignature {
-            kid: hex::encode(parsed.kid),
-        })
+        Err(StatusListError::BadSignature { kid: signer_kid })
     } else {
         Err(StatusListError::UntrustedSigner {
-            issuer_kid,
-            signer_kid: hex::encode(parsed.kid),
+            issuer_kid: list.issuer_kid,
+            signer_kid,
         })
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LabelStatus;
 use super::list::StatusList;
+use crate::ids::Kid;
 use crate::keys::{Signer, kid_of};
 use crate::label::cose;
 use crate::trust::{KeyState, Role, VerifiedTrustList};
@@ -68,8 +69,8 @@ pub struct OpenedStatement {
     pub statement: RevocationStatement,
     /// True if the scheme owner's root signed it.
     pub by_owner: bool,
-    /// The signer's kid, hex.
-    pub signer: String,
+    /// The signer's kid.
+    pub signer: Kid,
 }
 
 /// Why a statement was refused.
@@ -85,7 +86,7 @@ pub enum ApplyError {
     )]
     Unauthorised {
         /// Signer kid.
-        signer: String,
+        signer: Kid,
     },
     /// Sequence number not above the last applied one (a replay, or out of order).
     #[error(
@@ -291,14 +292,14 @@ pub fn open_statement(
     let parsed = cose::parse_limited(bytes, MAX_STATEMENT)
         .map_err(|e| ApplyError::Malformed(e.to_string()))?;
     let statement = decode_statement(&parsed.payload)?;
-    let signer = hex::encode(parsed.kid);
-    let label_kid: [u8; 8] = hex::decode(&statement.issuer_kid)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ApplyError::Malformed("issuer_kid is not 8 bytes of hex".into()))?;
+    let signer = Kid(parsed.kid);
+    let label_kid: Kid = statement
+        .issuer_kid
+        .parse()
+        .map_err(|e| ApplyError::Malformed(format!("field `issuer_kid`: {e}")))?;
     for t in trust {
         // The scheme owner whose list names the label's key.
-        if t.list.keys_with_kid(&label_kid).next().is_some()
+        if t.list.keys_with_kid(label_kid).next().is_some()
             && t.root_kid == parsed.kid
             && let Some(root) = roots.iter().find(|r| kid_of(r) == parsed.kid)
             && cose::verify_signature(&parsed, root).is_ok()
@@ -312,10 +313,10 @@ pub fn open_statement(
         // A key of the same issuer, not compromised.
         let issuers: Vec<&str> = t
             .list
-            .keys_with_kid(&label_kid)
+            .keys_with_kid(label_kid)
             .map(|k| k.issuer.as_str())
             .collect();
-        for k in t.list.keys_with_kid(&parsed.kid) {
+        for k in t.list.keys_with_kid(signer) {
             if issuers.contains(&k.issuer.as_str())
                 && k.state != KeyState::Compromised
                 && matches!(k.role, Role::IssuingBody | Role::Lab | Role::Manufacturer)
@@ -357,8 +358,8 @@ pub struct StateEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StatusState {
-    /// The issuer key, hex.
-    pub issuer_kid: String,
+    /// The issuer key.
+    pub issuer_kid: Kid,
     /// By status index.
     pub entries: BTreeMap<u32, StateEntry>,
 }
@@ -367,7 +368,7 @@ impl StatusState {
     /// An empty state for an issuer key.
     pub fn new(issuer_kid: &[u8; 8]) -> StatusState {
         StatusState {
-            issuer_kid: hex::encode(issuer_kid),
+            issuer_kid: Kid(*issuer_kid),
             entries: BTreeMap::new(),
         }
     }
@@ -376,7 +377,7 @@ impl StatusState {
     /// refusal.
     pub fn apply(&mut self, opened: &OpenedStatement) -> Result<(), ApplyError> {
         let s = &opened.statement;
-        if s.issuer_kid != self.issuer_kid {
+        if self.issuer_kid != s.issuer_kid {
             return Err(ApplyError::Mismatch(format!(
                 "statement is for key {}, this state is for key {}",
                 s.issuer_kid, self.issuer_kid
@@ -470,11 +471,7 @@ impl StatusState {
 
     /// The status list this state gives.
     pub fn to_list(&self, issued_at: i64, expires: i64) -> Result<StatusList, ApplyError> {
-        let kid: [u8; 8] = hex::decode(&self.issuer_kid)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ApplyError::Malformed("issuer kid".into()))?;
-        let mut list = StatusList::new(kid, issued_at, expires);
+        let mut list = StatusList::new(self.issuer_kid, issued_at, expires);
         for (idx, e) in &self.entries {
             if !list.set(*idx, e.status) {
                 return Err(ApplyError::Mismatch(format!(
@@ -609,11 +606,11 @@ mod tests {
             s.sequence = 2;
         })
         .unwrap();
-        s.issuer_kid = state.issuer_kid.clone();
+        s.issuer_kid = state.issuer_kid.to_string();
         let opened = OpenedStatement {
             statement: s,
             by_owner: false,
-            signer: String::new(),
+            signer: Kid::default(),
         };
         state.apply(&opened).unwrap();
         assert_eq!(state.entries[&7].label, "0123456789abcdef");

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{LabelStatus, RevocationStatement, STATEMENT_FORMAT, StatusState};
+use crate::ids::{Kid, LabelId};
 use crate::label::{LabelClaims, cose};
 
 /// Why a status state could not be read or written.
@@ -33,19 +34,18 @@ pub enum StateFileError {
 }
 
 /// `DIR/status/<kid>.json`.
-pub fn state_path(dir: &Path, kid: &[u8; 8]) -> PathBuf {
-    dir.join("status")
-        .join(format!("{}.json", hex::encode(kid)))
+pub fn state_path(dir: &Path, kid: Kid) -> PathBuf {
+    dir.join("status").join(format!("{kid}.json"))
 }
 
 /// Loads the status state of an issuer key (empty if there is none yet).
-pub fn load_state(dir: &Path, kid: &[u8; 8]) -> Result<StatusState, StateFileError> {
+pub fn load_state(dir: &Path, kid: Kid) -> Result<StatusState, StateFileError> {
     let path = state_path(dir, kid);
     match std::fs::read_to_string(&path) {
         Ok(t) => {
             serde_json::from_str(&t).map_err(|source| StateFileError::Corrupt { path, source })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StatusState::new(kid)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StatusState::new(kid.bytes())),
         Err(source) => Err(StateFileError::Io {
             action: "read",
             path,
@@ -56,9 +56,7 @@ pub fn load_state(dir: &Path, kid: &[u8; 8]) -> Result<StatusState, StateFileErr
 
 /// Saves a status state atomically (temp file, then rename), creating its directory.
 pub fn save_state(dir: &Path, s: &StatusState) -> Result<(), StateFileError> {
-    let path = dir
-        .join("status")
-        .join(format!("{}.json", s.issuer_kid.to_ascii_lowercase()));
+    let path = state_path(dir, s.issuer_kid);
     let io = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| StateFileError::Io {
@@ -76,10 +74,10 @@ pub fn save_state(dir: &Path, s: &StatusState) -> Result<(), StateFileError> {
 /// The label a statement is about: its id, the key that signed it and its status index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementTarget {
-    /// Label id, lower-case hex.
-    pub label: String,
+    /// Label id.
+    pub label: LabelId,
     /// The signing key's kid.
-    pub kid: [u8; 8],
+    pub kid: Kid,
     /// The label's status index.
     pub index: u32,
 }
@@ -95,28 +93,27 @@ pub enum TargetError {
     #[error("is label {found}, not {wanted}")]
     OtherLabel {
         /// The id in the file.
-        found: String,
+        found: LabelId,
         /// The id asked for.
-        wanted: String,
+        wanted: LabelId,
     },
 }
 
 impl StatementTarget {
     /// The target read from the label's own `.cose` bytes, which must be label `wanted`.
-    pub fn from_label(cose_bytes: &[u8], wanted: &str) -> Result<StatementTarget, TargetError> {
+    pub fn from_label(cose_bytes: &[u8], wanted: LabelId) -> Result<StatementTarget, TargetError> {
         let bad = |e: &dyn std::fmt::Display| TargetError::NotALabel(e.to_string());
         let parsed = cose::parse(cose_bytes).map_err(|e| bad(&e))?;
         let claims = LabelClaims::decode(&parsed.payload).map_err(|e| bad(&e))?;
         // A file whose id is not its key's id at its index is not a label of that key.
         crate::label::check_label_id(&parsed.kid, &claims).map_err(|e| bad(&e))?;
-        let found = hex::encode(claims.label_id);
-        let wanted = wanted.to_ascii_lowercase();
+        let found = LabelId(claims.label_id);
         if found != wanted {
             return Err(TargetError::OtherLabel { found, wanted });
         }
         Ok(StatementTarget {
             label: found,
-            kid: parsed.kid,
+            kid: Kid(parsed.kid),
             index: claims.status_index,
         })
     }
@@ -132,8 +129,9 @@ impl StatementTarget {
     ) -> RevocationStatement {
         RevocationStatement {
             format: STATEMENT_FORMAT.into(),
-            label: self.label.clone(),
-            issuer_kid: hex::encode(self.kid),
+            // The statement is text on the wire: hex here, at its boundary.
+            label: self.label.to_string(),
+            issuer_kid: self.kid.to_string(),
             index: self.index,
             status,
             reason: reason.to_string(),

@@ -4,6 +4,7 @@
 
 use super::{Accepted, KeyEntry, KeyState, Role, SchemeEntry, TRUST_FORMAT, TrustList};
 use crate::criteria::Scheme;
+use crate::ids::{Kid, LabelId};
 use crate::keys::kid_of;
 
 /// Why a draft edit was refused.
@@ -14,7 +15,7 @@ pub enum TrustDraftError {
     #[error("key {kid} is already in the trust list (issuer `{issuer}`)")]
     DuplicateKey {
         /// Its kid.
-        kid: String,
+        kid: Kid,
         /// Its issuer.
         issuer: String,
     },
@@ -22,8 +23,11 @@ pub enum TrustDraftError {
     #[error("no key {kid} in the trust list")]
     UnknownKey {
         /// The kid asked for.
-        kid: String,
+        kid: Kid,
     },
+    /// A key id or label id that is not 16 hex digits.
+    #[error(transparent)]
+    Id(#[from] crate::ids::IdError),
     /// A key entry that makes no sense.
     #[error("{0}")]
     Invalid(String),
@@ -117,7 +121,7 @@ pub struct NewKey {
 
 /// Adds a key to a draft.
 pub fn add_key(list: &mut TrustList, k: NewKey) -> Result<(), TrustDraftError> {
-    let kid = hex::encode(kid_of(&k.public_key));
+    let kid = Kid(kid_of(&k.public_key));
     if let Some(e) = list.keys.iter().find(|e| e.kid == kid) {
         return Err(TrustDraftError::DuplicateKey {
             kid,
@@ -187,14 +191,14 @@ pub fn add_key(list: &mut TrustList, k: NewKey) -> Result<(), TrustDraftError> {
         compromised_since: None,
         allowed_labels: Vec::new(),
     });
-    list.keys.sort_by(|a, b| {
-        (a.issuer.as_str(), a.kid.as_str()).cmp(&(b.issuer.as_str(), b.kid.as_str()))
-    });
+    // Kids order as their hex text does (bytes, big-endian), so the signed order is unchanged.
+    list.keys
+        .sort_by(|a, b| (a.issuer.as_str(), a.kid).cmp(&(b.issuer.as_str(), b.kid)));
     Ok(())
 }
 
 fn entry<'a>(list: &'a mut TrustList, kid: &str) -> Result<&'a mut KeyEntry, TrustDraftError> {
-    let kid = kid.to_ascii_lowercase();
+    let kid: Kid = kid.parse()?;
     list.keys
         .iter_mut()
         .find(|k| k.kid == kid)
@@ -223,20 +227,15 @@ pub fn compromise_key(
     allowed: Vec<String>,
 ) -> Result<(), TrustDraftError> {
     let e = entry(list, kid)?;
-    for a in &allowed {
-        if a.len() != 16 || !a.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(TrustDraftError::Invalid(format!(
-                "label id `{a}` must be 16 hex digits"
-            )));
-        }
-    }
+    let mut allowed = allowed
+        .iter()
+        .map(|a| a.parse::<LabelId>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TrustDraftError::Invalid(format!("{e}")))?;
+    allowed.sort();
     e.state = KeyState::Compromised;
     e.compromised_since = Some(since);
     e.sign_until = e.sign_until.min(since);
-    e.allowed_labels = allowed
-        .into_iter()
-        .map(|a| a.to_ascii_lowercase())
-        .collect();
-    e.allowed_labels.sort();
+    e.allowed_labels = allowed;
     Ok(())
 }

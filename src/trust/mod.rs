@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 
 pub use draft::{NewKey, TrustDraftError, add_key, compromise_key, new_draft, retire_key};
 
+use crate::ids::{Kid, LabelId};
 use crate::keys::{Signer, kid_of};
-use crate::label::cose;
+use crate::label::cose::{self, EnvelopeError};
+use crate::time::format_unix;
 
 /// Format identifier inside every trust list.
 pub const TRUST_FORMAT: &str = "iotlabel-trust/1";
@@ -123,8 +125,9 @@ pub struct SchemeEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
-    /// Key id, hex (first 8 bytes of SHA-256 of the public key).
-    pub kid: String,
+    /// Key id (first 8 bytes of SHA-256 of the public key), hex in the list; checked against
+    /// the public key when the list is opened ([`TrustError::KidMismatch`]).
+    pub kid: Kid,
     /// Raw Ed25519 public key, hex.
     pub public_key: String,
     /// Short issuer id, shown as the issuer of the labels this key signs (labels carry no
@@ -150,8 +153,8 @@ pub struct KeyEntry {
     pub state: KeyState,
     /// For a compromised key: since when (unix seconds).
     pub compromised_since: Option<i64>,
-    /// For a compromised key: label ids (hex) the owner still vouches for.
-    pub allowed_labels: Vec<String>,
+    /// For a compromised key: label ids the owner still vouches for.
+    pub allowed_labels: Vec<LabelId>,
 }
 
 impl KeyEntry {
@@ -190,12 +193,32 @@ impl TrustList {
     }
 
     /// Key entries with this kid (kids are truncated: several may match).
-    pub fn keys_with_kid<'a>(
-        &'a self,
-        kid: &'a [u8; 8],
-    ) -> impl Iterator<Item = &'a KeyEntry> + 'a {
-        let hexkid = hex::encode(kid);
-        self.keys.iter().filter(move |k| k.kid == hexkid)
+    pub fn keys_with_kid(&self, kid: impl Into<Kid>) -> impl Iterator<Item = &KeyEntry> + '_ {
+        let kid = kid.into();
+        self.keys.iter().filter(move |k| k.kid == kid)
+    }
+
+    /// Each entry's kid is the kid of its public key, and that key is a usable Ed25519 key:
+    /// a list that says otherwise is refused as a whole (its signer made a mistake, and a
+    /// verifier must not guess which half of the entry was meant).
+    pub fn check_kids(&self) -> Result<(), TrustError> {
+        for (index, k) in self.keys.iter().enumerate() {
+            let Some(pk) = k
+                .public_key_bytes()
+                .filter(|pk| crate::keys::public_key_from_bytes(pk).is_ok())
+            else {
+                return Err(TrustError::BadPublicKey { index, kid: k.kid });
+            };
+            let of_key = Kid(kid_of(&pk));
+            if of_key != k.kid {
+                return Err(TrustError::KidMismatch {
+                    index,
+                    kid: k.kid,
+                    of_key,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Every text of the list with its place (`keys[1].name`), for [`TrustList::check_text`].
@@ -217,15 +240,10 @@ impl TrustList {
             }
         }
         for (i, k) in self.keys.iter().enumerate() {
-            out.push((format!("keys[{i}].kid"), &k.kid));
             out.push((format!("keys[{i}].public_key"), &k.public_key));
             out.push((format!("keys[{i}].issuer"), &k.issuer));
             out.push((format!("keys[{i}].name"), &k.name));
-            let lists = [
-                ("schemes", &k.schemes),
-                ("status_for", &k.status_for),
-                ("allowed_labels", &k.allowed_labels),
-            ];
+            let lists = [("schemes", &k.schemes), ("status_for", &k.status_for)];
             for (what, list) in lists {
                 for (j, t) in list.iter().enumerate() {
                     out.push((format!("keys[{i}].{what}[{j}]"), t));
@@ -256,52 +274,80 @@ impl TrustList {
     /// Signs the list with the owner's root key.
     pub fn sign(&self, root: &dyn Signer) -> Result<Vec<u8>, TrustError> {
         let payload = self.encode()?;
-        cose::sign_limited(&payload, root, MAX_TRUST_LIST)
-            .map_err(|e| TrustError::Envelope(e.to_string()))
+        Ok(cose::sign_limited(&payload, root, MAX_TRUST_LIST)?)
     }
 }
 
 /// Why a trust list is not trusted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrustError {
     /// Not a well-formed signed trust list.
     #[error("not a valid signed trust list: {0}")]
-    Envelope(String),
+    Envelope(#[from] EnvelopeError),
     /// Signed by a key that is none of the given roots.
     #[error("signed by key {kid}, which is none of the given roots")]
     UnknownRoot {
         /// The kid in the list's header.
-        kid: String,
+        kid: Kid,
     },
     /// The signature does not verify under the root.
     #[error("its signature does not verify under root {kid}")]
     BadSignature {
         /// The root's kid.
-        kid: String,
+        kid: Kid,
+        /// Why.
+        #[source]
+        source: EnvelopeError,
     },
     /// The payload is not a trust list.
     #[error("the signed payload is not a trust list: {0}")]
-    Payload(String),
+    Payload(#[from] ciborium::de::Error<std::io::Error>),
+    /// Another format than [`TRUST_FORMAT`].
+    #[error("the signed payload is not a trust list: format `{0}`, expected `{TRUST_FORMAT}`")]
+    Format(String),
+    /// Not the canonical encoding of the list it decodes to.
+    #[error("the signed payload is not a trust list: not in canonical encoding")]
+    NotCanonical,
+    /// A key entry's public key is not a usable Ed25519 key.
+    #[error("key {kid} (keys[{index}]) has no valid Ed25519 public key")]
+    BadPublicKey {
+        /// Its place in `keys`.
+        index: usize,
+        /// The kid the entry states.
+        kid: Kid,
+    },
+    /// A key entry's kid is not the kid of its public key.
+    #[error(
+        "key {kid} (keys[{index}]) has the public key of kid {of_key}: the kid must be the first 8 bytes of SHA-256 of the key"
+    )]
+    KidMismatch {
+        /// Its place in `keys`.
+        index: usize,
+        /// The kid the entry states.
+        kid: Kid,
+        /// The kid of the entry's public key.
+        of_key: Kid,
+    },
     /// Past its next-update.
-    #[error("trust list `{owner}` expired at {next_update} (evaluated at {at})")]
+    #[error("trust list `{owner}` expired at {} (evaluated at {})", format_unix(*next_update), format_unix(*at))]
     Expired {
         /// Owner.
         owner: String,
-        /// Its next-update (RFC 3339).
-        next_update: String,
-        /// The verification time (RFC 3339).
-        at: String,
+        /// Its next-update (unix seconds).
+        next_update: i64,
+        /// The verification time (unix seconds).
+        at: i64,
     },
     /// Issued in the future.
-    #[error("trust list `{owner}` is issued at {issued_at}, after the verification time {at}")]
+    #[error("trust list `{owner}` is issued at {}, after the verification time {}", format_unix(*issued_at), format_unix(*at))]
     NotYetValid {
         /// Owner.
         owner: String,
-        /// Its issued-at.
-        issued_at: String,
-        /// Verification time.
-        at: String,
+        /// Its issued-at (unix seconds).
+        issued_at: i64,
+        /// Verification time (unix seconds).
+        at: i64,
     },
     /// Could not be encoded.
     #[error("cannot encode the trust list: {0}")]
@@ -314,6 +360,7 @@ pub enum TrustError {
         /// Where (`keys[1].name`).
         field: String,
         /// Which character, its category and position.
+        #[source]
         error: crate::text::TextError,
     },
 }
@@ -337,42 +384,35 @@ pub fn open_trust_list(
     roots: &[[u8; 32]],
     at: i64,
 ) -> Result<VerifiedTrustList, TrustError> {
-    let parsed = cose::parse_limited(bytes, MAX_TRUST_LIST)
-        .map_err(|e| TrustError::Envelope(e.to_string()))?;
+    let parsed = cose::parse_limited(bytes, MAX_TRUST_LIST)?;
+    let kid = Kid(parsed.kid);
     let Some(root) = roots.iter().find(|r| kid_of(r) == parsed.kid) else {
-        return Err(TrustError::UnknownRoot {
-            kid: hex::encode(parsed.kid),
-        });
+        return Err(TrustError::UnknownRoot { kid });
     };
-    cose::verify_signature(&parsed, root).map_err(|_| TrustError::BadSignature {
-        kid: hex::encode(parsed.kid),
-    })?;
-    let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())
-        .map_err(|e| TrustError::Payload(e.to_string()))?;
+    cose::verify_signature(&parsed, root)
+        .map_err(|source| TrustError::BadSignature { kid, source })?;
+    let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())?;
     list.check_text()?;
     if list.format != TRUST_FORMAT {
-        return Err(TrustError::Payload(format!(
-            "format `{}`, expected `{TRUST_FORMAT}`",
-            list.format
-        )));
+        return Err(TrustError::Format(list.format));
     }
     // Deterministic encoding only: re-encoding must give the signed bytes.
     if list.encode()? != parsed.payload {
-        return Err(TrustError::Payload("not in canonical encoding".into()));
+        return Err(TrustError::NotCanonical);
     }
-    let ts = |t: i64| crate::time::format_unix(t);
+    list.check_kids()?;
     if at >= list.next_update {
         return Err(TrustError::Expired {
             owner: list.owner.clone(),
-            next_update: ts(list.next_update),
-            at: ts(at),
+            next_update: list.next_update,
+            at,
         });
     }
     if list.issued_at > at + SKEW_SECONDS {
         return Err(TrustError::NotYetValid {
             owner: list.owner.clone(),
-            issued_at: ts(list.issued_at),
-            at: ts(at),
+            issued_at: list.issued_at,
+            at,
         });
     }
     Ok(VerifiedTrustList {
@@ -384,11 +424,96 @@ pub fn open_trust_list(
 /// Reads a signed trust list's payload without verifying it (for `trust show` on a list whose
 /// root is not at hand). Never use the result to decide anything.
 pub fn peek_trust_list(bytes: &[u8]) -> Result<(TrustList, [u8; 8]), TrustError> {
-    let parsed = cose::parse_limited(bytes, MAX_TRUST_LIST)
-        .map_err(|e| TrustError::Envelope(e.to_string()))?;
-    let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())
-        .map_err(|e| TrustError::Payload(e.to_string()))?;
+    let parsed = cose::parse_limited(bytes, MAX_TRUST_LIST)?;
+    let list: TrustList = ciborium::de::from_reader(parsed.payload.as_slice())?;
     // Shown to people (`trust show`), so held to the same characters.
     list.check_text()?;
     Ok((list, parsed.kid))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::keys::SoftwareKey;
+
+    const AT: i64 = 1_800_000_000;
+
+    fn entry(public_key: &[u8], kid: Kid) -> KeyEntry {
+        KeyEntry {
+            kid,
+            public_key: hex::encode(public_key),
+            issuer: "EXLAB".into(),
+            name: "Example Lab".into(),
+            role: Role::Lab,
+            schemes: vec![],
+            max_tier: Some(1),
+            status_for: vec![],
+            not_before: AT - 1,
+            sign_until: AT + 1,
+            valid_until: AT + 2,
+            state: KeyState::Active,
+            compromised_since: None,
+            allowed_labels: vec![],
+        }
+    }
+
+    /// Signs a list holding `keys` with a root and opens it again.
+    fn open_with(keys: Vec<KeyEntry>) -> Result<VerifiedTrustList, TrustError> {
+        let root = SoftwareKey::from_seed(&[1; 32]);
+        let mut list = new_draft("EXOWNER", "Example Owner", AT, AT + 86_400);
+        list.keys = keys;
+        let bytes = list.sign(&root).unwrap();
+        open_trust_list(&bytes, &[root.public_key()], AT)
+    }
+
+    /// A key entry whose kid is not its public key's is an error when the list is opened,
+    /// never a key quietly left out (the verifier then names the list, not an unknown key).
+    #[test]
+    fn a_kid_that_is_not_its_keys_kid_refuses_the_list() {
+        let a = SoftwareKey::from_seed(&[2; 32]).public_key();
+        let b = SoftwareKey::from_seed(&[3; 32]).public_key();
+        let (kid_a, kid_b) = (Kid(kid_of(&a)), Kid(kid_of(&b)));
+        assert!(open_with(vec![entry(&a, kid_a), entry(&b, kid_b)]).is_ok());
+
+        let mut one_bit = kid_a;
+        one_bit.0[7] ^= 1;
+        for (keys, index, stated) in [
+            (vec![entry(&a, kid_b)], 0, kid_b),
+            (vec![entry(&a, kid_a), entry(&b, kid_a)], 1, kid_a),
+            (vec![entry(&a, one_bit)], 0, one_bit),
+        ] {
+            match open_with(keys) {
+                Err(TrustError::KidMismatch {
+                    index: i,
+                    kid,
+                    of_key,
+                }) => {
+                    assert_eq!((i, kid), (index, stated));
+                    assert_ne!(of_key, stated);
+                }
+                other => panic!("expected KidMismatch, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_no_usable_ed25519_key_refuses_the_list() {
+        // 31 bytes; the identity point (a weak, small-order key) under its own kid.
+        let short = [7u8; 31];
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let ok = SoftwareKey::from_seed(&[2; 32]).public_key();
+        for (pk, kid) in [
+            (&short[..], Kid([7; 8])),
+            (&identity[..], Kid(kid_of(&identity))),
+        ] {
+            let keys = vec![entry(&ok, Kid(kid_of(&ok))), entry(pk, kid)];
+            assert!(
+                matches!(open_with(keys), Err(TrustError::BadPublicKey { index: 1, kid: k }) if k == kid),
+                "{pk:?}"
+            );
+        }
+    }
 }

@@ -1,13 +1,23 @@
 //! Verification: is this label genuine, current, and for which device?
 //!
-//! Order of work (each step needs the one before): decode the QR text and the COSE envelope;
-//! verify the trust lists against the given roots (a list that does not verify, or is past its
-//! next-update, vouches for nothing: fail closed); find the label's key by kid (protected
-//! header only) in a verified list; `verify_strict` the signature; decode the claims; check
-//! the label id is the one the kid and status index give ([`crate::label::id`]); then
-//! check the role and accreditation of the kid's entry, scheme and criteria digest, verify URL, key
-//! state, status list and time. Every problem found is a [`Finding`]; the verdict is the first
-//! in this precedence:
+//! One function per step, run in this order by `run` (each needs the ones before):
+//!
+//! 1. `parse`: the QR text (exactly as given) or bytes, and the COSE envelope.
+//! 2. `trust_list`: only lists that verified under the given roots and are before their
+//!    next-update count (a list that does not verify, or is stale, vouches for nothing: fail
+//!    closed).
+//! 3. `issuer`: the label's key, by the kid of the protected header only, in a current list.
+//! 4. `signature`: `verify_strict` under that key, then the claims it covers, which must carry
+//!    the label id the kid and status index give ([`crate::label::id`]).
+//! 5. `role`: the entry's role and accreditation cover the tier, and it signed in its window.
+//! 6. `scheme`: the list governs the scheme and accepts its version, criteria digest and tier.
+//! 7. `url`: the QR's URL is the scheme's verify URL.
+//! 8. `key_state`: the key is not compromised.
+//! 9. `status`: the key's status list says the label is valid, and is fresh.
+//! 10. `time`: issued in the past, not expired, within the key's validity.
+//!
+//! Steps 1 to 4 stop at their first problem (a [`Finding`]); from step 5 on every problem is
+//! recorded and the steps go on. The verdict is the first finding in this precedence:
 //!
 //! MALFORMED > TRUST LIST INVALID OR EXPIRED > UNTRUSTED ISSUER > BAD SIGNATURE >
 //! ROLE NOT ALLOWED > WRONG SCHEME > WRONG URL > KEY COMPROMISED > REVOKED > EXPIRED >
@@ -41,14 +51,15 @@ use serde::Serialize;
 use self::cache::CheckedSignature;
 pub use self::cache::{DEFAULT_CAPACITY, SignatureCache};
 
+use crate::ids::{Kid, LabelId};
 use crate::issue::may_sign;
-use crate::keys::kid_of;
 use crate::label::claims::assurance_from_code;
 use crate::label::{LabelClaims, check_label_id, cose, parse_qr_text};
 use crate::status::{LabelStatus, StatusList, open_status_list};
 use crate::time::{format_unix, unix};
 use crate::trust::{
-    KeyState, SKEW_SECONDS, TrustList, VerifiedTrustList, open_trust_list, peek_trust_list,
+    Accepted, KeyEntry, KeyState, SKEW_SECONDS, SchemeEntry, TrustError, TrustList,
+    VerifiedTrustList, open_trust_list, peek_trust_list,
 };
 
 /// A verification outcome, in precedence order (earlier wins).
@@ -166,8 +177,8 @@ pub struct IssuerView {
     pub id: String,
     /// Role.
     pub role: &'static str,
-    /// Key id, hex.
-    pub kid: String,
+    /// Key id.
+    pub kid: Kid,
     /// Who vouches for it (trust list owner).
     pub vouched_by: String,
 }
@@ -254,8 +265,8 @@ pub struct VerifyReport {
     pub issuer: Option<IssuerView>,
     /// Scheme and tier.
     pub scheme: Option<SchemeView>,
-    /// Label id, hex.
-    pub label_id: Option<String>,
+    /// Label id.
+    pub label_id: Option<LabelId>,
     /// Issued at.
     pub issued_at: Option<String>,
     /// Expires.
@@ -310,9 +321,9 @@ pub fn verify(input: &VerifyInput<'_>) -> VerifyReport {
 pub struct TrustStore {
     trusted: Vec<VerifiedTrustList>,
     /// Decoded, non-weak public keys of every trusted entry, by kid: (list, entry, key).
-    keys: std::collections::HashMap<[u8; 8], Vec<(usize, usize, ed25519_dalek::VerifyingKey)>>,
+    keys: std::collections::HashMap<Kid, Vec<Candidate>>,
     /// Lists that failed, kept (unverified!) only to explain which kid they would have named.
-    rejected: Vec<(TrustList, String)>,
+    rejected: Vec<(TrustList, TrustError)>,
     status: Vec<StatusList>,
     notes: Vec<String>,
     /// SHA-256 of the roots and the verified trust lists (see [`SignatureCache`]).
@@ -351,31 +362,20 @@ impl TrustStore {
                     trusted_bytes.push(bytes);
                 }
                 Err(e) => {
-                    if let Ok((list, _)) = peek_trust_list(bytes) {
-                        store.rejected.push((list, e.to_string()));
-                    }
                     store.notes.push(format!("trust list ignored: {e}"));
+                    if let Ok((list, _)) = peek_trust_list(bytes) {
+                        store.rejected.push((list, e));
+                    }
                 }
             }
         }
         store.fingerprint = cache::fingerprint(roots, &trusted_bytes);
         for (li, t) in store.trusted.iter().enumerate() {
+            // Every key and its kid were checked when the list was opened (`check_kids`).
             for (ki, k) in t.list.keys.iter().enumerate() {
-                let key = k.public_key_bytes().and_then(|pk| {
-                    crate::keys::public_key_from_bytes(&pk)
-                        .ok()
-                        .filter(|_| kid_of(&pk).to_vec() == hex::decode(&k.kid).unwrap_or_default())
-                });
-                match key {
-                    Some(vk) => store
-                        .keys
-                        .entry(kid_of(vk.as_bytes()))
-                        .or_default()
-                        .push((li, ki, vk)),
-                    None => store.notes.push(format!(
-                        "trust list `{}`: key {} is not a valid Ed25519 key for its kid; ignored",
-                        t.list.owner, k.kid
-                    )),
+                let key = k.public_key_bytes();
+                if let Some(vk) = key.and_then(|pk| crate::keys::public_key_from_bytes(&pk).ok()) {
+                    store.keys.entry(k.kid).or_default().push((li, ki, vk));
                 }
             }
         }
@@ -443,11 +443,23 @@ impl TrustStore {
             data_age: Vec::new(),
             notes: self.notes.clone(),
         };
-        run(self, text, cose, at, &mut r);
+        if let Err(last) = run(self, text, cose, at, &mut r) {
+            r.findings.push(last);
+        }
         r.findings.sort_by_key(|f| f.verdict);
         r.verdict = r.findings.first().map_or(Verdict::Valid, |f| f.verdict);
         r
     }
+}
+
+/// A finding that ends verification: the step that returns it is the last to run.
+type Step<T> = Result<T, Finding>;
+
+fn stop<T>(verdict: Verdict, detail: impl Into<String>) -> Step<T> {
+    Err(Finding {
+        verdict,
+        detail: detail.into(),
+    })
 }
 
 fn find(r: &mut VerifyReport, verdict: Verdict, detail: impl Into<String>) {
@@ -463,31 +475,94 @@ fn issuer_view(tl: &VerifiedTrustList, ki: usize) -> IssuerView {
         name: entry.name.clone(),
         id: entry.issuer.clone(),
         role: entry.role.name(),
-        kid: entry.kid.clone(),
+        kid: entry.kid,
         vouched_by: tl.list.owner_name.clone(),
     }
 }
 
-fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: &mut VerifyReport) {
-    // 1. The envelope.
-    let (url, cose_bytes) = match (text, cose) {
-        // Exactly as given: a scanner hands over exact text, and anything around the
-        // canonical text (spaces, U+00A0, U+3000, newlines ...) makes it MALFORMED.
+/// The label as read from the QR text or the bytes: the URL before `#` (none for bare text or
+/// bytes), the COSE bytes and their parsed envelope.
+struct Envelope {
+    url: Option<String>,
+    bytes: Vec<u8>,
+    parsed: cose::ParsedSign1,
+}
+
+/// A trust-list key that may have signed the label: (list, entry, key).
+type Candidate = (usize, usize, ed25519_dalek::VerifyingKey);
+
+/// What the signature step established: `entry` of `list` signed `claims`, which carry the
+/// label id of that key; `scheme` and `accepted` are what that list says of the label's scheme.
+struct Signed<'a> {
+    kid: Kid,
+    list: &'a VerifiedTrustList,
+    entry: &'a KeyEntry,
+    claims: Arc<LabelClaims>,
+    /// The list's entry for the label's scheme, if it governs it.
+    scheme: Option<&'a SchemeEntry>,
+    /// The `(version, criteria digest)` it accepts the label under, if any.
+    accepted: Option<&'a Accepted>,
+}
+
+impl Signed<'_> {
+    /// The tier's index in the accepted entry's per-tier lists (rank 1 is index 0).
+    fn tier_index(&self) -> usize {
+        usize::try_from(self.claims.label.tier)
+            .unwrap_or(0)
+            .wrapping_sub(1)
+    }
+}
+
+/// The steps, in the order of the precedence: those up to [`signature`] stop at their first
+/// finding (nothing later can be judged without them); the rest add findings and go on.
+fn run(
+    store: &TrustStore,
+    text: Option<&str>,
+    cose: Option<&[u8]>,
+    at: i64,
+    r: &mut VerifyReport,
+) -> Step<()> {
+    let envelope = parse(text, cose)?;
+    let kid = Kid(envelope.parsed.kid);
+    let unusable = trust_list(store, kid, at, r)?;
+    let candidates = issuer(store, kid, at, unusable)?;
+    let signed = signature(store, &envelope, &candidates, r)?;
+    show(&signed, r);
+    role(&signed, r);
+    scheme(store, &signed, r);
+    url(&signed, envelope.url.as_deref(), r);
+    key_state(&signed, r);
+    status(store, &signed, at, r);
+    time(&signed, at, r);
+    Ok(())
+}
+
+/// Step 1: The envelope: QR text taken exactly as given (a scanner hands over exact text, and
+/// anything around the canonical text, such as spaces, U+00A0, U+3000 or newlines, makes it
+/// MALFORMED), or raw COSE bytes.
+fn parse(text: Option<&str>, cose: Option<&[u8]>) -> Step<Envelope> {
+    let (url, bytes) = match (text, cose) {
         (Some(text), _) => match parse_qr_text(text) {
             Ok(q) => (q.url, q.cose),
-            Err(e) => return find(r, Verdict::Malformed, e.to_string()),
+            Err(e) => return stop(Verdict::Malformed, e.to_string()),
         },
         (None, Some(b)) => (None, b.to_vec()),
-        (None, None) => return find(r, Verdict::Malformed, "no label given"),
+        (None, None) => return stop(Verdict::Malformed, "no label given"),
     };
-    let parsed = match cose::parse(&cose_bytes) {
-        Ok(p) => p,
-        Err(e) => return find(r, Verdict::Malformed, e.to_string()),
-    };
+    match cose::parse(&bytes) {
+        Ok(parsed) => Ok(Envelope { url, bytes, parsed }),
+        Err(e) => stop(Verdict::Malformed, e.to_string()),
+    }
+}
 
-    // 2. Trust lists: only verified lists, still current at `at`, count.
-    let mut trusted: Vec<&VerifiedTrustList> = Vec::new();
-    let mut kid_in_bad_list = None;
+/// Step 2: Trust lists: only verified lists still current at `at` count. Records their age, and
+/// returns why the list naming `kid` is unusable, if one is (for [`issuer`]).
+fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> Step<Option<String>> {
+    let unusable = |why: &dyn std::fmt::Display| {
+        format!("the trust list naming key {kid} is not usable: {why}")
+    };
+    let mut naming_kid = None;
+    let mut current = 0;
     for t in &store.trusted {
         if at >= t.list.next_update {
             let why = format!(
@@ -495,11 +570,8 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
                 t.list.owner,
                 format_unix(t.list.next_update)
             );
-            if t.list.keys_with_kid(&parsed.kid).next().is_some() {
-                kid_in_bad_list = Some(format!(
-                    "the trust list naming key {} is not usable: {why}",
-                    hex::encode(parsed.kid)
-                ));
+            if t.list.keys_with_kid(kid).next().is_some() {
+                naming_kid = Some(unusable(&why));
             }
             r.notes.push(why);
             continue;
@@ -510,119 +582,142 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             t.list.next_update,
             at,
         ));
-        trusted.push(t);
+        current += 1;
     }
     for (list, e) in &store.rejected {
-        if list.keys_with_kid(&parsed.kid).next().is_some() {
-            kid_in_bad_list = Some(format!(
-                "the trust list naming key {} is not usable: {e}",
-                hex::encode(parsed.kid)
-            ));
+        if list.keys_with_kid(kid).next().is_some() {
+            naming_kid = Some(unusable(e));
         }
     }
-    if trusted.is_empty() {
-        let why = kid_in_bad_list.unwrap_or_else(|| {
+    if current == 0 {
+        let why = naming_kid.unwrap_or_else(|| {
             "no valid, current trust list was given; without one nothing can be trusted".into()
         });
-        return find(r, Verdict::TrustListInvalidOrExpired, why);
+        return stop(Verdict::TrustListInvalidOrExpired, why);
     }
+    Ok(naming_kid)
+}
 
-    // 3. The key, by kid from the protected header; then the signature.
-    // Keys come from lists still current at `at` only.
+/// Step 3: The issuer: the keys a current list names under the kid of the protected header.
+fn issuer(
+    store: &TrustStore,
+    kid: Kid,
+    at: i64,
+    unusable: Option<String>,
+) -> Step<Vec<&Candidate>> {
     let current = |li: usize| {
         store
             .trusted
             .get(li)
             .is_some_and(|t| at < t.list.next_update)
     };
-    let candidates: Vec<&(usize, usize, ed25519_dalek::VerifyingKey)> = store
+    let candidates: Vec<&Candidate> = store
         .keys
-        .get(&parsed.kid)
+        .get(&kid)
         .map(|v| v.iter().filter(|(li, ..)| current(*li)).collect())
         .unwrap_or_default();
-    if candidates.is_empty() {
-        return match kid_in_bad_list {
-            Some(why) => find(r, Verdict::TrustListInvalidOrExpired, why),
-            None => find(
-                r,
-                Verdict::UntrustedIssuer,
-                format!("no trusted list names key {}", hex::encode(parsed.kid)),
-            ),
-        };
+    if !candidates.is_empty() {
+        return Ok(candidates);
     }
-    // A signature check of these exact bytes is reused when its key is the one the full check
-    // would pick now (the first current candidate); anything else (first sight, one bit
-    // changed, trust lists changed, that list no longer current) is checked in full.
-    let cache_key = store
+    match unusable {
+        Some(why) => stop(Verdict::TrustListInvalidOrExpired, why),
+        None => stop(
+            Verdict::UntrustedIssuer,
+            format!("no trusted list names key {kid}"),
+        ),
+    }
+}
+
+/// Step 4: The signature under a candidate key, then the claims it covers, which must carry the
+/// label id of that key and their status index ([`check_label_id`]) before anything in them is
+/// shown or trusted (another key's id, or a revoked label's id under a fresh index, is
+/// MALFORMED).
+///
+/// A signature check of these exact bytes is reused when its key is the one the full check
+/// would pick now (the first current candidate); anything else (first sight, one bit changed,
+/// trust lists changed, that list no longer current) is checked in full.
+fn signature<'a>(
+    store: &'a TrustStore,
+    envelope: &Envelope,
+    candidates: &[&Candidate],
+    r: &mut VerifyReport,
+) -> Step<Signed<'a>> {
+    let kid = Kid(envelope.parsed.kid);
+    let cache = store
         .cache
         .as_ref()
-        .map(|_| SignatureCache::key(&cose_bytes));
-    let cached = match (&store.cache, &cache_key) {
-        (Some(c), Some(k)) => c.get(&store.fingerprint, k, |hit| {
+        .map(|c| (c, SignatureCache::key(&envelope.bytes)));
+    let cached = cache.as_ref().and_then(|(c, k)| {
+        c.get(&store.fingerprint, k, |hit| {
             candidates
                 .first()
                 .is_some_and(|(li, ki, _)| *li == hit.list && *ki == hit.entry)
-        }),
-        _ => None,
-    };
+        })
+    });
     let (li, ki, claims) = match cached {
         Some(hit) => (hit.list, hit.entry, hit.claims),
         None => {
             let Some((li, ki)) = candidates
                 .iter()
-                .find(|(_, _, vk)| cose::verify_signature_with(&parsed, vk).is_ok())
+                .find(|(_, _, vk)| cose::verify_signature_with(&envelope.parsed, vk).is_ok())
                 .map(|(li, ki, _)| (*li, *ki))
             else {
-                return find(
-                    r,
+                return stop(
                     Verdict::BadSignature,
-                    format!(
-                        "the signature does not verify under key {}",
-                        hex::encode(parsed.kid)
-                    ),
+                    format!("the signature does not verify under key {kid}"),
                 );
             };
-            match LabelClaims::decode(&parsed.payload) {
-                Ok(c) => {
-                    let claims = Arc::new(c);
-                    if let (Some(c), Some(k)) = (&store.cache, cache_key) {
-                        c.insert(
-                            &store.fingerprint,
-                            k,
-                            CheckedSignature {
-                                list: li,
-                                entry: ki,
-                                claims: claims.clone(),
-                            },
-                        );
-                    }
-                    (li, ki, claims)
-                }
+            let claims = match LabelClaims::decode(&envelope.parsed.payload) {
+                Ok(c) => Arc::new(c),
                 Err(e) => {
                     r.issuer = Some(issuer_view(&store.trusted[li], ki));
-                    return find(
-                        r,
+                    return stop(
                         Verdict::Malformed,
                         format!("signed, but the claims are not a label: {e}"),
                     );
                 }
+            };
+            if let Some((c, k)) = cache {
+                let checked = CheckedSignature {
+                    list: li,
+                    entry: ki,
+                    claims: claims.clone(),
+                };
+                c.insert(&store.fingerprint, k, checked);
             }
+            (li, ki, claims)
         }
     };
-    let tl = &store.trusted[li];
-    let entry = &tl.list.keys[ki];
-    r.issuer = Some(issuer_view(tl, ki));
-    // The label id is derived from the signing key and the status index; before anything in
-    // the claims is shown or trusted, it must be that id (another key's id, or a revoked
-    // label's id under a fresh index, is MALFORMED).
-    if let Err(e) = check_label_id(&parsed.kid, &claims) {
-        return find(
-            r,
+    let list = &store.trusted[li];
+    r.issuer = Some(issuer_view(list, ki));
+    if let Err(e) = check_label_id(kid.bytes(), &claims) {
+        return stop(
             Verdict::Malformed,
             format!("signed, but the claims are not a label: {e}"),
         );
     }
+    // The label names no issuer: the issuer is the trust-list entry of the kid, and every
+    // check below is keyed by that entry and what its list says of the label's scheme.
     let b = &claims.label;
+    let scheme = list.list.scheme(&b.scheme_id);
+    let accepted = scheme.and_then(|se| {
+        se.accepted
+            .iter()
+            .find(|a| a.version == b.scheme_version && a.accepts_label_digest(&b.criteria_digest))
+    });
+    Ok(Signed {
+        kid,
+        list,
+        entry: &list.list.keys[ki],
+        claims,
+        scheme,
+        accepted,
+    })
+}
+
+/// What the signed claims say, for the report.
+fn show(s: &Signed<'_>, r: &mut VerifyReport) {
+    let (c, b) = (&s.claims, &s.claims.label);
     r.device = Some(DeviceView {
         manufacturer: b.manufacturer.clone(),
         model: b.model.clone(),
@@ -634,103 +729,24 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             b.firmware.clone()
         },
     });
-    r.label_id = Some(hex::encode(claims.label_id));
-    r.issued_at = Some(format_unix(claims.issued_at));
-    r.expires = Some(format_unix(claims.expires));
+    r.label_id = Some(LabelId(c.label_id));
+    r.issued_at = Some(format_unix(c.issued_at));
+    r.expires = Some(format_unix(c.expires));
     // The human date (a month-only end shows as the month), as the report and artwork show it.
     r.support_end = b.support_end.map(crate::time::format_support_end);
-    let assurance = assurance_from_code(b.assurance);
+}
 
-    // 4. Who signed it, for what. The label names no issuer: the issuer is the trust-list
-    // entry of the kid (above), and every role check below is keyed by that entry.
-    let scheme_entry = tl.list.scheme(&b.scheme_id);
-    match scheme_entry {
-        None => find(
-            r,
-            Verdict::UntrustedIssuer,
-            format!(
-                "trust list `{}` vouches for key {} but does not govern scheme `{}`",
-                tl.list.owner, entry.kid, b.scheme_id
-            ),
-        ),
-        Some(se) => {
-            let accepted = se.accepted.iter().find(|a| {
-                a.version == b.scheme_version && a.accepts_label_digest(&b.criteria_digest)
-            });
-            let tier_name = accepted
-                .and_then(|a| {
-                    a.tiers
-                        .get(usize::try_from(b.tier).unwrap_or(0).wrapping_sub(1))
-                })
-                .cloned();
-            r.scheme = Some(SchemeView {
-                id: b.scheme_id.clone(),
-                version: b.scheme_version,
-                name: se.name.clone(),
-                tier_rank: b.tier,
-                tier: tier_name
-                    .clone()
-                    .unwrap_or_else(|| format!("tier {}", b.tier)),
-                assurance: assurance.map_or("unknown".into(), |a| a.words().to_string()),
-                // Only what the trust list accepts, matched against criteria we hold.
-                illustrative: accepted.and_then(|_| {
-                    store.illustrative(&b.scheme_id, b.scheme_version, &b.criteria_digest)
-                }),
-            });
-            if accepted.is_none() {
-                find(
-                    r,
-                    Verdict::WrongScheme,
-                    format!(
-                        "{}@{} with criteria digest {} is not accepted by `{}`",
-                        b.scheme_id,
-                        b.scheme_version,
-                        hex::encode(b.criteria_digest),
-                        tl.list.owner
-                    ),
-                );
-            } else if tier_name.is_none() {
-                find(
-                    r,
-                    Verdict::WrongScheme,
-                    format!(
-                        "{}@{} has no tier {}",
-                        b.scheme_id, b.scheme_version, b.tier
-                    ),
-                );
-            }
-            // Bare label text carries no URL: `url_checked` stays false and the report says so.
-            if let Some(u) = &url {
-                r.url_checked = true;
-                if *u != se.verify_url {
-                    find(
-                        r,
-                        Verdict::WrongUrl,
-                        format!(
-                            "the QR points to {u}, but {} labels are verified at {}",
-                            b.scheme_id, se.verify_url
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    // The role is judged by what the trust list says the tier demands, never by the label's
-    // own assurance claim (a manufacturer key must not mint a lab-tested tier by claiming
-    // "self-declared").
-    let accepted = scheme_entry.and_then(|se| {
-        se.accepted
-            .iter()
-            .find(|a| a.version == b.scheme_version && a.accepts_label_digest(&b.criteria_digest))
-    });
-    let demanded = accepted.and_then(|a| {
-        a.assurance
-            .get(usize::try_from(b.tier).unwrap_or(0).wrapping_sub(1))
-            .copied()
-    });
-    // No accepted entry: WRONG SCHEME is already reported; the role is still judged, by the
-    // claim, so a role problem is not hidden behind it.
-    let judged = match (assurance, demanded) {
+/// Step 5: Role: may the entry sign this tier, and did it sign within its window? The role is
+/// judged by what the trust list says the tier demands, never by the label's own assurance
+/// claim (a manufacturer key must not mint a lab-tested tier by claiming "self-declared").
+/// With no accepted entry (WRONG SCHEME, from [`scheme`]) it is judged by the claim, so a role
+/// problem is not hidden behind it.
+fn role(s: &Signed<'_>, r: &mut VerifyReport) {
+    let (b, entry) = (&s.claims.label, s.entry);
+    let demanded = s
+        .accepted
+        .and_then(|a| a.assurance.get(s.tier_index()).copied());
+    let judged = match (assurance_from_code(b.assurance), demanded) {
         (None, _) => {
             find(
                 r,
@@ -739,27 +755,7 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             );
             None
         }
-        (Some(claimed), Some(needed)) => {
-            if claimed != needed {
-                let tier = accepted.and_then(|a| {
-                    a.tiers
-                        .get(usize::try_from(b.tier).unwrap_or(1).saturating_sub(1))
-                });
-                find(
-                    r,
-                    Verdict::WrongScheme,
-                    format!(
-                        "the label claims {} but {} of {}@{} demands {}",
-                        claimed.name(),
-                        tier.map_or("this tier", String::as_str),
-                        b.scheme_id,
-                        b.scheme_version,
-                        needed.name()
-                    ),
-                );
-            }
-            Some((needed, accepted.is_some_and(|a| a.self_declaration)))
-        }
+        (Some(_), Some(needed)) => Some((needed, s.accepted.is_some_and(|a| a.self_declaration))),
         (Some(claimed), None) => Some((claimed, true)),
     };
     if let Some((needed, self_declaration)) = judged
@@ -775,7 +771,8 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             ),
         );
     }
-    if claims.issued_at < entry.not_before || claims.issued_at >= entry.sign_until {
+    let iat = s.claims.issued_at;
+    if iat < entry.not_before || iat >= entry.sign_until {
         find(
             r,
             Verdict::RoleNotAllowed,
@@ -784,12 +781,113 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
                 entry.kid,
                 format_unix(entry.not_before),
                 format_unix(entry.sign_until),
-                format_unix(claims.issued_at)
+                format_unix(iat)
             ),
         );
     }
+}
+
+/// Step 6: Scheme: the list must govern the label's scheme (else UNTRUSTED ISSUER), accept its
+/// version and criteria digest, have its tier, and demand the assurance the label claims.
+fn scheme(store: &TrustStore, s: &Signed<'_>, r: &mut VerifyReport) {
+    let (b, tl) = (&s.claims.label, &s.list.list);
+    let Some(se) = s.scheme else {
+        return find(
+            r,
+            Verdict::UntrustedIssuer,
+            format!(
+                "trust list `{}` vouches for key {} but does not govern scheme `{}`",
+                tl.owner, s.entry.kid, b.scheme_id
+            ),
+        );
+    };
+    let tier_name = s
+        .accepted
+        .and_then(|a| a.tiers.get(s.tier_index()))
+        .cloned();
+    let assurance = assurance_from_code(b.assurance);
+    r.scheme = Some(SchemeView {
+        id: b.scheme_id.clone(),
+        version: b.scheme_version,
+        name: se.name.clone(),
+        tier_rank: b.tier,
+        tier: tier_name
+            .clone()
+            .unwrap_or_else(|| format!("tier {}", b.tier)),
+        assurance: assurance.map_or("unknown".into(), |a| a.words().to_string()),
+        // Only what the trust list accepts, matched against criteria we hold.
+        illustrative: s
+            .accepted
+            .and_then(|_| store.illustrative(&b.scheme_id, b.scheme_version, &b.criteria_digest)),
+    });
+    let Some(accepted) = s.accepted else {
+        return find(
+            r,
+            Verdict::WrongScheme,
+            format!(
+                "{}@{} with criteria digest {} is not accepted by `{}`",
+                b.scheme_id,
+                b.scheme_version,
+                hex::encode(b.criteria_digest),
+                tl.owner
+            ),
+        );
+    };
+    if tier_name.is_none() {
+        find(
+            r,
+            Verdict::WrongScheme,
+            format!(
+                "{}@{} has no tier {}",
+                b.scheme_id, b.scheme_version, b.tier
+            ),
+        );
+    }
+    if let (Some(claimed), Some(needed)) =
+        (assurance, accepted.assurance.get(s.tier_index()).copied())
+        && claimed != needed
+    {
+        find(
+            r,
+            Verdict::WrongScheme,
+            format!(
+                "the label claims {} but {} of {}@{} demands {}",
+                claimed.name(),
+                tier_name.as_deref().unwrap_or("this tier"),
+                b.scheme_id,
+                b.scheme_version,
+                needed.name()
+            ),
+        );
+    }
+}
+
+/// Step 7: URL: the QR's URL must be the scheme's verify URL (a genuine label behind another site
+/// is WRONG URL). Bare label text carries no URL: `url_checked` stays false and the report
+/// says so.
+fn url(s: &Signed<'_>, url: Option<&str>, r: &mut VerifyReport) {
+    let (Some(se), Some(u)) = (s.scheme, url) else {
+        return;
+    };
+    r.url_checked = true;
+    if u != se.verify_url {
+        find(
+            r,
+            Verdict::WrongUrl,
+            format!(
+                "the QR points to {u}, but {} labels are verified at {}",
+                s.claims.label.scheme_id, se.verify_url
+            ),
+        );
+    }
+}
+
+/// Step 8: Key state: every label of a compromised key is invalid (issue dates can be forged),
+/// except those its list still vouches for by id.
+fn key_state(s: &Signed<'_>, r: &mut VerifyReport) {
+    let entry = s.entry;
     if entry.state == KeyState::Compromised
-        && !entry.allowed_labels.contains(&hex::encode(claims.label_id))
+        && !entry.allowed_labels.contains(&LabelId(s.claims.label_id))
     {
         find(
             r,
@@ -803,97 +901,94 @@ fn run(store: &TrustStore, text: Option<&str>, cose: Option<&[u8]>, at: i64, r: 
             ),
         );
     }
+}
 
-    // 5. Time.
-    if claims.issued_at > at + SKEW_SECONDS {
+/// Step 9: Status: the newest status list of the signing key. Status lists were verified against
+/// all trusted lists when the store was built; none at all is STATUS UNKNOWN, never VALID.
+fn status(store: &TrustStore, s: &Signed<'_>, at: i64, r: &mut VerifyReport) {
+    let best = store
+        .status
+        .iter()
+        .filter(|l| l.issuer_kid == s.kid)
+        .max_by_key(|l| l.issued_at);
+    let Some(l) = best else {
+        return find(
+            r,
+            Verdict::StatusUnknown,
+            format!("no valid status list for key {} was given", s.kid),
+        );
+    };
+    r.data_age.push(age(
+        format!("status list {}", l.issuer_kid),
+        l.issued_at,
+        l.expires,
+        at,
+    ));
+    if at >= l.expires {
+        find(
+            r,
+            Verdict::StatusStale,
+            format!(
+                "the status list expired {}; its data may be out of date",
+                format_unix(l.expires)
+            ),
+        );
+    }
+    let index = s.claims.status_index;
+    let Some(st) = l.get(index) else {
+        return find(
+            r,
+            Verdict::StatusUnknown,
+            format!("status index {index} is outside the list"),
+        );
+    };
+    r.status = Some(st);
+    match st {
+        LabelStatus::Valid => {}
+        LabelStatus::Revoked => find(
+            r,
+            Verdict::Revoked,
+            "revoked by its issuer or the scheme owner",
+        ),
+        LabelStatus::Superseded => find(
+            r,
+            Verdict::Revoked,
+            "superseded by a newer label for this product (see the registry)",
+        ),
+        LabelStatus::Suspended => find(r, Verdict::Suspended, "suspended until further notice"),
+    }
+}
+
+/// Step 10: Time: not issued in the future (beyond the allowed skew), not past its expiry, and the
+/// signing key's validity not ended.
+fn time(s: &Signed<'_>, at: i64, r: &mut VerifyReport) {
+    let c = &s.claims;
+    if c.issued_at > at + SKEW_SECONDS {
         find(
             r,
             Verdict::Malformed,
             format!(
                 "issued {} is in the future (verification time {})",
-                format_unix(claims.issued_at),
+                format_unix(c.issued_at),
                 format_unix(at)
             ),
         );
     }
-    if at >= claims.expires {
+    if at >= c.expires {
         find(
             r,
             Verdict::Expired,
-            format!("expired {}", format_unix(claims.expires)),
+            format!("expired {}", format_unix(c.expires)),
         );
-    } else if at >= entry.valid_until {
+    } else if at >= s.entry.valid_until {
         find(
             r,
             Verdict::Expired,
             format!(
                 "the signing key's validity ended {}",
-                format_unix(entry.valid_until)
+                format_unix(s.entry.valid_until)
             ),
         );
-    }
-
-    // 6. Status.
-    // Status lists were verified against all trusted lists when the store was built; only
-    // those whose signer is vouched for by a list still current count now.
-    let best = store
-        .status
-        .iter()
-        .filter(|l| l.issuer_kid == parsed.kid)
-        .max_by_key(|l| l.issued_at);
-    match best {
-        None => find(
-            r,
-            Verdict::StatusUnknown,
-            format!(
-                "no valid status list for key {} was given",
-                hex::encode(parsed.kid)
-            ),
-        ),
-        Some(l) => {
-            r.data_age.push(age(
-                format!("status list {}", hex::encode(l.issuer_kid)),
-                l.issued_at,
-                l.expires,
-                at,
-            ));
-            if at >= l.expires {
-                find(
-                    r,
-                    Verdict::StatusStale,
-                    format!(
-                        "the status list expired {}; its data may be out of date",
-                        format_unix(l.expires)
-                    ),
-                );
-            }
-            match l.get(claims.status_index) {
-                None => find(
-                    r,
-                    Verdict::StatusUnknown,
-                    format!("status index {} is outside the list", claims.status_index),
-                ),
-                Some(s) => {
-                    r.status = Some(s);
-                    match s {
-                        LabelStatus::Valid => {}
-                        LabelStatus::Revoked => find(
-                            r,
-                            Verdict::Revoked,
-                            "revoked by its issuer or the scheme owner",
-                        ),
-                        LabelStatus::Superseded => find(
-                            r,
-                            Verdict::Revoked,
-                            "superseded by a newer label for this product (see the registry)",
-                        ),
-                        LabelStatus::Suspended => {
-                            find(r, Verdict::Suspended, "suspended until further notice")
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
