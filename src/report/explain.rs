@@ -20,53 +20,7 @@ pub fn detail(
     at: Timestamp,
     cutoff: Option<Timestamp>,
 ) -> String {
-    let base = detail_inner(req, r, p, vocab, at, cutoff);
-    // Lab verdicts older than the scheme accepts were ignored: say so, with their dates.
-    let stale: Vec<String> = p
-        .tested
-        .iter()
-        .filter(|t| req.answers_to(&t.requirement) && cutoff.is_some_and(|c| t.date.at < c))
-        .map(|t| {
-            format!(
-                "lab {} {} of {}",
-                t.lab,
-                verdict_word(t.verdict),
-                t.date.display()
-            )
-        })
-        .collect();
-    if stale.is_empty() {
-        return base;
-    }
-    let note = format!(
-        "ignored as older than the scheme accepts (before {}): {}",
-        cutoff.map(format_ts).unwrap_or_default(),
-        stale.join(", ")
-    );
-    if base.is_empty() {
-        note
-    } else {
-        format!("{base}; {note}")
-    }
-}
-
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-        Verdict::Inconclusive => "INCONCLUSIVE",
-    }
-}
-
-fn detail_inner(
-    req: &Requirement,
-    r: &ReqResult,
-    p: &Profile,
-    vocab: &Vocabulary,
-    at: Timestamp,
-    cutoff: Option<Timestamp>,
-) -> String {
-    match r.basis {
+    let base = match r.basis {
         Basis::Condition(i) => req
             .conditions
             .get(i)
@@ -163,6 +117,45 @@ fn detail_inner(
         Basis::StaleLab => String::new(),
         // Needs the scheme's arrangement: written by the report itself.
         Basis::Recognised(..) => String::new(),
+    };
+    // Lab verdicts older than the scheme accepts were ignored: say so, with their dates.
+    match stale_note(req, p, cutoff) {
+        None => base,
+        Some(note) if base.is_empty() => note,
+        Some(note) => format!("{base}; {note}"),
+    }
+}
+
+/// The lab verdicts on `req` that `cutoff` set aside, with their dates; `None` if there are none.
+fn stale_note(req: &Requirement, p: &Profile, cutoff: Option<Timestamp>) -> Option<String> {
+    let stale: Vec<String> = p
+        .tested
+        .iter()
+        .filter(|t| req.answers_to(&t.requirement) && cutoff.is_some_and(|c| t.date.at < c))
+        .map(|t| {
+            format!(
+                "lab {} {} of {}",
+                t.lab,
+                verdict_word(t.verdict),
+                t.date.display()
+            )
+        })
+        .collect();
+    if stale.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "ignored as older than the scheme accepts (before {}): {}",
+        cutoff.map(format_ts).unwrap_or_default(),
+        stale.join(", ")
+    ))
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "INCONCLUSIVE",
     }
 }
 
