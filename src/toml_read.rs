@@ -36,18 +36,6 @@ impl Ctx<'_> {
         self.diags
             .push(Diagnostic::error(code, self.file, span, message).with_help(help));
     }
-
-    /// Records a warning with a help line.
-    pub fn warning(
-        &mut self,
-        code: Code,
-        span: Range<usize>,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.diags
-            .push(Diagnostic::warning(code, self.file, span, message).with_help(help));
-    }
 }
 
 /// Parses a whole document. A syntax error is reported (with its span) and gives `None`.
