@@ -213,16 +213,12 @@ impl Diagnostic {
         }
     }
 
-    /// A warning at a span.
-    pub fn warning(
-        code: Code,
-        file: &Arc<SourceFile>,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// The same problem as a warning: `Diagnostic::error(..).into_warning()`.
+    #[must_use]
+    pub fn into_warning(self) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(code, file, span, message)
+            ..self
         }
     }
 
