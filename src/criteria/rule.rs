@@ -161,18 +161,7 @@ pub fn parse_rule(
             let key = if heads[0] == "all" { "all" } else { "any" };
             let arr = t.get(key).and_then(|a| as_array(a, key, ctx));
             t.finish(ctx);
-            let arr = arr?;
-            let mut parts = Vec::new();
-            let mut ok = true;
-            for e in arr {
-                match parse_rule(e, vocab, nested(rc), ctx) {
-                    Some(r) => parts.push(r),
-                    None => ok = false,
-                }
-            }
-            if !ok {
-                return None;
-            }
+            let parts = parse_each(arr?, |e| parse_rule(e, vocab, nested(rc), ctx))?;
             if key == "all" {
                 Rule::All(parts)
             } else {
@@ -224,6 +213,25 @@ pub fn parse_rule(
         }
     };
     Some(rule)
+}
+
+/// Parses every item, so that each bad one is reported; `None` if any failed.
+fn parse_each<'a, I, T>(
+    items: impl IntoIterator<Item = &'a I>,
+    mut parse: impl FnMut(&'a I) -> Option<T>,
+) -> Option<Vec<T>>
+where
+    I: 'a,
+{
+    let mut out = Vec::new();
+    let mut ok = true;
+    for item in items {
+        match parse(item) {
+            Some(x) => out.push(x),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn nested(rc: RuleContext) -> RuleContext {
@@ -338,17 +346,7 @@ fn parse_comparison(
         }
         "in" | "not_in" => {
             let arr = as_array(operand, op_key, ctx)?;
-            let mut vals = Vec::new();
-            let mut ok = true;
-            for e in arr {
-                match read_value(e, ty, &what, ctx) {
-                    Some(x) => vals.push(x),
-                    None => ok = false,
-                }
-            }
-            if !ok {
-                return None;
-            }
+            let vals = parse_each(arr, |e| read_value(e, ty, &what, ctx))?;
             if op_key == "in" {
                 Op::In(vals)
             } else {
