@@ -112,8 +112,7 @@ impl Scenario {
             sign_until: t + year,
             valid_until: t + 4 * year,
         };
-        add_key(
-            &mut trust,
+        let mut keys = vec![
             window(
                 Role::IssuingBody,
                 ISSUING_BODY,
@@ -123,49 +122,39 @@ impl Scenario {
                 None,
                 vec![],
             ),
-        )
-        .map_err(|e| err(&e))?;
-        add_key(
-            &mut trust,
             window(
                 Role::Lab,
                 LAB,
                 "Example Test Lab Ltd",
                 &lab,
-                ids.clone(),
+                ids,
                 Some(LAB_MAX_TIER),
                 vec![],
             ),
-        )
-        .map_err(|e| err(&e))?;
+        ];
         if !self_declared.is_empty() {
-            add_key(
-                &mut trust,
-                window(
-                    Role::Manufacturer,
-                    MANUFACTURER,
-                    "Example Devices Inc (self-declaring)",
-                    &manufacturer,
-                    self_declared,
-                    None,
-                    vec![],
-                ),
-            )
-            .map_err(|e| err(&e))?;
-        }
-        add_key(
-            &mut trust,
-            window(
-                Role::Status,
-                STATUS,
-                "Example status service",
-                &status,
-                vec![],
+            keys.push(window(
+                Role::Manufacturer,
+                MANUFACTURER,
+                "Example Devices Inc (self-declaring)",
+                &manufacturer,
+                self_declared,
                 None,
-                vec![ISSUING_BODY.into(), LAB.into(), MANUFACTURER.into()],
-            ),
-        )
-        .map_err(|e| err(&e))?;
+                vec![],
+            ));
+        }
+        keys.push(window(
+            Role::Status,
+            STATUS,
+            "Example status service",
+            &status,
+            vec![],
+            None,
+            vec![ISSUING_BODY.into(), LAB.into(), MANUFACTURER.into()],
+        ));
+        for k in keys {
+            add_key(&mut trust, k).map_err(|e| err(&e))?;
+        }
         let trust_bytes = trust.sign(&root).map_err(|e| err(&e))?;
         Ok(Scenario {
             root,
