@@ -183,3 +183,79 @@ fn the_evidence_window_counts_back_years_months_and_days() {
         );
     }
 }
+
+/// A justified "not applicable" claim on a recommended requirement is lifted to the lab's
+/// assurance only by a PASS on that same requirement inside the evidence window: not by a
+/// PASS on another requirement, not by a FAIL, not by a stale PASS (two missed mutants in
+/// `decide` dropped one of these conditions).
+#[test]
+fn a_justified_na_claim_is_lifted_only_by_a_fresh_pass_on_its_own_requirement() {
+    use iotlabel::criteria::model::Modal;
+    use iotlabel::evaluate::Provenance;
+    use iotlabel::profile::{Method, NaClaim, TestResult, Verdict};
+    let set = set();
+    let at = parse_at("2026-12-01").unwrap();
+    // CTM-like has the evidence window but no recommended requirement: give the window to
+    // the first scheme that has two unconditional recommended ones.
+    let unconditional_r =
+        |r: &iotlabel::criteria::model::Requirement| r.modal == Modal::R && r.conditions.is_empty();
+    let mut s = set
+        .schemes
+        .iter()
+        .find(|s| s.requirements.iter().filter(|r| unconditional_r(r)).count() >= 2)
+        .expect("a scheme with recommended requirements")
+        .clone();
+    s.evidence_max_age = scheme(&set, "ctm-like@1").evidence_max_age;
+    let s = &s;
+    let mut recommended = s
+        .requirements
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| unconditional_r(r));
+    let (i, req) = recommended.next().expect("a recommended requirement");
+    let (_, other) = recommended.next().expect("another one");
+    let mut base = fixture(&set, "plug-ctm-stale-evidence.toml");
+    base.tested.clear();
+    base.not_applicable.insert(
+        req.id.clone(),
+        NaClaim {
+            justification: "the device has no such interface".into(),
+        },
+    );
+    let result = |requirement: &str, verdict, date: &str| TestResult {
+        requirement: requirement.to_string(),
+        test_case: None,
+        verdict,
+        method: Method::Functional,
+        lab: "lab-test".into(),
+        date: DateValue::parse(date).unwrap(),
+        evidence_digest: None,
+        note: None,
+    };
+    let fresh = "2026-06-01";
+    let stale = "2024-11-30";
+    for (tested, expected) in [
+        (vec![], Provenance::Declared),
+        (
+            vec![result(&other.id, Verdict::Pass, fresh)],
+            Provenance::Declared,
+        ),
+        (
+            vec![result(&req.id, Verdict::Fail, fresh)],
+            Provenance::Declared,
+        ),
+        (
+            vec![result(&req.id, Verdict::Pass, stale)],
+            Provenance::Declared,
+        ),
+        (
+            vec![result(&req.id, Verdict::Pass, fresh)],
+            Provenance::LabTested,
+        ),
+    ] {
+        let mut p = base.clone();
+        p.tested = tested.clone();
+        let got = evaluate(s, &p, at).results[i].provenance;
+        assert_eq!(got, Some(expected), "{} with {tested:?}", req.id);
+    }
+}
