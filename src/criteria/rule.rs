@@ -109,6 +109,8 @@ const OPS: [&str; 15] = [
     "contains",
     "empty",
 ];
+/// The comparisons of an ordered type (the first six of [`OPS`]).
+const ORDERED: &[&str] = OPS.split_at(6).0;
 const HEADS: [&str; 6] = ["all", "any", "not", "feature", "property", "lab"];
 
 /// Where a rule appears, which limits what it may use.
@@ -234,6 +236,22 @@ where
     ok.then_some(out)
 }
 
+/// A flag operand (`present`, `after_evaluation`): only `true` is meaningful, `false` is refused
+/// with `help` (negation is spelt `not`).
+fn read_true_flag(operand: &Val<'_>, key: &str, help: &str, ctx: &mut Ctx<'_>) -> Option<()> {
+    let b = as_bool(operand, key, ctx)?;
+    if !*b.get_ref() {
+        ctx.error(
+            Code::RuleForm,
+            b.span(),
+            format!("`{key} = false` is not supported"),
+            help,
+        );
+        return None;
+    }
+    Some(())
+}
+
 fn nested(rc: RuleContext) -> RuleContext {
     if rc == RuleContext::Condition {
         rc
@@ -354,29 +372,16 @@ fn parse_comparison(
             }
         }
         "present" => {
-            let b = as_bool(operand, "present", ctx)?;
-            if !*b.get_ref() {
-                ctx.error(
-                    Code::RuleForm,
-                    b.span(),
-                    "`present = false` is not supported",
-                    "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
-                );
-                return None;
-            }
+            read_true_flag(
+                operand,
+                "present",
+                "wrap the rule in `not`: `{ not = { property = ..., present = true } }`",
+                ctx,
+            )?;
             Op::Present
         }
         "after_evaluation" => {
-            let b = as_bool(operand, "after_evaluation", ctx)?;
-            if !*b.get_ref() {
-                ctx.error(
-                    Code::RuleForm,
-                    b.span(),
-                    "`after_evaluation = false` is not supported",
-                    "wrap the rule in `not`",
-                );
-                return None;
-            }
+            read_true_flag(operand, "after_evaluation", "wrap the rule in `not`", ctx)?;
             Op::AfterEvaluation
         }
         "at_least_after_evaluation" => {
@@ -473,22 +478,14 @@ pub(crate) fn read_period(
 pub fn ops_for(ty: &PropertyType) -> Vec<&'static str> {
     match ty {
         PropertyType::Bool => vec!["eq", "ne", "present"],
-        PropertyType::Int { .. } => vec![
-            "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "present",
-        ],
+        PropertyType::Int { .. } => [ORDERED, &["in", "not_in", "present"]].concat(),
         PropertyType::Enum(_) => vec!["eq", "ne", "in", "not_in", "present"],
-        PropertyType::Version => vec!["eq", "ne", "lt", "le", "gt", "ge", "present"],
-        PropertyType::Date => vec![
-            "eq",
-            "ne",
-            "lt",
-            "le",
-            "gt",
-            "ge",
-            "present",
-            "at_least_after_evaluation",
-            "after_evaluation",
-        ],
+        PropertyType::Version => [ORDERED, &["present"]].concat(),
+        PropertyType::Date => [
+            ORDERED,
+            &["present", "at_least_after_evaluation", "after_evaluation"],
+        ]
+        .concat(),
         PropertyType::Url | PropertyType::Text => vec!["present"],
         PropertyType::Set(_) => vec![
             "subset_of",
