@@ -2,7 +2,36 @@
 //! renamed over the target: `tempfile`'s `persist`), with the mode set at creation.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file, directory or other named thing that could not be read, created, written ...: the
+/// one shape of the CLI's and the status store's I/O errors.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {}: {source}", path.display())]
+pub struct FileError {
+    /// `read`, `create`, `write` ...
+    pub action: &'static str,
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FileError {
+    /// The `map_err` for the step `action` on `path`.
+    pub fn on(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> FileError {
+        let path = path.into();
+        move |source| FileError {
+            action,
+            path,
+            source,
+        }
+    }
+}
 
 /// Writes `bytes` to `path` atomically with unix mode `mode` (replacing an existing file). On
 /// any error the temp file is removed and `path` is untouched.

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use iotlabel::FileError;
 use iotlabel::keys::{SoftwareKey, read_private_key, read_public_key};
 use iotlabel::trust::{VerifiedTrustList, open_trust_list};
 use jiff::Timestamp;
@@ -133,20 +134,16 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
     }
-    iotlabel::fsutil_write(path, bytes).map_err(|source| CliError::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
-    })
+    iotlabel::fsutil_write(path, bytes)
+        .map_err(FileError::on("write", path))
+        .map_err(CliError::Io)
 }
 
 /// Creates a directory and its parents.
 pub fn create_dir(dir: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-        action: "create",
-        path: dir.to_path_buf(),
-        source,
-    })
+    std::fs::create_dir_all(dir)
+        .map_err(FileError::on("create", dir))
+        .map_err(CliError::Io)
 }
 
 /// Days to seconds.
@@ -167,14 +164,7 @@ pub fn parse_kid(s: &str) -> Option<iotlabel::ids::Kid> {
 pub fn lock_state(dir: &Path) -> Result<std::fs::File, CliError> {
     create_dir(dir)?;
     let path = dir.join(".lock");
-    let io = |action| {
-        let path = path.clone();
-        move |source| CliError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io = |action| FileError::on(action, path.clone());
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

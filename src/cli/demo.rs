@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use iotlabel::FileError;
 use iotlabel::artwork::Format;
 use iotlabel::criteria::SchemeKind;
 use iotlabel::evaluate::evaluate;
@@ -92,11 +93,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let dir: PathBuf = match &a.out {
         Some(d) => d.clone(),
         None => {
-            tmp = tempfile::tempdir().map_err(|source| CliError::Io {
-                action: "create",
-                path: "a temporary folder".into(),
-                source,
-            })?;
+            tmp = tempfile::tempdir().map_err(FileError::on("create", "a temporary folder"))?;
             tmp.path().to_path_buf()
         }
     };

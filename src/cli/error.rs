@@ -2,8 +2,9 @@
 //! maps it to the documented exit code, and [`report`] is the one place that prints it
 //! (diagnostics with spans through miette, everything else as one `error: ...` line).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use iotlabel::FileError;
 use iotlabel::criteria::LoadDirError;
 use iotlabel::diag::Diagnostics;
 use iotlabel::issue::ledger::LedgerError;
@@ -25,16 +26,8 @@ pub enum CliError {
     #[error("{0}")]
     Invalid(String),
     /// A file could not be read or written (exit 3).
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        /// `read`, `create`, `write` ...
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// Problems with file:line:col (criteria, profiles, templates), exit 1.
     #[error("{} problem(s)", .0.error_count())]
     Diagnostics(Diagnostics),
@@ -94,11 +87,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
-            CliError::Io { .. } => EXIT_IO,
+            CliError::Io(_) => EXIT_IO,
             CliError::Context { source, .. } | CliError::Help { source, .. } => source.exit_code(),
             CliError::Key(KeyError::Write { .. }) => EXIT_IO,
             CliError::Ledger(LedgerError::Io { .. })
-            | CliError::StateFile(StateFileError::Io { .. })
+            | CliError::StateFile(StateFileError::Io(_))
             | CliError::Profile(ProfileError::Io(..))
             | CliError::Criteria(LoadDirError::Io(..)) => EXIT_IO,
             CliError::Store(_) => EXIT_IO,
@@ -134,11 +127,7 @@ impl CliError {
 
     /// A file that could not be read.
     pub fn read(path: &Path, source: std::io::Error) -> CliError {
-        CliError::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        }
+        CliError::Io(FileError::on("read", path)(source))
     }
 
     /// Usage error.

@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use iotlabel::FileError;
 use iotlabel::criteria::digest::canonical_json;
 use iotlabel::report::html::{Lang, to_html};
 use iotlabel::report::pdf::to_pdf;
@@ -85,11 +86,8 @@ fn render(a: HtmlArgs, to_bytes: Renderer) -> Result<(), CliError> {
             let mut o = std::io::stdout().lock();
             o.write_all(&page)
                 .and_then(|()| o.flush())
-                .map_err(|source| CliError::Io {
-                    action: "write",
-                    path: "stdout".into(),
-                    source,
-                })
+                .map_err(FileError::on("write", "stdout"))
+                .map_err(CliError::Io)
         }
     }
 }

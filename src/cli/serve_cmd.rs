@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use iotlabel::FileError;
 use iotlabel::registry::SqliteStore;
 use iotlabel::serve::{App, Clock, Core, CoreConfig, FixedClock, Limits, SystemClock};
 
@@ -145,19 +146,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
             .enable_all()
             .build()
     };
-    let rt = built.map_err(|source| CliError::Io {
-        action: "start",
-        path: "the runtime".into(),
-        source,
-    })?;
+    let rt = built.map_err(FileError::on("start", "the runtime"))?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
-            .map_err(|source| CliError::Io {
-                action: "listen on",
-                path: a.listen.to_string().into(),
-                source,
-            })?;
+            .map_err(FileError::on("listen on", a.listen.to_string()))?;
         let addr = listener.local_addr().unwrap_or(a.listen);
         let mut msg = format!("iotlabel serve: listening on http://{addr}\n");
         for url in core.verify_urls() {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{LabelStatus, RevocationStatement, STATEMENT_FORMAT, StatusState};
+use crate::fsutil::FileError;
 use crate::ids::{Kid, LabelId};
 use crate::label::{LabelClaims, cose};
 
@@ -11,17 +12,9 @@ use crate::label::{LabelClaims, cose};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateFileError {
-    /// Reading or writing failed.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        /// `read`, `create` or `write`.
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    /// Reading or writing failed (`read`, `create` or `write`).
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The file is not a status state.
     #[error("{} is not a status state: {source}", path.display())]
     Corrupt {
@@ -46,29 +39,19 @@ pub fn load_state(dir: &Path, kid: Kid) -> Result<StatusState, StateFileError> {
             serde_json::from_str(&t).map_err(|source| StateFileError::Corrupt { path, source })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StatusState::new(kid.bytes())),
-        Err(source) => Err(StateFileError::Io {
-            action: "read",
-            path,
-            source,
-        }),
+        Err(source) => Err(FileError::on("read", path)(source).into()),
     }
 }
 
 /// Saves a status state atomically (temp file, then rename), creating its directory.
 pub fn save_state(dir: &Path, s: &StatusState) -> Result<(), StateFileError> {
     let path = state_path(dir, s.issuer_kid);
-    let io = |action, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| StateFileError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let parent = dir.join("status");
-    std::fs::create_dir_all(&parent).map_err(io("create", &parent))?;
+    std::fs::create_dir_all(&parent).map_err(FileError::on("create", &parent))?;
     let text = serde_json::to_string_pretty(s).unwrap_or_default() + "\n";
-    crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644).map_err(io("write", &path))
+    crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644)
+        .map_err(FileError::on("write", &path))?;
+    Ok(())
 }
 
 /// The label a statement is about: its id, the key that signed it and its status index.
