@@ -254,27 +254,22 @@ fn publishable(v: Verdict) -> bool {
 /// (status lists have no schedule) nor before its label was issued, each within the clock-skew
 /// window.
 fn check_statement_time(at: i64, now: i64, issued_at: i64) -> Result<(), Refusal> {
-    let help = "date the statement when it is signed (`iotlabel revoke --at`, default now)";
-    if at > now.saturating_add(SKEW_SECONDS) {
+    let bound = if at > now.saturating_add(SKEW_SECONDS) {
+        Some(("after this registry's clock", now))
+    } else if at < issued_at.saturating_sub(SKEW_SECONDS) {
+        Some(("before its label was issued", issued_at))
+    } else {
+        None
+    };
+    if let Some((side, limit)) = bound {
         return Err(Refusal::new(
             422,
             format!(
-                "the statement is dated {}, after this registry's clock ({})",
+                "the statement is dated {}, {side} ({})",
                 crate::time::format_unix(at),
-                crate::time::format_unix(now)
+                crate::time::format_unix(limit)
             ),
-            help,
-        ));
-    }
-    if at < issued_at.saturating_sub(SKEW_SECONDS) {
-        return Err(Refusal::new(
-            422,
-            format!(
-                "the statement is dated {}, before its label was issued ({})",
-                crate::time::format_unix(at),
-                crate::time::format_unix(issued_at)
-            ),
-            help,
+            "date the statement when it is signed (`iotlabel revoke --at`, default now)",
         ));
     }
     Ok(())
