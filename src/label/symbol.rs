@@ -467,14 +467,17 @@ impl BitRows {
     }
 }
 
+/// The penalty weights N1 to N4 of ISO/IEC 18004 §7.8.3 (runs, 2 x 2 blocks, finder-like
+/// patterns, dark/light balance), shared by [`penalty_bits`] and its plain test form.
+const N1: i64 = 3;
+const N2: i64 = 3;
+const N3: i64 = 40;
+const N4: i64 = 10;
+
 /// The mask penalty of ISO/IEC 18004 §7.8.3 (lower is better) on bit rows: runs found from
 /// colour transitions, 2 x 2 blocks by word operations (a test checks it against a plain
 /// module-by-module count).
 fn penalty_bits(b: &BitRows) -> i64 {
-    const N1: i64 = 3;
-    const N2: i64 = 3;
-    const N3: i64 = 40;
-    const N4: i64 = 10;
     let n = b.n;
     let size = n as i64;
     let full: u128 = if n == 128 {
@@ -529,10 +532,6 @@ fn penalty_bits(b: &BitRows) -> i64 {
 /// module: the plain form [`penalty_bits`] is checked against.
 #[cfg(test)]
 fn penalty(s: &QrSymbol) -> i64 {
-    const N1: i64 = 3;
-    const N2: i64 = 3;
-    const N3: i64 = 40;
-    const N4: i64 = 10;
     let n = s.size;
     let size = n as i64;
     let mut score = 0i64;
