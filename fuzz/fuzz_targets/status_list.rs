@@ -53,7 +53,7 @@ fuzz_target!(init: common::seeds(seeds), |data: &[u8]| {
         common::at(),
     );
     for l in &s.labels {
-        if s.key(l.signer).kid() != list.issuer_kid {
+        if s.key(l.signer).kid() != *list.issuer_kid.bytes() {
             continue;
         }
         let r = store.verify(Some(&l.text), None, common::now());
