@@ -16,6 +16,21 @@ const AT: &str = "2026-12-01T00:00:00Z";
 /// The demo's verify URL.
 const URL: &str = "HTTPS://LBL.EXAMPLE.ORG/V";
 
+/// `status apply` on the test folder's state, trust list and root, at a fixed time; the
+/// statement files follow.
+const STATUS_APPLY: [&str; 10] = [
+    "status",
+    "apply",
+    "--state",
+    "state",
+    "--trust",
+    "trust.cose",
+    "--root",
+    "keys/root.pub",
+    "--at",
+    "2026-12-01T02:00:00Z",
+];
+
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iotlabel"))
         .args(args)
@@ -1064,19 +1079,9 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
     tampered[n - 1] ^= 1;
     std::fs::write(p.path().join("tampered.cose"), &tampered).unwrap();
     let apply = |stmt: &str| {
-        p.run(&[
-            "status",
-            "apply",
-            "--state",
-            "state",
-            "--trust",
-            "trust.cose",
-            "--root",
-            "keys/root.pub",
-            "--at",
-            "2026-12-01T02:00:00Z",
-            stmt,
-        ])
+        let mut args = STATUS_APPLY.to_vec();
+        args.push(stmt);
+        p.run(&args)
     };
     let o = apply("tampered.cose");
     assert_eq!(code(&o), Some(1), "{}", text(&o));
@@ -1443,18 +1448,7 @@ fn parallel_revoke_runs_on_one_state_never_share_a_sequence_number() {
         })
         .collect();
     order.sort();
-    let mut args = vec![
-        "status",
-        "apply",
-        "--state",
-        "state",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/root.pub",
-        "--at",
-        "2026-12-01T02:00:00Z",
-    ];
+    let mut args = STATUS_APPLY.to_vec();
     args.extend(order.iter().map(|(_, f)| f.as_str()));
     let o = p.run(&args);
     assert_eq!(code(&o), Some(0), "{}", text(&o));
