@@ -1354,15 +1354,7 @@ fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
     let children: Vec<_> = (0..2)
         .map(|half| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_iotlabel"));
-            cmd.args([
-                "status",
-                "apply",
-                "--state",
-                "state",
-                "--trust",
-                "trust.cose",
-            ])
-            .args(["--root", "keys/root.pub", "--at", "2026-12-01T02:00:00Z"]);
+            cmd.args(STATUS_APPLY);
             for i in (half..N).step_by(2) {
                 cmd.arg(format!("st/{i}.cose"));
             }
