@@ -6,7 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 
 use iotlabel::criteria::{self, CriteriaSet};
@@ -34,14 +35,7 @@ fn actual(diags: &Diagnostics, path: &str) -> Vec<String> {
 }
 
 fn files(dir: &str) -> Vec<Arc<SourceFile>> {
-    let mut paths: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    common::toml_files(dir)
         .iter()
         .map(|p| {
             let rel = format!(

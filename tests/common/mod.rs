@@ -131,15 +131,7 @@ pub fn skipped(what: &str, why: &str) {
 pub fn fixture_profiles(
     set: &iotlabel::criteria::CriteriaSet,
 ) -> Vec<(std::path::PathBuf, iotlabel::profile::Profile)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles");
-    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixtures/profiles")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    toml_files("fixtures/profiles")
         .into_iter()
         .map(|p| {
             let profile = iotlabel::profile::Profile::load(&p, set).unwrap_or_else(|e| match e {
@@ -149,4 +141,17 @@ pub fn fixture_profiles(
             (p, profile)
         })
         .collect()
+}
+
+/// The `.toml` files in a folder of the repository (a path relative to its root), sorted.
+pub fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<std::path::PathBuf> =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+    paths.sort();
+    paths
 }
