@@ -21,8 +21,8 @@ if ! git diff --quiet; then
     exit 2
 fi
 # Groups of source files, each with the tests that exercise it.
-GROUPS=("$@")
-[ ${#GROUPS[@]} -gt 0 ] || GROUPS=(evaluate verify label-symbol label-claims label-envelope)
+SETS=("$@")
+[ ${#SETS[@]} -gt 0 ] || SETS=(evaluate verify label-symbol label-claims label-envelope)
 
 # The files of each group.
 files_for() {
@@ -56,7 +56,7 @@ tests_for() {
     esac
 }
 
-for g in "${GROUPS[@]}"; do
+for g in "${SETS[@]}"; do
     out="mutants.out/$g"
     mkdir -p "$out"
     filters=()
