@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end batch issuing (issue 14): a manufacturer's range of N device profiles (default
+# 1000: the heaviest bundled profile, lock-lab-tested, with the model numbered 1..N) issued under
+# cls-like@2 by the demo's issuing body, into a fresh state and output folder, RUNS times.
+#
+#   bench/issue-batch.sh                 # 1000 profiles, 3 runs of each mode
+#   bench/issue-batch.sh 10000 1         # 10,000 profiles, one run (memory stays flat?)
+#   MODES=full bench/issue-batch.sh      # one mode only: full, lean
+#
+# Modes: `full` writes everything `issue` writes by default (COSE, QR text, claims JSON, label
+# PDF, report JSON, HTML and PDF, ledger); `lean` is `--formats none --reports json`.
+# Prints, per mode, every run's wall time and peak RSS, then the median wall time and labels/s.
+# Uses target/release/iotlabel (built if missing; rebuild it yourself after a change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${1:-1000}
+RUNS=${2:-3}
+MODES=${MODES:-full lean}
+BIN=target/release/iotlabel
+AT=2026-12-01T00:00:00Z
+[ -x "$BIN" ] || cargo build --release --quiet
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$BIN" demo --out "$work/demo" --at "$AT" > /dev/null
+mkdir "$work/profiles"
+awk -v n="$N" -v dir="$work/profiles" '
+    { lines[NR] = $0 }
+    END {
+        for (i = 1; i <= n; i++) {
+            f = sprintf("%s/p%05d.toml", dir, i)
+            for (l = 1; l <= NR; l++) {
+                line = lines[l]
+                if (line ~ /^model *=/) line = sprintf("model = \"Kestrel S3-%05d\"", i)
+                print line > f
+            }
+            close(f)
+        }
+    }' fixtures/profiles/lock-lab-tested.toml
+
+flags_for() {
+    case "$1" in
+        full) echo "" ;;
+        lean) echo "--formats none --reports json" ;;
+        *) echo "bench/issue-batch.sh: unknown mode $1 (full, lean)" >&2; exit 2 ;;
+    esac
+}
+
+for mode in $MODES; do
+    times=()
+    for run in $(seq 1 "$RUNS"); do
+        rm -rf "$work/state" "$work/out"
+        # shellcheck disable=SC2046 # the flags are meant to split
+        /usr/bin/time -f "%e %M" -o "$work/time" "$BIN" issue --scheme cls-like@2 \
+            --profile "$work"/profiles/*.toml --key "$work/demo/keys/issuing-body.key" \
+            --trust "$work/demo/trust/example-agency.cose" \
+            --root "$work/demo/trust/scheme-owner.pub" --state "$work/state" \
+            --out "$work/out" --at "$AT" $(flags_for "$mode") > "$work/log" 2>&1 ||
+            { echo "issue failed:"; tail -5 "$work/log"; exit 1; }
+        read -r wall rss < "$work/time"
+        files=$(find "$work/out" -type f | wc -l)
+        echo "$mode run $run: $N profiles, $wall s wall, peak RSS $((rss / 1024)) MB, $files files"
+        times+=("$wall")
+    done
+    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    echo "$mode: median $median s for $N labels ($(awk -v n="$N" -v t="$median" 'BEGIN { printf "%.0f", n / t }') labels/s)"
+done
