@@ -41,7 +41,7 @@ pub mod artwork;
 pub mod criteria;
 pub mod diag;
 pub mod evaluate;
-mod fsutil;
+pub mod fsutil;
 pub mod ids;
 pub mod issue;
 pub mod keys;

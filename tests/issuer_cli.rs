@@ -1445,3 +1445,167 @@ fn parallel_revoke_runs_on_one_state_never_share_a_sequence_number() {
     let o = p.run(&args);
     assert_eq!(code(&o), Some(0), "{}", text(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// issue killed with SIGKILL at random points (issue 14's crash promise)
+// ---------------------------------------------------------------------------------------------
+
+/// What a killed run left: the ledger (snapshot plus journal, as the next run reads it) and the
+/// label files on disk. Checks the promise: every label file on disk is in the ledger, no label
+/// id, status index or input is recorded twice. Returns the number of label files.
+fn check_crash_promise(p: &Pki, round: usize, seed: u64) -> usize {
+    use iotlabel::issue::ledger::Ledger;
+    let ledger = Ledger::load(&p.path().join("state")).unwrap_or_else(|e| {
+        panic!("round {round} (seed {seed}): the ledger does not load after a kill: {e}")
+    });
+    let mut ids = std::collections::HashSet::new();
+    let mut slots = std::collections::HashSet::new();
+    let mut inputs = std::collections::HashSet::new();
+    for e in &ledger.labels {
+        assert!(
+            ids.insert(e.label),
+            "round {round} (seed {seed}): {} twice",
+            e.label
+        );
+        assert!(
+            slots.insert((e.kid, e.index)),
+            "round {round} (seed {seed}): index {} used twice",
+            e.index
+        );
+        assert!(
+            inputs.insert(e.input.clone()),
+            "round {round} (seed {seed}): one profile issued twice ({})",
+            e.label
+        );
+    }
+    let mut label_files = 0;
+    for f in std::fs::read_dir(p.path().join("out"))
+        .into_iter()
+        .flatten()
+    {
+        let name = f.unwrap().file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue; // a temp file a kill interrupted: never renamed into place
+        }
+        let id = name.split('.').next().unwrap();
+        let id: iotlabel::ids::LabelId = id.parse().unwrap();
+        assert!(
+            ids.contains(&id),
+            "round {round} (seed {seed}): {name} is on disk but not in the ledger"
+        );
+        label_files += 1;
+    }
+    label_files
+}
+
+#[test]
+fn a_batch_killed_at_random_points_keeps_every_label_file_in_the_ledger_and_a_rerun_completes_it() {
+    use rand::{Rng, SeedableRng};
+    const N: usize = 1000;
+    // Fixed by default; IOTLABEL_KILL_SEED tries other kill points.
+    let seed: u64 = std::env::var("IOTLABEL_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(14);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let p = Pki::new();
+    let source = std::fs::read_to_string(profile("thermostat-level3.toml")).unwrap();
+    std::fs::create_dir(p.path().join("range")).unwrap();
+    let mut args: Vec<String> = [
+        "issue",
+        "--scheme",
+        "cls-like@2",
+        "--key",
+        "keys/lab.key",
+        "--trust",
+        "trust.cose",
+        "--root",
+        "keys/root.pub",
+        "--state",
+        "state",
+        "--out",
+        "out",
+        "--at",
+        AT,
+        "--formats",
+        "none",
+        "--reports",
+        "json",
+        "--profile",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for i in 0..N {
+        let text: String = source
+            .lines()
+            .map(|l| {
+                if l.starts_with("model ") || l.starts_with("model=") {
+                    format!("model = \"Therm {i:04}\"\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let name = format!("range/t{i:04}.toml");
+        std::fs::write(p.path().join(&name), text).unwrap();
+        args.push(name);
+    }
+    let files_per_label = 4; // cose, txt, json, report.json
+    let mut killed_mid_batch = 0;
+    for round in 0..8 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+            .args(&args)
+            .current_dir(p.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill once the output folder holds a random number of files (0: at once, while the
+        // profiles are read or the indices reserved).
+        let target = rng.gen_range(0..N * files_per_label);
+        let out = p.path().join("out");
+        let exited = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            let n = std::fs::read_dir(&out).map_or(0, |d| d.count());
+            if n >= target {
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        if exited.is_none() {
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+        }
+        let on_disk = check_crash_promise(&p, round, seed);
+        if exited.is_none() && on_disk > 0 && on_disk < N * files_per_label {
+            killed_mid_batch += 1;
+        }
+    }
+    assert!(
+        killed_mid_batch >= 2,
+        "only {killed_mid_batch} kills landed while label files were being written (seed {seed})"
+    );
+    // A run to the end completes the batch: every profile has one label with all its files,
+    // nothing is pending, and each claims file names the index the ledger gave it.
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    p.ok(&refs);
+    assert_eq!(check_crash_promise(&p, 99, seed), N * files_per_label);
+    let ledger = iotlabel::issue::ledger::Ledger::load(&p.path().join("state")).unwrap();
+    assert_eq!(ledger.labels.len(), N);
+    assert!(
+        ledger.labels.iter().all(|e| !e.pending),
+        "pending after a finished run"
+    );
+    assert!(!p.path().join("state/ledger.journal").exists());
+    for e in &ledger.labels {
+        let claims: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(p.path().join(format!("out/{}.json", e.label))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["label_id"], e.label.to_string());
+        assert_eq!(claims["status_index"], e.index);
+    }
+}

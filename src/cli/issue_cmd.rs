@@ -2,20 +2,25 @@
 
 use std::path::{Path, PathBuf};
 
-use iotlabel::artwork::{self, Format, LabelFacts};
+use iotlabel::FileError;
+use iotlabel::artwork::{self, LabelFacts};
 use iotlabel::criteria::CriteriaSet;
+use iotlabel::ids::LabelId;
 use iotlabel::issue::batch::{self, Batch, Job, Slot};
-use iotlabel::issue::ledger::Ledger;
+use iotlabel::issue::ledger::{Journal, Ledger};
 use iotlabel::issue::{ClaimsFile, IssueError, Issued, profile_digest};
 use iotlabel::profile::Profile;
 use iotlabel::report::render_text;
 use iotlabel::verify::TrustStore;
 
+use rayon::prelude::*;
+
 use super::common::{
-    KeyArgs, at_or_now, load_roots, load_trust, lock_state, parse_time, read, read_all, write_file,
+    KeyArgs, at_or_now, create_dir, load_roots, load_trust, lock_state, parse_time, read, read_all,
+    write_file,
 };
 use super::evaluate_cmd::load_with_scheme_files;
-use super::render_cmd::{Artwork, ArtworkArgs, write_artwork_files, write_sheet};
+use super::render_cmd::{Artwork, ArtworkArgs, write_sheet};
 use super::{CliError, CriteriaSource, EXIT_USAGE, out};
 
 /// Exit code: at least one profile was refused (no tier, role not allowed ...).
@@ -52,28 +57,66 @@ pub struct Args {
     source: CriteriaSource,
     #[command(flatten)]
     art: ArtworkArgs,
+    /// Assessment report formats, comma-separated: json, html, pdf. The JSON is always
+    /// written (the label's evidence digest covers it).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "json,html,pdf",
+        value_name = "LIST"
+    )]
+    reports: Vec<ReportFormat>,
 }
 
-/// A label, the facts its artwork shows and the artwork files drawn for it.
-type Drawn = Box<(Issued, LabelFacts, Vec<(Format, Vec<u8>)>)>;
+/// Report formats written besides the JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// `<id>.report.json`, always written: the label's evidence digest covers it.
+    Json,
+    /// `<id>.report.html`.
+    Html,
+    /// `<id>.report.pdf`.
+    Pdf,
+}
+
+/// A label ready to be written: the label, the facts its artwork shows and every file made for
+/// it (name suffix after `<label-id>.`, bytes).
+pub struct Prepared {
+    issued: Issued,
+    facts: LabelFacts,
+    files: Vec<(String, Vec<u8>)>,
+    /// Made again from the ledger: a killed run recorded it but did not write all its files.
+    repaired: bool,
+}
 
 /// One profile's result, as the summary shows it.
 enum Outcome {
-    Issued(Drawn),
+    Issued(Box<Prepared>),
     Skipped(String),
     Refused(String),
 }
 
-/// Writes one label's files: the envelope, QR text, claims file and assessment report (JSON,
-/// HTML, PDF).
-pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), CliError> {
+/// The files of one label: the envelope, QR text, claims file and assessment report (the JSON,
+/// and HTML and PDF as asked), in memory.
+pub fn label_files(
+    i: &Issued,
+    set: &CriteriaSet,
+    reports: &[ReportFormat],
+) -> Result<Vec<(String, Vec<u8>)>, CliError> {
     let id = hex::encode(i.claims.label_id);
-    let file = |ext: &str| dir.join(format!("{id}.{ext}"));
-    write_file(&file("cose"), &i.cose)?;
-    write_file(&file("txt"), format!("{}\n", i.qr_text).as_bytes())?;
     let claims = ClaimsFile::new(i, set);
-    write_file(&file("json"), claims.to_text().as_bytes())?;
-    write_file(&file("report.json"), i.report_json.as_bytes())?;
+    let mut files = vec![
+        ("cose".to_string(), i.cose.clone()),
+        ("txt".to_string(), format!("{}\n", i.qr_text).into_bytes()),
+        ("json".to_string(), claims.to_text().into_bytes()),
+        (
+            "report.json".to_string(),
+            i.report_json.clone().into_bytes(),
+        ),
+    ];
+    if !reports.iter().any(|r| *r != ReportFormat::Json) {
+        return Ok(files);
+    }
     // The report a lab hands to the manufacturer, drawn from the same canonical JSON whose
     // digest the label carries (confidential: never published by the registry).
     let bad =
@@ -82,54 +125,140 @@ pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), CliE
         .map_err(|_| bad("its report JSON does not read back", &""))?;
     let label = serde_json::to_value(&claims).map_err(|e| bad("claims: ", &e))?;
     let lang = iotlabel::report::html::Lang::En;
-    let html = iotlabel::report::html::to_html(&report, Some(&label), lang)
-        .map_err(|e| bad("report HTML: ", &e))?;
-    write_file(&file("report.html"), html.as_bytes())?;
-    let pdf = iotlabel::report::pdf::to_pdf(&report, Some(&label), lang)
-        .map_err(|e| bad("report PDF: ", &e))?;
-    write_file(&file("report.pdf"), &pdf)
+    if reports.contains(&ReportFormat::Html) {
+        let html = iotlabel::report::html::to_html(&report, Some(&label), lang)
+            .map_err(|e| bad("report HTML: ", &e))?;
+        files.push(("report.html".to_string(), html.into_bytes()));
+    }
+    if reports.contains(&ReportFormat::Pdf) {
+        let pdf = iotlabel::report::pdf::to_pdf(&report, Some(&label), lang)
+            .map_err(|e| bad("report PDF: ", &e))?;
+        files.push(("report.pdf".to_string(), pdf));
+    }
+    Ok(files)
 }
 
-/// Verifies a freshly signed label and draws its artwork (in the worker thread).
-fn draw(
-    outcome: batch::Outcome,
-    store: &TrustStore,
-    set: &CriteriaSet,
-    art: &Artwork,
-    at: jiff::Timestamp,
-) -> Outcome {
-    let i = match outcome {
-        batch::Outcome::Issued(i) => *i,
-        batch::Outcome::Skipped(label) => {
-            return Outcome::Skipped(format!("already issued as {label}"));
-        }
-        batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report)) => {
-            return Outcome::Refused(format!("{e}\n\n{}", render_text(&report)));
-        }
-        batch::Outcome::Refused(e, _) => return Outcome::Refused(e.to_string()),
-    };
-    let facts = match artwork::facts_for(store, set, &i.cose, Some(&i.qr_text), at) {
-        Ok(f) => f,
-        Err(e) => return Outcome::Refused(format!("signed, but it does not verify: {e}")),
-    };
-    let files = if art.template.sheet.is_some() || art.formats.is_empty() {
-        Vec::new()
-    } else {
-        match artwork::render_label(&art.template, &facts, &art.lang, &art.formats) {
-            Ok(f) => f,
-            Err(e) => return Outcome::Refused(format!("artwork: {e}")),
-        }
-    };
-    Outcome::Issued(Box::new((i, facts, files)))
+/// Writes one label's files (the demo's single-threaded path; each file synced).
+pub fn write_label(dir: &Path, i: &Issued, set: &CriteriaSet) -> Result<(), CliError> {
+    let id = hex::encode(i.claims.label_id);
+    for (ext, bytes) in label_files(i, set, &[ReportFormat::Html, ReportFormat::Pdf])? {
+        write_file(&dir.join(format!("{id}.{ext}")), &bytes)?;
+    }
+    Ok(())
 }
 
-/// Reads and parses every profile: bad input stops the run before anything is signed.
+/// Writes a prepared label's files, not synced one by one: the batch syncs the filesystem once
+/// at its end, and the ledger, committed before, can make them again.
+fn write_prepared(dir: &Path, p: &Prepared) -> Result<(), CliError> {
+    let id = hex::encode(p.issued.claims.label_id);
+    for (ext, bytes) in &p.files {
+        let path = dir.join(format!("{id}.{ext}"));
+        iotlabel::fsutil::write_atomic_unsynced(&path, bytes, 0o644)
+            .map_err(FileError::on("write", &path))?;
+    }
+    Ok(())
+}
+
+/// The file name suffixes every label of this run gets.
+fn suffixes(reports: &[ReportFormat], art: &Artwork) -> Vec<String> {
+    let mut out: Vec<String> = ["cose", "txt", "json", "report.json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (r, ext) in [
+        (ReportFormat::Html, "report.html"),
+        (ReportFormat::Pdf, "report.pdf"),
+    ] {
+        if reports.contains(&r) {
+            out.push(ext.to_string());
+        }
+    }
+    if art.template.sheet.is_none() {
+        out.extend(art.formats.iter().map(|f| f.extension().to_string()));
+    }
+    out
+}
+
+/// Whether every file of a label is in `dir` (a killed run may have written only some).
+fn complete(dir: &Path, label: LabelId, suffixes: &[String]) -> bool {
+    suffixes
+        .iter()
+        .all(|ext| std::fs::metadata(dir.join(format!("{label}.{ext}"))).is_ok_and(|m| m.len() > 0))
+}
+
+/// What a worker needs to prepare a label.
+struct Prep<'a> {
+    store: &'a TrustStore,
+    set: &'a CriteriaSet,
+    art: &'a Artwork,
+    reports: &'a [ReportFormat],
+    suffixes: &'a [String],
+    out: &'a Path,
+    ctx: batch::Context<'a>,
+}
+
+impl Prep<'_> {
+    /// Step 2 for one job (issue, or make again a recorded label whose files are missing),
+    /// then verify it and draw its files.
+    fn run(&self, job: &Job<'_>, slot: &Slot) -> Outcome {
+        let (outcome, repaired) = match (slot, slot.pending()) {
+            (_, Some(e)) if !complete(self.out, e.label, self.suffixes) => {
+                (batch::reissue(job, e, &self.ctx), true)
+            }
+            (Slot::Done(e), _) => {
+                return Outcome::Skipped(format!("already issued as {}", e.label));
+            }
+            (Slot::Free { .. }, _) => (batch::issue_one(job, slot, &self.ctx), false),
+        };
+        let i = match outcome {
+            batch::Outcome::Issued(i) => *i,
+            batch::Outcome::Skipped(label) => {
+                return Outcome::Skipped(format!("already issued as {label}"));
+            }
+            batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report)) => {
+                return Outcome::Refused(format!("{e}\n\n{}", render_text(&report)));
+            }
+            batch::Outcome::Refused(e, _) => return Outcome::Refused(e.to_string()),
+        };
+        match self.draw(i, repaired) {
+            Ok(p) => Outcome::Issued(Box::new(p)),
+            Err(why) => Outcome::Refused(why),
+        }
+    }
+
+    /// Verifies a freshly signed label and makes its files.
+    fn draw(&self, i: Issued, repaired: bool) -> Result<Prepared, String> {
+        let at = self.ctx.at;
+        let facts = artwork::facts_for(self.store, self.set, &i.cose, Some(&i.qr_text), at)
+            .map_err(|e| format!("signed, but it does not verify: {e}"))?;
+        let mut files = label_files(&i, self.set, self.reports).map_err(|e| e.to_string())?;
+        if self.art.template.sheet.is_none() && !self.art.formats.is_empty() {
+            let art = artwork::render_label(
+                &self.art.template,
+                &facts,
+                &self.art.lang,
+                &self.art.formats,
+            )
+            .map_err(|e| format!("artwork: {e}"))?;
+            files.extend(art.into_iter().map(|(f, b)| (f.extension().to_string(), b)));
+        }
+        Ok(Prepared {
+            issued: i,
+            facts,
+            files,
+            repaired,
+        })
+    }
+}
+
+/// Reads and parses every profile (on every core): bad input stops the run before anything is
+/// signed, with the first bad file in the order given.
 fn read_profiles(
     paths: &[PathBuf],
     set: &CriteriaSet,
 ) -> Result<Vec<(Profile, [u8; 32])>, CliError> {
-    paths
-        .iter()
+    let parsed: Vec<Result<(Profile, [u8; 32]), CliError>> = paths
+        .par_iter()
         .map(|p| {
             let bytes = read(p)?;
             let file = iotlabel::diag::SourceFile::new(
@@ -138,10 +267,16 @@ fn read_profiles(
             );
             Ok((Profile::parse(&file, set)?, profile_digest(&bytes)))
         })
-        .collect()
+        .collect();
+    parsed.into_iter().collect()
 }
 
+/// Labels prepared at once: one journal fsync per group; the group's files are held in memory
+/// until written, so memory stays flat however many profiles a run has.
+const GROUP: usize = 128;
+
 pub fn run(a: Args) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
     let at = at_or_now(a.at);
     let (set, keys) = load_with_scheme_files(&a.source, std::slice::from_ref(&a.scheme))?;
     let Some(scheme) = keys.first().and_then(|k| set.scheme(k)) else {
@@ -177,49 +312,101 @@ pub fn run(a: Args) -> Result<(), CliError> {
     // fails later (or is killed) leaves at worst a gap, never an index (and so a label id)
     // that a later run would hand to another label. Unused ones are released at the end.
     batch.ledger().save(&a.state)?;
-    let ctx = batch::Context {
-        vocab: &set.vocab,
-        trust: &trust,
-        at,
+    let mut journal = Journal::open(&a.state)?;
+    create_dir(&a.out)?;
+    let suffixes = suffixes(&a.reports, &art);
+    let prep = Prep {
+        store: &store,
+        set: &set,
+        art: &art,
+        reports: &a.reports,
+        suffixes: &suffixes,
+        out: &a.out,
+        ctx: batch::Context {
+            vocab: &set.vocab,
+            trust: &trust,
+            at,
+        },
     };
-    let results = issue_and_draw(&jobs, &slots, &ctx, &store, &set, &art);
 
+    let bar = progress_bar(jobs.len());
     let mut sheet_labels = Vec::new();
     let mut summary = String::from("PROFILE                            RESULT\n");
     let (mut refused, mut issued) = (0, 0);
-    for (((path, job), slot), outcome) in a.profile.iter().zip(&jobs).zip(&slots).zip(&results) {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        match outcome {
-            Outcome::Issued(drawn) => {
-                let (i, facts, files) = &**drawn;
-                write_label(&a.out, i, &set)?;
-                write_artwork_files(&a.out, &i.claims.label_id, files)?;
-                sheet_labels.push(facts.clone());
-                batch.record(i, job, slot);
-                issued += 1;
-                summary.push_str(&format!(
-                    "{name:<34} issued {} {} ({}), expires {}\n",
-                    hex::encode(i.claims.label_id),
-                    i.report
-                        .tier
-                        .as_ref()
-                        .map_or(String::new(), |t| t.label.clone()),
-                    i.report.tier.as_ref().map_or("", |t| t.assurance.name()),
-                    iotlabel::time::format_unix(i.claims.expires)
-                ));
-            }
-            Outcome::Skipped(why) => summary.push_str(&format!("{name:<34} skipped: {why}\n")),
-            Outcome::Refused(why) => {
-                refused += 1;
-                let first = why.lines().next().unwrap_or_default();
-                summary.push_str(&format!("{name:<34} REFUSED: {first}\n"));
-                eprintln!("{}: refused: {why}\n", path.display());
+    let mut written = Vec::new();
+    let order: Vec<usize> = (0..jobs.len()).collect();
+    for group in order.chunks(GROUP) {
+        // Step 2 on every core.
+        let outcomes: Vec<Outcome> = group
+            .par_iter()
+            .map(|&k| {
+                let o = prep.run(&jobs[k], &slots[k]);
+                bar.inc(1);
+                o
+            })
+            .collect();
+        // Step 3: the group's records are durable before any of its files exists.
+        let done: Vec<(&Issued, &Job<'_>, &Slot)> = outcomes
+            .iter()
+            .zip(group)
+            .filter_map(|(o, &k)| match o {
+                Outcome::Issued(p) => Some((&p.issued, &jobs[k], &slots[k])),
+                _ => None,
+            })
+            .collect();
+        batch.commit(&mut journal, &done)?;
+        outcomes
+            .par_iter()
+            .filter_map(|o| match o {
+                Outcome::Issued(p) => Some(p),
+                _ => None,
+            })
+            .try_for_each(|p| write_prepared(&a.out, p))?;
+        for (outcome, &k) in outcomes.into_iter().zip(group) {
+            let path = &a.profile[k];
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match outcome {
+                Outcome::Issued(p) => {
+                    let i = &p.issued;
+                    issued += 1;
+                    written.push(LabelId(i.claims.label_id));
+                    summary.push_str(&format!(
+                        "{name:<34} {} {} {} ({}), expires {}\n",
+                        if p.repaired { "completed" } else { "issued" },
+                        hex::encode(i.claims.label_id),
+                        i.report
+                            .tier
+                            .as_ref()
+                            .map_or(String::new(), |t| t.label.clone()),
+                        i.report.tier.as_ref().map_or("", |t| t.assurance.name()),
+                        iotlabel::time::format_unix(i.claims.expires)
+                    ));
+                    sheet_labels.push(p.facts);
+                }
+                Outcome::Skipped(why) => {
+                    // A recorded label a killed run left pending, whose files are all there.
+                    if let Some(e) = slots[k].pending() {
+                        written.push(e.label);
+                    }
+                    summary.push_str(&format!("{name:<34} skipped: {why}\n"));
+                }
+                Outcome::Refused(why) => {
+                    refused += 1;
+                    let first = why.lines().next().unwrap_or_default();
+                    summary.push_str(&format!("{name:<34} REFUSED: {first}\n"));
+                    eprintln!("{}: refused: {why}\n", path.display());
+                }
             }
         }
     }
+    bar.finish_and_clear();
+    // The label files are durable before the run says they are issued (one flush, not an
+    // fsync per file); then the snapshot takes in the journal.
+    iotlabel::fsutil::sync_filesystem(&a.out).map_err(FileError::on("sync", &a.out))?;
+    batch.settle(&written);
     batch.finish().save(&a.state)?;
     if write_sheet(&a.out.join("sheet.pdf"), &sheet_labels, &art)? {
         summary.push_str(&format!(
@@ -235,53 +422,24 @@ pub fn run(a: Args) -> Result<(), CliError> {
         a.out.display()
     ));
     out(&summary);
+    // Timing goes to stderr: stdout stays the same for the same inputs and --at.
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{issued} labels in {secs:.2} s ({:.0} labels/s)",
+        issued as f64 / secs.max(1e-9)
+    );
     if refused > 0 {
         return Err(CliError::Reported(EXIT_REFUSED));
     }
     Ok(())
 }
 
-/// Step 2 of the batch for every job, and the artwork of each label, on every core; results in
-/// job order.
-fn issue_and_draw(
-    jobs: &[Job<'_>],
-    slots: &[Slot],
-    ctx: &batch::Context<'_>,
-    store: &TrustStore,
-    set: &CriteriaSet,
-    art: &Artwork,
-) -> Vec<Outcome> {
-    let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+/// A progress bar on stderr (drawn only on a terminal).
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len().max(1));
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let work: Vec<(&Job<'_>, &Slot)> = jobs.iter().zip(slots).collect();
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                let bar = &bar;
-                s.spawn(move || {
-                    part.iter()
-                        .map(|(job, slot)| {
-                            let r = draw(batch::issue_one(job, slot, ctx), store, set, art, ctx.at);
-                            bar.inc(1);
-                            r
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    bar.finish_and_clear();
-    results
+    bar
 }

@@ -4,17 +4,20 @@
 //! 1. [`Batch::plan`]: check the ledger for inputs already issued and take a status index for
 //!    every new one, in input order (the result does not depend on thread timing);
 //! 2. [`issue_one`]: evaluate and sign one label in its slot (pure: no I/O, no ledger);
-//! 3. [`Batch::record`]: append an issued label to the ledger, after its files are written;
+//! 3. [`Batch::commit`]: append a group of issued labels to the ledger's journal with one
+//!    fsync, *before* any of their files is written (group commit);
 //! 4. [`Batch::finish`]: release the indices of labels that were not issued.
 //!
 //! Saving the ledger (and holding the state's lock) is the caller's: `issue` saves after step 1
-//! so that a run killed later leaves a gap, never an index handed out twice.
+//! so that a run killed later leaves a gap, never an index handed out twice. A label recorded
+//! whose files a killed run never wrote is made again, byte for byte, by [`reissue`]: issuing is
+//! pure, and the ledger keeps its index and issue time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 
-use super::ledger::{Ledger, LedgerError};
+use super::ledger::{Journal, Ledger, LedgerEntry, LedgerError};
 use super::{IssueError, IssueRequest, Issued, input_digest, issue};
 use crate::criteria::model::Scheme;
 use crate::criteria::vocab::Vocabulary;
@@ -52,11 +55,8 @@ impl Job<'_> {
 /// What the ledger says about a job, decided before anything is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
-    /// These inputs were issued before, as this label id.
-    Done {
-        /// The label id.
-        label: LabelId,
-    },
+    /// These inputs were issued before: the ledger's entry.
+    Done(Box<LedgerEntry>),
     /// New: the status index taken for it, and its input digest.
     Free {
         /// The status index.
@@ -95,13 +95,35 @@ pub struct Batch {
     /// runs (some perhaps to labels a failed run wrote but never recorded) and are never
     /// released.
     first_free: BTreeMap<Kid, u32>,
+    /// Ledger position by input digest: `plan` looks every job up.
+    by_input: HashMap<String, usize>,
+}
+
+impl Slot {
+    /// A recorded label whose files a killed run may not have written.
+    pub fn pending(&self) -> Option<&LedgerEntry> {
+        match self {
+            Slot::Done(e) if e.pending => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl Batch {
     /// Starts a batch on a ledger.
     pub fn new(ledger: Ledger) -> Batch {
         let first_free = ledger.next_index.clone();
-        Batch { ledger, first_free }
+        let by_input = ledger
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.input.clone(), i))
+            .collect();
+        Batch {
+            ledger,
+            first_free,
+            by_input,
+        }
     }
 
     /// The ledger as it stands (to save between steps).
@@ -114,8 +136,8 @@ impl Batch {
         jobs.iter()
             .map(|job| {
                 let input = job.input();
-                if let Some(e) = self.ledger.find_input(&input) {
-                    return Ok(Slot::Done { label: e.label });
+                if let Some(e) = self.by_input.get(&input).map(|i| &self.ledger.labels[*i]) {
+                    return Ok(Slot::Done(Box::new(e.clone())));
                 }
                 let index = self.ledger.allocate(job.key.kid())?;
                 Ok(Slot::Free { index, input })
@@ -123,10 +145,48 @@ impl Batch {
             .collect()
     }
 
-    /// Step 3: records an issued label under the input digest of its slot.
+    /// Step 3: records an issued label under the input digest of its slot (in memory only:
+    /// for callers that save the whole ledger themselves, such as the demo).
     pub fn record(&mut self, issued: &Issued, job: &Job<'_>, slot: &Slot) {
         if let Slot::Free { input, .. } = slot {
             self.ledger.record(issued, &job.key.kid(), input.clone());
+        }
+    }
+
+    /// Step 3 for a group: appends the records of these issued labels to the journal with one
+    /// fsync, then keeps them in the ledger. Call before writing any of their files: a label
+    /// file on disk is then always in the ledger, whenever the run is killed.
+    pub fn commit(
+        &mut self,
+        journal: &mut Journal,
+        group: &[(&Issued, &Job<'_>, &Slot)],
+    ) -> Result<(), LedgerError> {
+        let entries: Vec<LedgerEntry> = group
+            .iter()
+            .filter_map(|(issued, job, slot)| match slot {
+                Slot::Free { input, .. } => Some(LedgerEntry {
+                    pending: true,
+                    ..LedgerEntry::of(issued, &job.key.kid(), input.clone())
+                }),
+                Slot::Done(_) => None,
+            })
+            .collect();
+        journal.append(&entries)?;
+        for e in entries {
+            self.by_input
+                .insert(e.input.clone(), self.ledger.labels.len());
+            self.ledger.labels.push(e);
+        }
+        Ok(())
+    }
+
+    /// Marks labels whose files are all written (and synced): no longer pending.
+    pub fn settle(&mut self, labels: &[LabelId]) {
+        let labels: std::collections::HashSet<&LabelId> = labels.iter().collect();
+        for e in &mut self.ledger.labels {
+            if labels.contains(&e.label) {
+                e.pending = false;
+            }
         }
     }
 
@@ -157,7 +217,7 @@ impl Batch {
 /// Step 2: evaluates and signs one job in its slot. Pure: the same inputs give the same bytes.
 pub fn issue_one(job: &Job<'_>, slot: &Slot, ctx: &Context<'_>) -> Outcome {
     let index = match slot {
-        Slot::Done { label } => return Outcome::Skipped(*label),
+        Slot::Done(e) => return Outcome::Skipped(e.label),
         Slot::Free { index, .. } => *index,
     };
     let req = IssueRequest {
@@ -173,5 +233,23 @@ pub fn issue_one(job: &Job<'_>, slot: &Slot, ctx: &Context<'_>) -> Outcome {
     match issue(&req) {
         Ok(i) => Outcome::Issued(Box::new(i)),
         Err((e, report)) => Outcome::Refused(e, report),
+    }
+}
+
+/// Makes again the label a ledger entry records (a run was killed after recording it, before
+/// all its files were written): the same index and issue time give the same bytes. Refused if
+/// the inputs no longer give that label (for example the key's trust-list entry changed).
+pub fn reissue(job: &Job<'_>, entry: &LedgerEntry, ctx: &Context<'_>) -> Outcome {
+    let Ok(at) = Timestamp::from_second(entry.issued_at) else {
+        return Outcome::Refused(IssueError::Reissue { label: entry.label }, None);
+    };
+    let slot = Slot::Free {
+        index: entry.index,
+        input: entry.input.clone(),
+    };
+    match issue_one(job, &slot, &Context { at, ..*ctx }) {
+        Outcome::Issued(i) if LabelId(i.claims.label_id) == entry.label => Outcome::Issued(i),
+        Outcome::Issued(_) => Outcome::Refused(IssueError::Reissue { label: entry.label }, None),
+        other => other,
     }
 }

@@ -142,6 +142,15 @@ pub enum IssueError {
     /// The envelope refused the claims (e.g. text over its cap).
     #[error("cannot encode the label: {0}")]
     Envelope(String),
+    /// A label the ledger records could not be made again as it was (its files were lost by a
+    /// killed run, and the key, trust list or scheme changed since).
+    #[error(
+        "label {label} is in the ledger but its files are missing, and it cannot be made again as it was (the key, trust list or scheme changed); restore its files from a backup"
+    )]
+    Reissue {
+        /// The label id.
+        label: crate::ids::LabelId,
+    },
 }
 
 /// The ledger's input digest: SHA-256 of (kid, scheme, criteria digest, profile digest).
