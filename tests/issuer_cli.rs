@@ -1335,8 +1335,8 @@ fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
     for i in 0..N {
         let st = iotlabel::status::RevocationStatement {
             format: "iotlabel-revocation/1".into(),
-            label: hex::encode(iotlabel::label::label_id(&kid, i)),
-            issuer_kid: hex::encode(kid),
+            label: iotlabel::label::label_id(&kid, i).into(),
+            issuer_kid: kid.into(),
             index: i,
             status: iotlabel::status::LabelStatus::Suspended,
             reason: "audit".into(),

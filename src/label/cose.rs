@@ -27,6 +27,7 @@ use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 
 use super::cbor::{self, CborError, as_i128, int, key_text, type_name};
+use crate::ids::Kid;
 use crate::keys::{KeyError, Signer, public_key_from_bytes};
 
 /// The largest COSE_Sign1 accepted or produced, in bytes.
@@ -165,13 +166,24 @@ pub enum EnvelopeError {
         /// The key tried, hex.
         public_key: String,
     },
-    /// The signer failed, or produced a signature that its own public key rejects.
-    #[error("signer (kid {kid}): {detail}")]
+    /// The signer failed.
+    #[error("signer (kid {kid}): {source}")]
     Signer {
-        /// The signer's kid, hex.
-        kid: String,
-        /// What went wrong.
-        detail: String,
+        /// The signer's kid.
+        kid: Kid,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// The signer produced a signature that its own public key rejects (a faulty hardware or
+    /// remote signer).
+    #[error("signer (kid {kid}): its signature fails its own public key: {source}")]
+    SelfCheck {
+        /// The signer's kid.
+        kid: Kid,
+        /// Why the signature failed.
+        #[source]
+        source: Box<EnvelopeError>,
     },
     /// Encoding failed.
     #[error("cannot encode COSE_Sign1: {detail}")]
@@ -204,18 +216,18 @@ pub fn sign_limited(
         .payload(claims_bytes.to_vec())
         .build();
     let tbs = sign1.tbs_data(&[]);
-    let signature = signer.sign(&tbs).map_err(|e| EnvelopeError::Signer {
-        kid: hex::encode(kid),
-        detail: e.to_string(),
+    let signature = signer.sign(&tbs).map_err(|source| EnvelopeError::Signer {
+        kid: Kid(kid),
+        source,
     })?;
     sign1.signature = signature.to_vec();
     let bytes = sign1.to_tagged_vec().map_err(|e| EnvelopeError::Encode {
         detail: e.to_string(),
     })?;
     let parsed = parse_limited(&bytes, max)?;
-    verify_signature(&parsed, &signer.public_key()).map_err(|e| EnvelopeError::Signer {
-        kid: hex::encode(kid),
-        detail: format!("its signature fails its own public key: {e}"),
+    verify_signature(&parsed, &signer.public_key()).map_err(|e| EnvelopeError::SelfCheck {
+        kid: Kid(kid),
+        source: Box::new(e),
     })?;
     Ok(bytes)
 }
