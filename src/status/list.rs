@@ -277,3 +277,106 @@ pub fn open_status_list(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A list's claims, edited, then decoded.
+    fn decoded(edit: impl Fn(&mut Vec<(Value, Value)>)) -> Result<StatusList, StatusListError> {
+        let bytes = StatusList::new(Kid([1; 8]), 10, 20).encode().unwrap();
+        let Value::Map(mut m) = ciborium::de::from_reader(bytes.as_slice()).unwrap() else {
+            unreachable!("claims are a map")
+        };
+        edit(&mut m);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&Value::Map(m), &mut out).unwrap();
+        StatusList::decode(&out)
+    }
+
+    fn problem(r: Result<StatusList, StatusListError>) -> ListProblem {
+        match r {
+            Err(StatusListError::Malformed(p)) => p,
+            other => panic!("expected a malformed list, got {other:?}"),
+        }
+    }
+
+    fn claim(m: &mut [(Value, Value)], key: i64) -> &mut Value {
+        let key = Value::Integer(key.into());
+        &mut m.iter_mut().find(|(k, _)| *k == key).unwrap().1
+    }
+
+    fn in_status_list(m: &mut [(Value, Value)], name: &str, v: Value) {
+        let Value::Map(sl) = claim(m, STATUS_LIST) else {
+            unreachable!("status_list is a map")
+        };
+        sl.iter_mut()
+            .find(|(k, _)| k.as_text() == Some(name))
+            .unwrap()
+            .1 = v;
+    }
+
+    #[test]
+    fn each_malformed_list_names_its_problem() {
+        assert_eq!(decoded(|_| {}).unwrap().issuer_kid, Kid([1; 8]));
+        let sub = Value::Integer(SUB.into());
+        assert!(matches!(
+            problem(decoded(|m| m.retain(|(k, _)| *k != sub))),
+            ListProblem::Missing("sub")
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, SUB) = Value::Text("status:xyz".into()))),
+            ListProblem::SubjectKid(crate::ids::IdError { text, .. }) if text == "xyz"
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, SUB) = Value::Text("issuer:x".into()))),
+            ListProblem::Subject
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, EXP) = Value::Text("soon".into()))),
+            ListProblem::Missing("exp")
+        ));
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "bits",
+                Value::Integer(1.into())
+            ))),
+            ListProblem::Bits
+        ));
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&[0; 10]).unwrap();
+        let short = z.finish().unwrap();
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "lst",
+                Value::Bytes(short.clone())
+            ))),
+            ListProblem::Size { bytes: 10 }
+        ));
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "lst",
+                Value::Bytes(vec![1, 2, 3])
+            ))),
+            ListProblem::Inflate(_)
+        ));
+        // A ttl that is not exp - iat: decodes, but is not the one encoding.
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, TTL) = Value::Integer(5.into()))),
+            ListProblem::NotCanonical
+        ));
+        let e = StatusList::decode(b"\xff").unwrap_err();
+        assert!(matches!(
+            e,
+            StatusListError::Malformed(ListProblem::Cbor(_))
+        ));
+        // The decoder's error is kept as the cause.
+        let p = std::error::Error::source(&e).unwrap();
+        assert!(std::error::Error::source(p).is_some(), "{p}");
+    }
+}

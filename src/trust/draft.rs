@@ -271,3 +271,80 @@ pub fn compromise_key(
     e.allowed_labels = allowed;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::keys::{Signer, SoftwareKey};
+
+    /// A status key for issuer EXLAB: needs no governed scheme.
+    fn status_key() -> NewKey {
+        NewKey {
+            public_key: SoftwareKey::from_seed(&[1; 32]).public_key(),
+            issuer: "EXSTATUS".into(),
+            name: "Status".into(),
+            role: Role::Status,
+            schemes: vec![],
+            max_tier: None,
+            status_for: vec!["EXLAB".into()],
+            not_before: 10,
+            sign_until: 200,
+            valid_until: 300,
+        }
+    }
+
+    #[test]
+    fn each_refused_edit_names_its_reason_with_its_values() {
+        use TrustDraftError as E;
+        let mut list = new_draft("OWNER", "Owner", 0, 100);
+        let cases: [(fn(&mut NewKey), E); 7] = [
+            (
+                |k| k.issuer = "EX LAB".into(),
+                E::IssuerId {
+                    issuer: "EX LAB".into(),
+                },
+            ),
+            (
+                |k| k.sign_until = 400,
+                E::Window {
+                    not_before: 10,
+                    sign_until: 400,
+                    valid_until: 300,
+                },
+            ),
+            (|k| k.role = Role::SchemeOwner, E::RootListed),
+            (|k| k.status_for.clear(), E::NoStatusFor),
+            (|k| k.role = Role::Lab, E::NoMaxTier),
+            (|k| k.role = Role::Manufacturer, E::NoScheme),
+            (
+                |k| k.schemes = vec!["cls-like".into()],
+                E::UngovernedScheme {
+                    scheme: "cls-like".into(),
+                },
+            ),
+        ];
+        for (edit, want) in cases {
+            let mut k = status_key();
+            edit(&mut k);
+            assert_eq!(add_key(&mut list, k), Err(want));
+        }
+        assert!(list.keys.is_empty());
+        add_key(&mut list, status_key()).unwrap();
+        let kid = list.keys[0].kid;
+        assert_eq!(
+            add_key(&mut list, status_key()),
+            Err(E::DuplicateKey {
+                kid,
+                issuer: "EXSTATUS".into()
+            })
+        );
+        let hex = kid.to_string();
+        compromise_key(&mut list, &hex, 50, vec![]).unwrap();
+        assert_eq!(
+            retire_key(&mut list, &hex, 60),
+            Err(E::RetireCompromised { kid })
+        );
+    }
+}
