@@ -990,6 +990,17 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
         vec!["--label", id.as_str(), "--to", "revoked"],
         // Not a label id at all (parsed at the text boundary, before the ledger or file).
         vec!["--label", "xyz", "--to", "revoked", "--state", "state"],
+        // A successor that is no label id: refused before anything is signed.
+        vec![
+            "--label",
+            id.as_str(),
+            "--to",
+            "superseded",
+            "--successor",
+            "0123456789abcdeg",
+            "--state",
+            "state",
+        ],
         vec![
             "--label",
             "0123456789abcdeg",

@@ -300,17 +300,14 @@ pub fn decode_statement(payload: &[u8]) -> Result<RevocationStatement, ApplyErro
     }
     // The reason is shown on registry pages: the same Unicode-category rule as label text.
     crate::text::check(&reason).map_err(E::Reason)?;
-    let in_range = |field, range: std::ops::RangeInclusive<i64>| {
+    let in_range = |field, range: std::ops::Range<i128>| {
         let value = int(field)?;
-        let (lo, hi) = range.into_inner();
-        (i128::from(lo)..=i128::from(hi))
-            .contains(&value)
-            .then_some(value)
-            .ok_or(E::OutOfRange { field, value })
+        let ok = range.contains(&value);
+        ok.then_some(value).ok_or(E::OutOfRange { field, value })
     };
-    let at = in_range("at", EARLIEST_AT..=LATEST_AT - 1)?;
+    let at = in_range("at", i128::from(EARLIEST_AT)..i128::from(LATEST_AT))?;
     // 0 decodes, and is refused when applied (as a replay: no statement precedes it).
-    let sequence = in_range("sequence", 0..=MAX_SEQUENCE as i64)?;
+    let sequence = in_range("sequence", 0..i128::from(MAX_SEQUENCE) + 1)?;
     // Absent and null both mean none (serde writes null; a hand-made statement may omit it).
     let successor = match fields
         .get("successor")
@@ -336,6 +333,7 @@ pub fn decode_statement(payload: &[u8]) -> Result<RevocationStatement, ApplyErro
         successor,
     })
 }
+
 /// The fields of a statement, in the order they are signed.
 const FIELDS: &[&str] = &[
     "format",
