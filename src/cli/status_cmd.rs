@@ -155,7 +155,10 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
         .label
         .parse()
         .map_err(|e: IdError| CliError::usage(format!("--label: {e}")))?;
-    let successor = (a.successor.as_deref().map(str::parse::<LabelId>))
+    let successor = a
+        .successor
+        .as_deref()
+        .map(str::parse::<LabelId>)
         .transpose()
         .map_err(|e| CliError::usage(format!("--successor: {e}")))?;
     let target = match (&a.label_file, &a.state) {
