@@ -299,7 +299,8 @@ mod tests {
     fn each_refused_edit_names_its_reason_with_its_values() {
         use TrustDraftError as E;
         let mut list = new_draft("OWNER", "Owner", 0, 100);
-        let cases: [(fn(&mut NewKey), E); 7] = [
+        type Case = (fn(&mut NewKey), TrustDraftError);
+        let cases: [Case; 7] = [
             (
                 |k| k.issuer = "EX LAB".into(),
                 E::IssuerId {
