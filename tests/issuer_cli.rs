@@ -990,6 +990,17 @@ fn revoke_and_status_commands_turn_a_label_revoked() {
         vec!["--label", id.as_str(), "--to", "revoked"],
         // Not a label id at all (parsed at the text boundary, before the ledger or file).
         vec!["--label", "xyz", "--to", "revoked", "--state", "state"],
+        // A successor that is no label id: refused before anything is signed.
+        vec![
+            "--label",
+            id.as_str(),
+            "--to",
+            "superseded",
+            "--successor",
+            "0123456789abcdeg",
+            "--state",
+            "state",
+        ],
         vec![
             "--label",
             "0123456789abcdeg",
@@ -1335,8 +1346,8 @@ fn parallel_status_apply_runs_on_one_state_lose_no_statement() {
     for i in 0..N {
         let st = iotlabel::status::RevocationStatement {
             format: "iotlabel-revocation/1".into(),
-            label: hex::encode(iotlabel::label::label_id(&kid, i)),
-            issuer_kid: hex::encode(kid),
+            label: iotlabel::label::label_id(&kid, i).into(),
+            issuer_kid: kid.into(),
             index: i,
             status: iotlabel::status::LabelStatus::Suspended,
             reason: "audit".into(),

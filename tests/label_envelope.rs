@@ -406,7 +406,33 @@ fn rejects_detached_payload_and_bad_shapes() {
     });
     assert!(matches!(
         envelope_err(&bytes),
-        EnvelopeError::Malformed { .. }
+        EnvelopeError::ElementCount { count: 3 }
+    ));
+    let bytes = rebuild(|items| items[2] = int(5));
+    let e = envelope_err(&bytes);
+    assert!(
+        matches!(
+            e,
+            EnvelopeError::WrongType {
+                part: "payload",
+                expected: "a byte string",
+                found: "integer"
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "malformed COSE_Sign1: payload must be a byte string, found a integer"
+    );
+    let bytes = rebuild(|items| items[1] = Value::Array(vec![]));
+    assert!(matches!(
+        envelope_err(&bytes),
+        EnvelopeError::WrongType {
+            part: "unprotected header",
+            expected: "a map",
+            ..
+        }
     ));
 }
 

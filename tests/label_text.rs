@@ -500,8 +500,8 @@ fn a_revoked_labels_id_under_a_fresh_index_is_malformed() {
     let t = t0().as_second();
     let stmt = RevocationStatement {
         format: "iotlabel-revocation/1".into(),
-        label: hex::encode(revoked.claims.label_id),
-        issuer_kid: hex::encode(sc.lab.kid()),
+        label: revoked.claims.label_id.into(),
+        issuer_kid: sc.lab.kid().into(),
         index: 1,
         status: LabelStatus::Revoked,
         reason: "test".into(),

@@ -512,7 +512,7 @@ fn superseded_and_expired_labels_link_to_the_current_label_for_the_model() {
         &old,
         LabelStatus::Superseded,
         1,
-        Some(new_id.clone()),
+        Some(new.claims.label_id.into()),
     );
     assert_eq!(revoke(a, &st).status, 200);
     let j = verify_fragment(a, "/V", &old.qr_text, "en").json();

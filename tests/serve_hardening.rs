@@ -61,8 +61,27 @@ fn forged(key: &dyn Signer, label: &Issued, edit: impl Fn(&mut Issued)) -> Issue
     l
 }
 
-fn raw_statement(key: &dyn Signer, st: &RevocationStatement) -> Vec<u8> {
-    st.sign(key).unwrap()
+/// `st` signed by `key` with fields replaced by the given CBOR values, as a hand-made
+/// statement could be (ids in upper case, ids that are no ids).
+fn raw_with(
+    key: &dyn Signer,
+    st: &RevocationStatement,
+    edits: &[(&str, ciborium::Value)],
+) -> Vec<u8> {
+    let ciborium::Value::Map(mut m) = ciborium::Value::serialized(st).unwrap() else {
+        unreachable!("a statement serialises to a map")
+    };
+    for (field, value) in edits {
+        let slot = m.iter_mut().find(|(k, _)| k.as_text() == Some(field));
+        slot.unwrap().1 = value.clone();
+    }
+    let mut payload = Vec::new();
+    ciborium::ser::into_writer(&ciborium::Value::Map(m), &mut payload).unwrap();
+    iotlabel::label::cose::sign_limited(&payload, key, 4096).unwrap()
+}
+
+fn upper(id: impl std::fmt::Display) -> ciborium::Value {
+    ciborium::Value::Text(id.to_string().to_uppercase())
 }
 
 fn base_statement(key: &dyn Signer, label: &Issued, to: LabelStatus) -> RevocationStatement {
@@ -162,7 +181,7 @@ fn plant_bad_records(sc: &iotlabel::scenario::Scenario, dir: &std::path::Path) -
     state.entries.insert(
         200_000,
         StateEntry {
-            label: evil_id.clone(),
+            label: evil_id.parse().unwrap(),
             status: LabelStatus::Revoked,
             sequence: 1,
             by_owner: false,
@@ -371,14 +390,15 @@ fn statement_ids_are_canonical_lower_case_and_the_next_statement_still_applies()
     for (n, upper_label, upper_kid) in [(0u32, true, false), (1, false, true), (2, true, true)] {
         let l = lab_label(&sc, n, u64::from(n) + 1);
         assert_eq!(publish(a, &l.cose).status, 201);
-        let mut st = base_statement(&sc.lab, &l, LabelStatus::Suspended);
+        let st = base_statement(&sc.lab, &l, LabelStatus::Suspended);
+        let mut edits = Vec::new();
         if upper_label {
-            st.label = st.label.to_uppercase();
+            edits.push(("label", upper(st.label)));
         }
         if upper_kid {
-            st.issuer_kid = st.issuer_kid.to_uppercase();
+            edits.push(("issuer_kid", upper(st.issuer_kid)));
         }
-        let r = revoke(a, &raw_statement(&sc.lab, &st));
+        let r = revoke(a, &raw_with(&sc.lab, &st, &edits));
         assert_eq!(r.status, 200, "{}", r.text());
         let id = hex::encode(l.claims.label_id);
         assert_eq!(r.json()["label_id"], id.as_str());
@@ -387,10 +407,12 @@ fn statement_ids_are_canonical_lower_case_and_the_next_statement_still_applies()
         // The next statement, in the other case, applies to the same label.
         let mut st2 = base_statement(&sc.lab, &l, LabelStatus::Revoked);
         st2.sequence = 2;
-        if !upper_label {
-            st2.label = st2.label.to_uppercase();
-        }
-        let r = revoke(a, &raw_statement(&sc.lab, &st2));
+        let edits: &[_] = if upper_label {
+            &[]
+        } else {
+            &[("label", upper(st2.label))]
+        };
+        let r = revoke(a, &raw_with(&sc.lab, &st2, edits));
         assert_eq!(r.status, 200, "{}", r.text());
         assert_eq!(verdict(a, &l), "REVOKED");
     }
@@ -403,11 +425,15 @@ fn statement_sequence_date_and_successor_have_bounds() {
     let a = srv.addr();
     let l = lab_label(&sc, 0, 1);
     assert_eq!(publish(a, &l.cose).status, 201);
-    let refused = |edit: &dyn Fn(&mut RevocationStatement), what: &str| {
+    let refused = |edit: &dyn Fn(&mut RevocationStatement), successor: Option<&str>, what: &str| {
         let mut st = base_statement(&sc.lab, &l, LabelStatus::Superseded);
-        st.successor = Some("0123456789abcdef".into());
+        st.successor = Some("0123456789abcdef".parse().unwrap());
         edit(&mut st);
-        let r = revoke(a, &raw_statement(&sc.lab, &st));
+        let edits: Vec<_> = successor
+            .map(|t| ("successor", ciborium::Value::Text(t.into())))
+            .into_iter()
+            .collect();
+        let r = revoke(a, &raw_with(&sc.lab, &st, &edits));
         assert_eq!(r.status, 422, "{what}: {}", r.text());
         let e = r.json()["error"].as_str().unwrap().to_string();
         assert!(e.contains(what), "{what}: {e}");
@@ -420,7 +446,7 @@ fn statement_sequence_date_and_successor_have_bounds() {
         );
     };
     for seq in [u64::MAX, i64::MAX as u64, u64::from(u32::MAX) + 1, 1 << 53] {
-        refused(&|s| s.sequence = seq, "`sequence`");
+        refused(&|s| s.sequence = seq, None, "`sequence`");
     }
     let year_2100 = 4_102_444_800;
     for at in [
@@ -432,14 +458,19 @@ fn statement_sequence_date_and_successor_have_bounds() {
         0,
         1_500_000_000,
     ] {
-        refused(&|s| s.at = at, "`at`");
+        refused(&|s| s.at = at, None, "`at`");
     }
     // Dated after the registry's clock, or before the label was issued (inside the format's
     // bounds): refused by the service.
     let clock = now().as_second();
-    refused(&|s| s.at = clock + 3600, "after this registry's clock");
+    refused(
+        &|s| s.at = clock + 3600,
+        None,
+        "after this registry's clock",
+    );
     refused(
         &|s| s.at = t0().as_second() - DAY,
+        None,
         "before its label was issued",
     );
     for succ in [
@@ -452,17 +483,21 @@ fn statement_sequence_date_and_successor_have_bounds() {
         "０１２３４５６７８９ａｂｃｄｅｆ",
         " 0123456789abcdef",
     ] {
-        refused(&|s| s.successor = Some(succ.into()), "`successor`");
+        refused(&|_| {}, Some(succ), "`successor`");
     }
     refused(
-        &|s| s.successor = Some(hex::encode(l.claims.label_id)),
+        &|s| s.successor = Some(LabelId(l.claims.label_id)),
+        None,
         "`successor`",
     );
     // The largest sequence number and an upper-case successor are accepted; stored lower-case.
     let mut st = base_statement(&sc.lab, &l, LabelStatus::Superseded);
     st.sequence = u64::from(u32::MAX);
-    st.successor = Some("0123456789ABCDEF".into());
-    let r = revoke(a, &raw_statement(&sc.lab, &st));
+    st.successor = Some(LabelId::default());
+    let r = revoke(
+        a,
+        &raw_with(&sc.lab, &st, &[("successor", upper("0123456789abcdef"))]),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let j = get(
         a,

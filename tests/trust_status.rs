@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
+use iotlabel::ids::{IdError, Kid, LabelId};
 use iotlabel::issue::{
     IssueError, IssueRequest, Issued, SignRefusal, issue, may_sign, profile_digest,
 };
@@ -455,7 +456,7 @@ fn key_state_edits_are_checked() {
     let mut list = sc.trust.clone();
     assert!(matches!(
         compromise_key(&mut list, &lab, t, vec!["xyz".into()]),
-        Err(TrustDraftError::Invalid(_))
+        Err(TrustDraftError::Id(IdError { what: "a label id", text })) if text == "xyz"
     ));
     assert!(matches!(
         retire_key(&mut list, "0000000000000000", t),
@@ -465,7 +466,7 @@ fn key_state_edits_are_checked() {
     // A compromised key cannot be "downgraded" to retired.
     assert!(matches!(
         retire_key(&mut list, &lab, t),
-        Err(TrustDraftError::Invalid(_))
+        Err(TrustDraftError::RetireCompromised { kid }) if kid == lab
     ));
 }
 
@@ -477,20 +478,20 @@ struct Stmt<'a> {
     label: &'a Issued,
     status: LabelStatus,
     sequence: u64,
-    successor: Option<String>,
+    successor: Option<LabelId>,
 }
 
 fn statement(s: &Stmt<'_>, kid: &[u8; 8]) -> RevocationStatement {
     RevocationStatement {
         format: "iotlabel-revocation/1".into(),
-        label: hex::encode(s.label.claims.label_id),
-        issuer_kid: hex::encode(kid),
+        label: LabelId(s.label.claims.label_id),
+        issuer_kid: Kid(*kid),
         index: s.label.claims.status_index,
         status: s.status,
         reason: format!("test: {}", s.status.name()),
         at: t0().as_second() + 3600,
         sequence: s.sequence,
-        successor: s.successor.clone(),
+        successor: s.successor,
     }
 }
 
@@ -608,7 +609,7 @@ fn revoked_is_final() {
             matches!(
                 st.apply(&o),
                 Err(ApplyError::Final {
-                    status: "revoked",
+                    status: LabelStatus::Revoked,
                     ..
                 })
             ),
@@ -633,7 +634,7 @@ fn superseded_needs_a_successor_and_is_final() {
     assert!(matches!(st.apply(&o), Err(ApplyError::NoSuccessor)));
     assert!(st.entries.is_empty());
 
-    let successor = "0123456789abcdef".to_string();
+    let successor: LabelId = "0123456789ABCDEF".parse().unwrap();
     let o = open_signed(
         &sc,
         &trusted,
@@ -641,7 +642,7 @@ fn superseded_needs_a_successor_and_is_final() {
             label: &label,
             status: LabelStatus::Superseded,
             sequence: 1,
-            successor: Some(successor.clone()),
+            successor: Some(successor),
         },
         &sc.lab,
     )
@@ -649,13 +650,13 @@ fn superseded_needs_a_successor_and_is_final() {
     st.apply(&o).unwrap();
     let e = &st.entries[&label.claims.status_index];
     assert_eq!(e.status, LabelStatus::Superseded);
-    assert_eq!(e.successor.as_deref(), Some(successor.as_str()));
+    assert_eq!(e.successor, Some(successor));
 
     let o = open_signed(&sc, &trusted, &stmt(&label, LabelStatus::Valid, 2), &sc.lab).unwrap();
     assert!(matches!(
         st.apply(&o),
         Err(ApplyError::Final {
-            status: "superseded",
+            status: LabelStatus::Superseded,
             ..
         })
     ));
@@ -768,7 +769,11 @@ fn statements_for_another_key_or_label_do_not_apply() {
     .unwrap();
     // The state of another key.
     let mut other = StatusState::new(&sc.manufacturer.kid());
-    assert!(matches!(other.apply(&o), Err(ApplyError::Mismatch(_))));
+    assert!(matches!(
+        other.apply(&o),
+        Err(ApplyError::OtherKey { statement, state })
+            if statement == Kid(sc.lab.kid()) && state == Kid(sc.manufacturer.kid())
+    ));
 
     // Another label id at an index already taken.
     let mut st = StatusState::new(&sc.lab.kid());
@@ -782,7 +787,13 @@ fn statements_for_another_key_or_label_do_not_apply() {
         &sc.lab,
     )
     .unwrap();
-    assert!(matches!(st.apply(&o), Err(ApplyError::Mismatch(_))));
+    assert!(matches!(
+        st.apply(&o),
+        Err(ApplyError::IndexHeld { index, holder, label: l })
+            if index == label.claims.status_index
+                && holder == LabelId(label.claims.label_id)
+                && l == LabelId([9; 8])
+    ));
 }
 
 #[test]
@@ -862,7 +873,7 @@ fn verify_sees_the_status_after_apply_and_resign() {
             label: &other,
             status: LabelStatus::Superseded,
             sequence: 1,
-            successor: Some(hex::encode(label.claims.label_id)),
+            successor: Some(LabelId(label.claims.label_id)),
         },
         &sc.lab,
     )

@@ -323,6 +323,7 @@ mod gen_vectors {
 
     use ciborium::Value;
     use data_encoding::BASE32_NOPAD;
+    use iotlabel::ids::LabelId;
     use iotlabel::label::claims::LabelClaims;
     use iotlabel::label::{cose, qr_text, sign_label};
     use iotlabel::scenario::{DEMO_VERIFY_URL, ISSUING_BODY};
@@ -445,13 +446,13 @@ mod gen_vectors {
             label: &Label,
             by: &dyn Signer,
             status: LabelStatus,
-            successor: Option<String>,
+            successor: Option<LabelId>,
         ) -> StatusState {
             let kid = cose::parse(&label.issued.cose).unwrap().kid;
             let stmt = RevocationStatement {
                 format: "iotlabel-revocation/1".into(),
-                label: hex::encode(label.issued.claims.label_id),
-                issuer_kid: hex::encode(kid),
+                label: label.issued.claims.label_id.into(),
+                issuer_kid: kid.into(),
                 index: label.index,
                 status,
                 reason: format!("test vector: {}", status.name()),
@@ -799,7 +800,7 @@ mod gen_vectors {
             &to_supersede,
             &sc.lab,
             LabelStatus::Superseded,
-            Some(hex::encode(lab.issued.claims.label_id)),
+            Some(lab.issued.claims.label_id.into()),
         );
         let mut v = issued(
             ctx,

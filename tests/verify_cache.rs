@@ -59,7 +59,7 @@ fn status_lists(sc: &Scenario, issued_at: i64, lab_status: &[(u32, LabelStatus)]
                     state.entries.insert(
                         *i,
                         StateEntry {
-                            label: String::new(),
+                            label: iotlabel::ids::LabelId::default(),
                             status: *s,
                             sequence: 1,
                             by_owner: false,

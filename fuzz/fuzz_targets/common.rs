@@ -344,15 +344,15 @@ pub fn statement_for(
 ) -> Vec<u8> {
     let st = iotlabel::status::RevocationStatement {
         format: "iotlabel-revocation/1".into(),
-        label: hex::encode(l.claims.label_id),
-        issuer_kid: hex::encode(s.key(l.signer).kid()),
+        label: l.claims.label_id.into(),
+        issuer_kid: s.key(l.signer).kid().into(),
         index: l.claims.status_index,
         status,
         reason: "key material of the device leaked".into(),
         at: NOW,
         sequence,
         successor: (status == iotlabel::status::LabelStatus::Superseded)
-            .then(|| hex::encode(s.labels[0].claims.label_id)),
+            .then(|| s.labels[0].claims.label_id.into()),
     };
     let mut out = Vec::new();
     ciborium::ser::into_writer(&st, &mut out).expect("statement encodes");

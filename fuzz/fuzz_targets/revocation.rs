@@ -67,12 +67,7 @@ fuzz_target!(init: common::seeds(seeds), |data: &[u8]| {
         return;
     };
     assert_eq!(opened.statement.format, STATEMENT_FORMAT);
-    let Ok(kid) = hex::decode(&opened.statement.issuer_kid) else {
-        return;
-    };
-    let Ok(kid) = <[u8; 8]>::try_from(kid) else {
-        return;
-    };
+    let kid = opened.statement.issuer_kid.0;
     let mut state = StatusState::new(&kid);
     // Optionally an earlier statement at the same index (same label), so the transitions
     // (final, owner suspension, replay) are reached.

@@ -161,8 +161,8 @@ fn restarts(svc: &Service) {
 fn statement(claims: &LabelClaims, kid: [u8; 8], status: LabelStatus) -> RevocationStatement {
     RevocationStatement {
         format: "iotlabel-revocation/1".into(),
-        label: hex::encode(claims.label_id),
-        issuer_kid: hex::encode(kid),
+        label: claims.label_id.into(),
+        issuer_kid: kid.into(),
         index: claims.status_index,
         status,
         reason: "fuzz".into(),
@@ -256,7 +256,7 @@ fn api_revocations(svc: &Service, who: u8, bytes: &[u8]) {
         .labels
         .iter()
         .take(3)
-        .find(|l| hex::encode(l.claims.label_id) == st.label.to_ascii_lowercase())
+        .find(|l| st.label.0 == l.claims.label_id)
     {
         let v = verify_text(svc, &l.text);
         let expect = match st.status {

@@ -155,6 +155,12 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
         .label
         .parse()
         .map_err(|e: IdError| CliError::usage(format!("--label: {e}")))?;
+    let successor = a
+        .successor
+        .as_deref()
+        .map(str::parse::<LabelId>)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--successor: {e}")))?;
     let target = match (&a.label_file, &a.state) {
         (Some(f), _) => StatementTarget::from_label(&read(f)?, label).map_err(|e| match e {
             TargetError::OtherLabel { .. } => CliError::usage(format!("{} {e}", f.display())),
@@ -183,7 +189,7 @@ pub fn revoke(a: RevokeArgs) -> Result<(), CliError> {
         }
         (None, None) => 1,
     };
-    let st = target.statement(to, &a.reason, at, sequence, a.successor.as_deref());
+    let st = target.statement(to, &a.reason, at, sequence, successor);
     let bytes = st.sign(&key)?;
     write_file(&a.out, &bytes)?;
     out(&format!(
@@ -239,11 +245,7 @@ fn apply(a: ApplyArgs) -> Result<(), CliError> {
                 continue;
             }
         };
-        let Some(kid) = parse_kid(&opened.statement.issuer_kid) else {
-            failed += 1;
-            continue;
-        };
-        let mut state = load_state(&a.state, kid)?;
+        let mut state = load_state(&a.state, opened.statement.issuer_kid)?;
         match state.apply(&opened) {
             Ok(()) => {
                 save_state(&a.state, &state)?;

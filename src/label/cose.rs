@@ -27,6 +27,7 @@ use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 
 use super::cbor::{self, CborError, as_i128, int, key_text, type_name};
+use crate::ids::Kid;
 use crate::keys::{KeyError, Signer, public_key_from_bytes};
 
 /// The largest COSE_Sign1 accepted or produced, in bytes.
@@ -75,11 +76,28 @@ pub enum EnvelopeError {
     /// The input ended inside the item.
     #[error("COSE_Sign1 is truncated")]
     Truncated,
-    /// Not well-formed CBOR, or not the COSE_Sign1 structure.
+    /// Not well-formed CBOR (in the item or in its protected header).
     #[error("malformed COSE_Sign1: {detail}")]
     Malformed {
-        /// What is wrong.
+        /// What the CBOR reader found wrong, in its words (its `CborError` belongs to the
+        /// claims decoder, whose variants and texts are its own).
         detail: String,
+    },
+    /// A part of the COSE_Sign1 structure of the wrong CBOR type.
+    #[error("malformed COSE_Sign1: {part} must be {expected}, found a {found}")]
+    WrongType {
+        /// Which part (`payload`, `kid`).
+        part: &'static str,
+        /// The type it must be.
+        expected: &'static str,
+        /// The type found.
+        found: &'static str,
+    },
+    /// An array of other than 4 elements.
+    #[error("malformed COSE_Sign1: COSE_Sign1 must have 4 elements, found {count}")]
+    ElementCount {
+        /// How many.
+        count: usize,
     },
     /// Bytes after the COSE item.
     #[error("{count} byte(s) after the COSE_Sign1 item")]
@@ -165,18 +183,30 @@ pub enum EnvelopeError {
         /// The key tried, hex.
         public_key: String,
     },
-    /// The signer failed, or produced a signature that its own public key rejects.
-    #[error("signer (kid {kid}): {detail}")]
+    /// The signer failed.
+    #[error("signer (kid {kid}): {source}")]
     Signer {
-        /// The signer's kid, hex.
-        kid: String,
-        /// What went wrong.
-        detail: String,
+        /// The signer's kid.
+        kid: Kid,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// The signer produced a signature that its own public key rejects (a faulty hardware or
+    /// remote signer).
+    #[error("signer (kid {kid}): its signature fails its own public key: {source}")]
+    SelfCheck {
+        /// The signer's kid.
+        kid: Kid,
+        /// Why the signature failed.
+        #[source]
+        source: Box<EnvelopeError>,
     },
     /// Encoding failed.
     #[error("cannot encode COSE_Sign1: {detail}")]
     Encode {
-        /// What the encoder said.
+        /// What the encoder said: text, because the two encoders (coset, and `cbor::write`,
+        /// which returns its error as text) share no error type.
         detail: String,
     },
 }
@@ -204,18 +234,18 @@ pub fn sign_limited(
         .payload(claims_bytes.to_vec())
         .build();
     let tbs = sign1.tbs_data(&[]);
-    let signature = signer.sign(&tbs).map_err(|e| EnvelopeError::Signer {
-        kid: hex::encode(kid),
-        detail: e.to_string(),
+    let signature = signer.sign(&tbs).map_err(|source| EnvelopeError::Signer {
+        kid: Kid(kid),
+        source,
     })?;
     sign1.signature = signature.to_vec();
     let bytes = sign1.to_tagged_vec().map_err(|e| EnvelopeError::Encode {
         detail: e.to_string(),
     })?;
     let parsed = parse_limited(&bytes, max)?;
-    verify_signature(&parsed, &signer.public_key()).map_err(|e| EnvelopeError::Signer {
-        kid: hex::encode(kid),
-        detail: format!("its signature fails its own public key: {e}"),
+    verify_signature(&parsed, &signer.public_key()).map_err(|e| EnvelopeError::SelfCheck {
+        kid: Kid(kid),
+        source: Box::new(e),
     })?;
     Ok(bytes)
 }
@@ -243,6 +273,14 @@ fn sig_structure(alg: i64, kid: &[u8; 8], payload: &[u8]) -> Result<Vec<u8>, Env
 fn malformed(detail: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Malformed {
         detail: detail.into(),
+    }
+}
+
+fn wrong_type(part: &'static str, expected: &'static str, found: &Value) -> EnvelopeError {
+    EnvelopeError::WrongType {
+        part,
+        expected,
+        found: type_name(found),
     }
 }
 
@@ -274,23 +312,14 @@ pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeEr
         _ => return Err(EnvelopeError::Untagged),
     };
     let Value::Array(items) = &inner else {
-        return Err(malformed(format!(
-            "COSE_Sign1 must be an array, found a {}",
-            type_name(&inner)
-        )));
+        return Err(wrong_type("COSE_Sign1", "an array", &inner));
     };
     let [protected, unprotected, payload, signature] = items.as_slice() else {
-        return Err(malformed(format!(
-            "COSE_Sign1 must have 4 elements, found {}",
-            items.len()
-        )));
+        return Err(EnvelopeError::ElementCount { count: items.len() });
     };
 
     let Value::Bytes(protected) = protected else {
-        return Err(malformed(format!(
-            "protected header must be a byte string, found a {}",
-            type_name(protected)
-        )));
+        return Err(wrong_type("protected header", "a byte string", protected));
     };
     let (alg, kid) = parse_protected(protected)?;
 
@@ -298,20 +327,14 @@ pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeEr
         Value::Map(m) if m.is_empty() => {}
         Value::Map(m) => return Err(EnvelopeError::UnprotectedHeaderNotEmpty { count: m.len() }),
         other => {
-            return Err(malformed(format!(
-                "unprotected header must be a map, found a {}",
-                type_name(other)
-            )));
+            return Err(wrong_type("unprotected header", "a map", other));
         }
     }
     let payload = match payload {
         Value::Bytes(p) => p.clone(),
         Value::Null => return Err(EnvelopeError::DetachedPayload),
         other => {
-            return Err(malformed(format!(
-                "payload must be a byte string, found a {}",
-                type_name(other)
-            )));
+            return Err(wrong_type("payload", "a byte string", other));
         }
     };
     let signature: [u8; 64] = match signature {
@@ -320,10 +343,7 @@ pub fn parse_limited(bytes: &[u8], max: usize) -> Result<ParsedSign1, EnvelopeEr
             .try_into()
             .map_err(|_| EnvelopeError::SignatureLength { len: s.len() })?,
         other => {
-            return Err(malformed(format!(
-                "signature must be a byte string, found a {}",
-                type_name(other)
-            )));
+            return Err(wrong_type("signature", "a byte string", other));
         }
     };
 
@@ -357,10 +377,7 @@ fn parse_protected(protected: &[u8]) -> Result<(i64, [u8; 8]), EnvelopeError> {
         other => malformed(format!("protected header: {other}")),
     })?;
     let Value::Map(pairs) = value else {
-        return Err(malformed(format!(
-            "protected header must be a map, found a {}",
-            type_name(&value)
-        )));
+        return Err(wrong_type("protected header", "a map", &value));
     };
     let mut alg: Option<&Value> = None;
     let mut kid: Option<&Value> = None;
@@ -384,19 +401,15 @@ fn parse_protected(protected: &[u8]) -> Result<(i64, [u8; 8]), EnvelopeError> {
     let alg = match alg {
         None => return Err(EnvelopeError::MissingAlgorithm),
         Some(v) => match as_i128(v) {
-            Some(a) if a == i128::from(ALG_EDDSA) || a == i128::from(ALG_ED25519) => {
-                i64::try_from(a).map_err(|_| malformed("alg out of range"))?
-            }
+            Some(a) if a == i128::from(ALG_EDDSA) => ALG_EDDSA,
+            Some(a) if a == i128::from(ALG_ED25519) => ALG_ED25519,
             Some(a) => {
                 return Err(EnvelopeError::UnknownAlgorithm {
                     alg: i64::try_from(a).unwrap_or(if a < 0 { i64::MIN } else { i64::MAX }),
                 });
             }
             None => {
-                return Err(malformed(format!(
-                    "alg must be an integer, found a {}",
-                    type_name(v)
-                )));
+                return Err(wrong_type("alg", "an integer", v));
             }
         },
     };
@@ -407,10 +420,7 @@ fn parse_protected(protected: &[u8]) -> Result<(i64, [u8; 8]), EnvelopeError> {
             .try_into()
             .map_err(|_| EnvelopeError::KidLength { len: k.len() })?,
         Some(other) => {
-            return Err(malformed(format!(
-                "kid must be a byte string, found a {}",
-                type_name(other)
-            )));
+            return Err(wrong_type("kid", "a byte string", other));
         }
     };
     Ok((alg, kid))

@@ -236,7 +236,7 @@ pub struct Published {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// Label id.
-    pub label: String,
+    pub label: LabelId,
     /// New status.
     pub status: LabelStatus,
     /// The statement's sequence number.
@@ -732,7 +732,7 @@ impl Core {
         status.insert(signed.kid, signed);
         self.install(status, at);
         Ok(Applied {
-            label: s.label.clone(),
+            label: s.label,
             status: s.status,
             sequence: s.sequence,
             by_owner: opened.by_owner,
@@ -744,13 +744,9 @@ impl Core {
         &self,
         s: &crate::status::RevocationStatement,
     ) -> Result<LabelRecord, Refusal> {
-        let id: LabelId = s
-            .label
-            .parse()
-            .map_err(|_| Refusal::new(422, "bad label id", "16 hex digits"))?;
         let record = self
             .store
-            .get_label(id)
+            .get_label(s.label)
             .map_err(Refusal::store)?
             .ok_or_else(|| {
                 Refusal::new(
@@ -775,11 +771,7 @@ impl Core {
     /// The issuer key a statement changes, if this service signs that key's list and its
     /// stored state is usable.
     fn statement_key(&self, s: &crate::status::RevocationStatement) -> Result<[u8; 8], Refusal> {
-        let kid = s
-            .issuer_kid
-            .parse::<Kid>()
-            .map_err(|_| Refusal::new(422, "bad issuer kid", "16 hex digits"))?
-            .0;
+        let kid = s.issuer_kid.0;
         if !self.covered.contains(&kid) {
             return Err(Refusal::new(
                 422,
@@ -827,7 +819,7 @@ impl Core {
             && let Some(e) = self.status_entry(rec.issuer_kid, rec.status_index)
             && let Some(succ) = e.successor
         {
-            return Some(succ.to_ascii_lowercase());
+            return Some(succ.to_string());
         }
         let d = report.device.as_ref()?;
         let candidates = self.store.same_model(&d.manufacturer, &d.model).ok()?;

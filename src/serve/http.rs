@@ -431,7 +431,7 @@ async fn qr_paths(
     let is_verify = app.verify_paths.contains_key(&upper);
     let label = upper
         .strip_prefix("/L/")
-        .map(|id| id.trim_end_matches('/').to_ascii_lowercase());
+        .map(|id| id.trim_end_matches('/').to_string());
     if !(is_verify || label.is_some()) {
         return error(
             StatusCode::NOT_FOUND,
@@ -832,7 +832,7 @@ async fn api_label(
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     let id = match segment(id, "label id") {
-        Ok(id) => id.to_ascii_lowercase(),
+        Ok(id) => id,
         Err(r) => return *r,
     };
     let Ok(id) = id.parse::<LabelId>() else {

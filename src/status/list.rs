@@ -46,7 +46,13 @@ pub enum StatusListError {
     Envelope(#[from] EnvelopeError),
     /// Not a well-formed list.
     #[error("not a valid signed status list: {0}")]
-    Malformed(String),
+    Malformed(#[from] ListProblem),
+    /// The bits could not be compressed.
+    #[error("cannot compress the status list: {0}")]
+    Compress(#[source] std::io::Error),
+    /// The claims could not be encoded.
+    #[error("cannot encode the status list: {0}")]
+    Encode(#[source] ciborium::ser::Error<std::io::Error>),
     /// Signed by a key no trust list vouches for as a status key of that issuer.
     #[error(
         "status list for key {issuer_kid} is signed by {signer_kid}, which is not a status key for that issuer in any trusted list"
@@ -63,6 +69,43 @@ pub enum StatusListError {
         /// The signer's kid.
         kid: Kid,
     },
+}
+
+/// What is wrong with a status list's claims.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListProblem {
+    /// Not CBOR.
+    #[error("{0}")]
+    Cbor(#[from] ciborium::de::Error<std::io::Error>),
+    /// CBOR, but not a map.
+    #[error("claims are not a map")]
+    NotAMap,
+    /// A claim is absent or of the wrong type (`sub`, `exp`, `iat`, `status_list`,
+    /// `status_list.lst`).
+    #[error("no {0}")]
+    Missing(&'static str),
+    /// `sub` is not `status:<kid>`.
+    #[error("sub is not status:<kid>")]
+    Subject,
+    /// `sub` names no kid.
+    #[error("bad kid in sub")]
+    SubjectKid(#[source] crate::ids::IdError),
+    /// `status_list.bits` is not 2.
+    #[error("status_list.bits must be 2")]
+    Bits,
+    /// `status_list.lst` does not inflate.
+    #[error("lst: {0}")]
+    Inflate(#[source] std::io::Error),
+    /// `status_list.lst` inflates to another size (at most one byte past the right one is read).
+    #[error("status_list.lst does not hold 131,072 entries")]
+    Size {
+        /// Bytes inflated.
+        bytes: usize,
+    },
+    /// Decodes, but is not the one deterministic encoding.
+    #[error("not in canonical encoding")]
+    NotCanonical,
 }
 
 impl StatusList {
@@ -100,11 +143,8 @@ impl StatusList {
     /// The CWT claims, deterministic CBOR.
     pub fn encode(&self) -> Result<Vec<u8>, StatusListError> {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        z.write_all(&self.bits)
-            .map_err(|e| StatusListError::Malformed(e.to_string()))?;
-        let lst = z
-            .finish()
-            .map_err(|e| StatusListError::Malformed(e.to_string()))?;
+        z.write_all(&self.bits).map_err(StatusListError::Compress)?;
+        let lst = z.finish().map_err(StatusListError::Compress)?;
         let int = |i: i64| Value::Integer(i.into());
         // Keys in deterministic order: 2, 4, 6, 65533, 65534.
         let claims = Value::Map(vec![
@@ -121,8 +161,7 @@ impl StatusList {
             (int(TTL), int(self.expires.saturating_sub(self.issued_at))),
         ]);
         let mut out = Vec::new();
-        ciborium::ser::into_writer(&claims, &mut out)
-            .map_err(|e| StatusListError::Malformed(e.to_string()))?;
+        ciborium::ser::into_writer(&claims, &mut out).map_err(StatusListError::Encode)?;
         Ok(out)
     }
 
@@ -132,11 +171,10 @@ impl StatusList {
     }
 
     fn decode(bytes: &[u8]) -> Result<StatusList, StatusListError> {
-        let bad = |m: &str| StatusListError::Malformed(m.to_string());
-        let v: Value = ciborium::de::from_reader(bytes)
-            .map_err(|e| StatusListError::Malformed(e.to_string()))?;
+        use ListProblem as P;
+        let v: Value = ciborium::de::from_reader(bytes).map_err(P::Cbor)?;
         let Value::Map(entries) = v else {
-            return Err(bad("claims are not a map"));
+            return Err(P::NotAMap.into());
         };
         let get = |k: i64| {
             entries
@@ -148,17 +186,13 @@ impl StatusList {
             v.and_then(Value::as_integer)
                 .and_then(|i| i64::try_from(i).ok())
         };
-        let sub = get(SUB)
-            .and_then(Value::as_text)
-            .ok_or_else(|| bad("no sub"))?;
-        let kid_hex = sub
-            .strip_prefix("status:")
-            .ok_or_else(|| bad("sub is not status:<kid>"))?;
-        let issuer_kid: Kid = kid_hex.parse().map_err(|_| bad("bad kid in sub"))?;
-        let expires = int_of(get(EXP)).ok_or_else(|| bad("no exp"))?;
-        let issued_at = int_of(get(IAT)).ok_or_else(|| bad("no iat"))?;
+        let sub = get(SUB).and_then(Value::as_text).ok_or(P::Missing("sub"))?;
+        let kid_hex = sub.strip_prefix("status:").ok_or(P::Subject)?;
+        let issuer_kid: Kid = kid_hex.parse().map_err(P::SubjectKid)?;
+        let expires = int_of(get(EXP)).ok_or(P::Missing("exp"))?;
+        let issued_at = int_of(get(IAT)).ok_or(P::Missing("iat"))?;
         let Some(Value::Map(sl)) = get(STATUS_LIST) else {
-            return Err(bad("no status_list"));
+            return Err(P::Missing("status_list").into());
         };
         let field = |name: &str| {
             sl.iter()
@@ -166,19 +200,19 @@ impl StatusList {
                 .map(|(_, v)| v)
         };
         if int_of(field("bits")) != Some(2) {
-            return Err(bad("status_list.bits must be 2"));
+            return Err(P::Bits.into());
         }
         let lst = field("lst")
             .and_then(Value::as_bytes)
-            .ok_or_else(|| bad("no status_list.lst"))?;
+            .ok_or(P::Missing("status_list.lst"))?;
         // Bounded inflate: a list is exactly STATUS_ENTRIES * 2 bits; refuse anything larger.
         let mut bits = Vec::new();
         flate2::read::ZlibDecoder::new(lst.as_slice())
             .take((STATUS_ENTRIES * 2 / 8 + 1) as u64)
             .read_to_end(&mut bits)
-            .map_err(|e| StatusListError::Malformed(format!("lst: {e}")))?;
+            .map_err(P::Inflate)?;
         if bits.len() != STATUS_ENTRIES * 2 / 8 {
-            return Err(bad("status_list.lst does not hold 131,072 entries"));
+            return Err(P::Size { bytes: bits.len() }.into());
         }
         let list = StatusList {
             issuer_kid,
@@ -187,7 +221,7 @@ impl StatusList {
             bits,
         };
         if list.encode()? != bytes {
-            return Err(bad("not in canonical encoding"));
+            return Err(P::NotCanonical.into());
         }
         Ok(list)
     }
@@ -241,5 +275,108 @@ pub fn open_status_list(
             issuer_kid: list.issuer_kid,
             signer_kid,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A list's claims, edited, then decoded.
+    fn decoded(edit: impl Fn(&mut Vec<(Value, Value)>)) -> Result<StatusList, StatusListError> {
+        let bytes = StatusList::new(Kid([1; 8]), 10, 20).encode().unwrap();
+        let Value::Map(mut m) = ciborium::de::from_reader(bytes.as_slice()).unwrap() else {
+            unreachable!("claims are a map")
+        };
+        edit(&mut m);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&Value::Map(m), &mut out).unwrap();
+        StatusList::decode(&out)
+    }
+
+    fn problem(r: Result<StatusList, StatusListError>) -> ListProblem {
+        match r {
+            Err(StatusListError::Malformed(p)) => p,
+            other => panic!("expected a malformed list, got {other:?}"),
+        }
+    }
+
+    fn claim(m: &mut [(Value, Value)], key: i64) -> &mut Value {
+        let key = Value::Integer(key.into());
+        &mut m.iter_mut().find(|(k, _)| *k == key).unwrap().1
+    }
+
+    fn in_status_list(m: &mut [(Value, Value)], name: &str, v: Value) {
+        let Value::Map(sl) = claim(m, STATUS_LIST) else {
+            unreachable!("status_list is a map")
+        };
+        sl.iter_mut()
+            .find(|(k, _)| k.as_text() == Some(name))
+            .unwrap()
+            .1 = v;
+    }
+
+    #[test]
+    fn each_malformed_list_names_its_problem() {
+        assert_eq!(decoded(|_| {}).unwrap().issuer_kid, Kid([1; 8]));
+        let sub = Value::Integer(SUB.into());
+        assert!(matches!(
+            problem(decoded(|m| m.retain(|(k, _)| *k != sub))),
+            ListProblem::Missing("sub")
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, SUB) = Value::Text("status:xyz".into()))),
+            ListProblem::SubjectKid(crate::ids::IdError { text, .. }) if text == "xyz"
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, SUB) = Value::Text("issuer:x".into()))),
+            ListProblem::Subject
+        ));
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, EXP) = Value::Text("soon".into()))),
+            ListProblem::Missing("exp")
+        ));
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "bits",
+                Value::Integer(1.into())
+            ))),
+            ListProblem::Bits
+        ));
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&[0; 10]).unwrap();
+        let short = z.finish().unwrap();
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "lst",
+                Value::Bytes(short.clone())
+            ))),
+            ListProblem::Size { bytes: 10 }
+        ));
+        assert!(matches!(
+            problem(decoded(|m| in_status_list(
+                m,
+                "lst",
+                Value::Bytes(vec![1, 2, 3])
+            ))),
+            ListProblem::Inflate(_)
+        ));
+        // A ttl that is not exp - iat: decodes, but is not the one encoding.
+        assert!(matches!(
+            problem(decoded(|m| *claim(m, TTL) = Value::Integer(5.into()))),
+            ListProblem::NotCanonical
+        ));
+        let e = StatusList::decode(b"\xff").unwrap_err();
+        assert!(matches!(
+            e,
+            StatusListError::Malformed(ListProblem::Cbor(_))
+        ));
+        // The decoder's error is kept as the cause.
+        let p = std::error::Error::source(&e).unwrap();
+        assert!(std::error::Error::source(p).is_some(), "{p}");
     }
 }

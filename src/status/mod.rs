@@ -17,10 +17,10 @@ mod list;
 mod statement;
 mod store;
 
-pub use list::{STATUS_ENTRIES, StatusList, StatusListError, open_status_list};
+pub use list::{ListProblem, STATUS_ENTRIES, StatusList, StatusListError, open_status_list};
 pub use statement::{
-    ApplyError, OpenedStatement, RevocationStatement, STATEMENT_FORMAT, StateEntry, StatusState,
-    open_statement,
+    ApplyError, OpenedStatement, RevocationStatement, STATEMENT_FORMAT, StateEntry, StatementError,
+    StatusState, open_statement,
 };
 pub use store::{StateFileError, StatementTarget, TargetError, load_state, save_state, state_path};
 

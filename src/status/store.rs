@@ -108,19 +108,18 @@ impl StatementTarget {
         reason: &str,
         at: i64,
         sequence: u64,
-        successor: Option<&str>,
+        successor: Option<LabelId>,
     ) -> RevocationStatement {
         RevocationStatement {
             format: STATEMENT_FORMAT.into(),
-            // The statement is text on the wire: hex here, at its boundary.
-            label: self.label.to_string(),
-            issuer_kid: self.kid.to_string(),
+            label: self.label,
+            issuer_kid: self.kid,
             index: self.index,
             status,
             reason: reason.to_string(),
             at,
             sequence,
-            successor: successor.map(str::to_ascii_lowercase),
+            successor,
         }
     }
 }

@@ -28,9 +28,64 @@ pub enum TrustDraftError {
     /// A key id or label id that is not 16 hex digits.
     #[error(transparent)]
     Id(#[from] crate::ids::IdError),
-    /// A key entry that makes no sense.
-    #[error("{0}")]
-    Invalid(String),
+    /// A verify URL a QR code cannot carry as alphanumeric text.
+    #[error(
+        "verify URL `{url}` must be an https URL without `#`, in the QR alphanumeric set (upper case, digits, $%*+-./:)"
+    )]
+    VerifyUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// A second verify URL for a governed scheme.
+    #[error("scheme `{scheme}` already has verify URL {url}; one URL per scheme")]
+    OtherVerifyUrl {
+        /// The scheme id.
+        scheme: String,
+        /// The URL it has.
+        url: String,
+    },
+    /// An issuer id outside 1-32 characters of `A-Za-z0-9-_`.
+    #[error("issuer id `{issuer}` must be 1-32 characters of A-Z, a-z, 0-9, - and _")]
+    IssuerId {
+        /// The id given.
+        issuer: String,
+    },
+    /// The validity window is out of order.
+    #[error("need not-before < sign-until <= valid-until")]
+    Window {
+        /// Not before (unix seconds).
+        not_before: i64,
+        /// Signs until (unix seconds).
+        sign_until: i64,
+        /// Valid until (unix seconds).
+        valid_until: i64,
+    },
+    /// A scheme-owner key, which is a root and never listed.
+    #[error("a scheme-owner key is a root: pass its .pub with --root, do not list it")]
+    RootListed,
+    /// A status key naming no issuer.
+    #[error("a status key needs --status-for ISSUER (the issuers whose lists it signs)")]
+    NoStatusFor,
+    /// A lab key without its highest tier.
+    #[error("a lab key needs --max-tier N (the highest tier it is accredited for)")]
+    NoMaxTier,
+    /// A signing key naming no scheme.
+    #[error("a signing key needs --scheme ID for every scheme it may sign")]
+    NoScheme,
+    /// A scheme the list does not govern.
+    #[error(
+        "scheme `{scheme}` is not governed by this trust list; add it with `trust init --scheme`"
+    )]
+    UngovernedScheme {
+        /// The scheme id.
+        scheme: String,
+    },
+    /// A compromised key, which stays compromised.
+    #[error("key {kid} is compromised; it cannot be retired")]
+    RetireCompromised {
+        /// Its kid.
+        kid: Kid,
+    },
 }
 
 /// A new, empty draft for an owner.
@@ -57,9 +112,9 @@ impl TrustList {
                 .chars()
                 .any(|c| !crate::label::qr::is_qr_alphanumeric(&c.to_string()))
         {
-            return Err(TrustDraftError::Invalid(format!(
-                "verify URL `{verify_url}` must be an https URL without `#`, in the QR alphanumeric set (upper case, digits, $%*+-./:)"
-            )));
+            return Err(TrustDraftError::VerifyUrl {
+                url: verify_url.into(),
+            });
         }
         let accepted = Accepted {
             version: scheme.version,
@@ -71,10 +126,10 @@ impl TrustList {
         match self.schemes.iter_mut().find(|s| s.id == scheme.id) {
             Some(entry) => {
                 if entry.verify_url != url {
-                    return Err(TrustDraftError::Invalid(format!(
-                        "scheme `{}` already has verify URL {}; one URL per scheme",
-                        scheme.id, entry.verify_url
-                    )));
+                    return Err(TrustDraftError::OtherVerifyUrl {
+                        scheme: scheme.id.clone(),
+                        url: entry.verify_url.clone(),
+                    });
                 }
                 entry.accepted.retain(|a| a.version != scheme.version);
                 entry.accepted.push(accepted);
@@ -135,45 +190,26 @@ pub fn add_key(list: &mut TrustList, k: NewKey) -> Result<(), TrustDraftError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(TrustDraftError::Invalid(format!(
-            "issuer id `{}` must be 1-32 characters of A-Z, a-z, 0-9, - and _",
-            k.issuer
-        )));
+        return Err(TrustDraftError::IssuerId { issuer: k.issuer });
     }
     if !(k.not_before < k.sign_until && k.sign_until <= k.valid_until) {
-        return Err(TrustDraftError::Invalid(
-            "need not-before < sign-until <= valid-until".into(),
-        ));
+        return Err(TrustDraftError::Window {
+            not_before: k.not_before,
+            sign_until: k.sign_until,
+            valid_until: k.valid_until,
+        });
     }
     match k.role {
-        Role::SchemeOwner => {
-            return Err(TrustDraftError::Invalid(
-                "a scheme-owner key is a root: pass its .pub with --root, do not list it".into(),
-            ));
-        }
-        Role::Status if k.status_for.is_empty() => {
-            return Err(TrustDraftError::Invalid(
-                "a status key needs --status-for ISSUER (the issuers whose lists it signs)".into(),
-            ));
-        }
-        Role::Lab if k.max_tier.is_none() => {
-            return Err(TrustDraftError::Invalid(
-                "a lab key needs --max-tier N (the highest tier it is accredited for)".into(),
-            ));
-        }
+        Role::SchemeOwner => return Err(TrustDraftError::RootListed),
+        Role::Status if k.status_for.is_empty() => return Err(TrustDraftError::NoStatusFor),
+        Role::Lab if k.max_tier.is_none() => return Err(TrustDraftError::NoMaxTier),
         Role::IssuingBody | Role::Lab | Role::Manufacturer if k.schemes.is_empty() => {
-            return Err(TrustDraftError::Invalid(
-                "a signing key needs --scheme ID for every scheme it may sign".into(),
-            ));
+            return Err(TrustDraftError::NoScheme);
         }
         _ => {}
     }
-    for s in &k.schemes {
-        if list.scheme(s).is_none() {
-            return Err(TrustDraftError::Invalid(format!(
-                "scheme `{s}` is not governed by this trust list; add it with `trust init --scheme`"
-            )));
-        }
+    if let Some(s) = k.schemes.iter().find(|s| list.scheme(s).is_none()) {
+        return Err(TrustDraftError::UngovernedScheme { scheme: s.clone() });
     }
     list.keys.push(KeyEntry {
         kid,
@@ -209,10 +245,7 @@ fn entry<'a>(list: &'a mut TrustList, kid: &str) -> Result<&'a mut KeyEntry, Tru
 pub fn retire_key(list: &mut TrustList, kid: &str, at: i64) -> Result<(), TrustDraftError> {
     let e = entry(list, kid)?;
     if e.state == KeyState::Compromised {
-        return Err(TrustDraftError::Invalid(format!(
-            "key {} is compromised; it cannot be retired",
-            e.kid
-        )));
+        return Err(TrustDraftError::RetireCompromised { kid: e.kid });
     }
     e.state = KeyState::Retired;
     e.sign_until = e.sign_until.min(at);
@@ -230,12 +263,89 @@ pub fn compromise_key(
     let mut allowed = allowed
         .iter()
         .map(|a| a.parse::<LabelId>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TrustDraftError::Invalid(format!("{e}")))?;
+        .collect::<Result<Vec<_>, _>>()?;
     allowed.sort();
     e.state = KeyState::Compromised;
     e.compromised_since = Some(since);
     e.sign_until = e.sign_until.min(since);
     e.allowed_labels = allowed;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::keys::{Signer, SoftwareKey};
+
+    /// A status key for issuer EXLAB: needs no governed scheme.
+    fn status_key() -> NewKey {
+        NewKey {
+            public_key: SoftwareKey::from_seed(&[1; 32]).public_key(),
+            issuer: "EXSTATUS".into(),
+            name: "Status".into(),
+            role: Role::Status,
+            schemes: vec![],
+            max_tier: None,
+            status_for: vec!["EXLAB".into()],
+            not_before: 10,
+            sign_until: 200,
+            valid_until: 300,
+        }
+    }
+
+    #[test]
+    fn each_refused_edit_names_its_reason_with_its_values() {
+        use TrustDraftError as E;
+        let mut list = new_draft("OWNER", "Owner", 0, 100);
+        type Case = (fn(&mut NewKey), TrustDraftError);
+        let cases: [Case; 7] = [
+            (
+                |k| k.issuer = "EX LAB".into(),
+                E::IssuerId {
+                    issuer: "EX LAB".into(),
+                },
+            ),
+            (
+                |k| k.sign_until = 400,
+                E::Window {
+                    not_before: 10,
+                    sign_until: 400,
+                    valid_until: 300,
+                },
+            ),
+            (|k| k.role = Role::SchemeOwner, E::RootListed),
+            (|k| k.status_for.clear(), E::NoStatusFor),
+            (|k| k.role = Role::Lab, E::NoMaxTier),
+            (|k| k.role = Role::Manufacturer, E::NoScheme),
+            (
+                |k| k.schemes = vec!["cls-like".into()],
+                E::UngovernedScheme {
+                    scheme: "cls-like".into(),
+                },
+            ),
+        ];
+        for (edit, want) in cases {
+            let mut k = status_key();
+            edit(&mut k);
+            assert_eq!(add_key(&mut list, k), Err(want));
+        }
+        assert!(list.keys.is_empty());
+        add_key(&mut list, status_key()).unwrap();
+        let kid = list.keys[0].kid;
+        assert_eq!(
+            add_key(&mut list, status_key()),
+            Err(E::DuplicateKey {
+                kid,
+                issuer: "EXSTATUS".into()
+            })
+        );
+        let hex = kid.to_string();
+        compromise_key(&mut list, &hex, 50, vec![]).unwrap();
+        assert_eq!(
+            retire_key(&mut list, &hex, 60),
+            Err(E::RetireCompromised { kid })
+        );
+    }
 }

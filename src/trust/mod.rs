@@ -266,8 +266,7 @@ impl TrustList {
     pub fn encode(&self) -> Result<Vec<u8>, TrustError> {
         self.check_text()?;
         let mut out = Vec::new();
-        ciborium::ser::into_writer(self, &mut out)
-            .map_err(|e| TrustError::Encode(e.to_string()))?;
+        ciborium::ser::into_writer(self, &mut out).map_err(TrustError::Encode)?;
         Ok(out)
     }
 
@@ -351,7 +350,7 @@ pub enum TrustError {
     },
     /// Could not be encoded.
     #[error("cannot encode the trust list: {0}")]
-    Encode(String),
+    Encode(#[source] ciborium::ser::Error<std::io::Error>),
     /// A text holds a character people must not be shown (see [`crate::text`]).
     #[error(
         "trust list text `{field}` holds {error}: only letters, marks, numbers, punctuation, symbols and spaces U+0020/U+3000 are allowed"

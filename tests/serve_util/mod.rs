@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use iotlabel::criteria::{self, CriteriaSet};
+use iotlabel::ids::LabelId;
 use iotlabel::issue::{IssueRequest, Issued, issue, profile_digest};
 use iotlabel::keys::Signer;
 use iotlabel::profile::Profile;
@@ -91,12 +92,12 @@ pub fn statement_for(
     label: &Issued,
     to: LabelStatus,
     sequence: u64,
-    successor: Option<String>,
+    successor: Option<LabelId>,
 ) -> RevocationStatement {
     RevocationStatement {
         format: "iotlabel-revocation/1".into(),
-        label: hex::encode(label.claims.label_id),
-        issuer_kid: hex::encode(key.kid()),
+        label: label.claims.label_id.into(),
+        issuer_kid: key.kid().into(),
         index: label.claims.status_index,
         status: to,
         reason: "test".into(),
@@ -112,7 +113,7 @@ pub fn statement(
     label: &Issued,
     to: LabelStatus,
     sequence: u64,
-    successor: Option<String>,
+    successor: Option<LabelId>,
 ) -> Vec<u8> {
     statement_for(key, label, to, sequence, successor)
         .sign(key)
