@@ -207,6 +207,40 @@ mod tests {
         assert_eq!(back.url.as_deref(), Some("HTTPS://VERIFY.EXAMPLE.ORG/L"));
     }
 
+    /// Mutation testing (issue 12) found the length limit's boundary and the error positions
+    /// untested: `>` as `>=`, and `offset + i` as `offset - i`, both passed.
+    #[test]
+    fn the_length_limit_is_inclusive_and_positions_count_from_the_start_of_the_text() {
+        let at_limit = "A".repeat(MAX_QR_TEXT);
+        assert!(
+            !matches!(parse_qr_text(&at_limit), Err(QrError::TooLong { .. })),
+            "{MAX_QR_TEXT} characters is within the limit"
+        );
+        let over = "A".repeat(MAX_QR_TEXT + 1);
+        assert!(matches!(
+            parse_qr_text(&over),
+            Err(QrError::TooLong { len, max }) if len == MAX_QR_TEXT + 1 && max == MAX_QR_TEXT
+        ));
+        // "HTTPS://X.ORG/V#" is 16 characters: payload index 3 is text position 19.
+        for (text, want) in [
+            ("HTTPS://X.ORG/V#ABCdEF", (19, 'd')),
+            ("HTTPS://X.ORG/V#ABC1EF", (19, '1')),
+            ("ABCdEF", (3, 'd')),
+        ] {
+            match parse_qr_text(text) {
+                Err(QrError::LowerCase {
+                    position,
+                    character,
+                })
+                | Err(QrError::InvalidCharacter {
+                    position,
+                    character,
+                }) => assert_eq!((position, character), want, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn rejections() {
         assert!(matches!(
