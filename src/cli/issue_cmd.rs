@@ -83,7 +83,8 @@ pub enum ReportFormat {
 /// it (name suffix after `<label-id>.`, bytes).
 pub struct Prepared {
     issued: Issued,
-    facts: LabelFacts,
+    /// What its artwork shows (none when no artwork is drawn).
+    facts: Option<LabelFacts>,
     files: Vec<(String, Vec<u8>)>,
     /// Made again from the ledger: a killed run recorded it but did not write all its files.
     repaired: bool,
@@ -226,22 +227,23 @@ impl Prep<'_> {
         }
     }
 
-    /// Verifies a freshly signed label and makes its files.
+    /// Verifies a freshly signed label (when artwork is drawn: the names printed come from the
+    /// trust list, and a label that does not verify is not printed) and makes its files.
     fn draw(&self, i: Issued, repaired: bool) -> Result<Prepared, String> {
-        let at = self.ctx.at;
-        let facts = artwork::facts_for(self.store, self.set, &i.cose, Some(&i.qr_text), at)
-            .map_err(|e| format!("signed, but it does not verify: {e}"))?;
         let mut files = label_files(&i, self.set, self.reports).map_err(|e| e.to_string())?;
-        if self.art.template.sheet.is_none() && !self.art.formats.is_empty() {
-            let art = artwork::render_label(
-                &self.art.template,
-                &facts,
-                &self.art.lang,
-                &self.art.formats,
-            )
-            .map_err(|e| format!("artwork: {e}"))?;
-            files.extend(art.into_iter().map(|(f, b)| (f.extension().to_string(), b)));
-        }
+        let facts = if self.art.formats.is_empty() {
+            None
+        } else {
+            let f = artwork::facts_for(self.store, self.set, &i.cose, Some(&i.qr_text), self.ctx.at)
+                .map_err(|e| format!("signed, but it does not verify: {e}"))?;
+            if self.art.template.sheet.is_none() {
+                let art =
+                    artwork::render_label(&self.art.template, &f, &self.art.lang, &self.art.formats)
+                        .map_err(|e| format!("artwork: {e}"))?;
+                files.extend(art.into_iter().map(|(f, b)| (f.extension().to_string(), b)));
+            }
+            Some(f)
+        };
         Ok(Prepared {
             issued: i,
             facts,
@@ -384,7 +386,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
                         i.report.tier.as_ref().map_or("", |t| t.assurance.name()),
                         iotlabel::time::format_unix(i.claims.expires)
                     ));
-                    sheet_labels.push(p.facts);
+                    sheet_labels.extend(p.facts);
                 }
                 Outcome::Skipped(why) => {
                     // A recorded label a killed run left pending, whose files are all there.
