@@ -35,8 +35,10 @@ What it does not do, so it is the lighter job (iotlabel's figure covers all of t
   - one core only (plain CPython), the way such a script is usually written;
   - text fitting is reportlab's width of the string, not iotlabel's glyph-run wrapping with
     font fallback; dates are printed as YYYY-MM-DD.
-The CBOR map keys are sorted by cbor2's canonical order, the field sizes are iotlabel's, so
-the COSE and QR text are within a few bytes of iotlabel's for the same profile.
+The CBOR map keys are sorted by cbor2's canonical order and the fields and sizes are
+iotlabel's, so the COSE is iotlabel's size: fixtures/profiles/thermostat-level3.toml gives
+235 bytes here as in iotlabel's valid-lab vector (QR 12-M); the bench's numbered lock-lab-tested
+profiles give 264-266 bytes, for which segno picks version 13-M.
 
 Usage: python-peer.py --out DIR [--at 2026-12-01T00:00:00Z] PROFILE.toml...
 Prints `python: N labels in S s` (S from after the imports to the last file written).
