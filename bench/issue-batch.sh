@@ -5,25 +5,40 @@
 #
 #   bench/issue-batch.sh                 # 1000 profiles, 3 runs of each mode
 #   bench/issue-batch.sh 10000 1         # 10,000 profiles, one run (memory stays flat?)
-#   MODES=full bench/issue-batch.sh      # one mode only: full, lean
+#   MODES=full bench/issue-batch.sh      # one mode only: full, lean, python
 #
 # Modes: `full` writes everything `issue` writes by default (COSE, QR text, claims JSON, label
-# PDF, report JSON, HTML and PDF, ledger); `lean` is `--formats none --reports json`.
+# PDF, report JSON, HTML and PDF, ledger); `lean` is `--formats none --reports json`; `python`
+# is the Python peer, bench/python-peer.py (PyNaCl, segno, reportlab, cbor2: COSE, QR text,
+# claims JSON and label PDF per profile, no evaluation, report or ledger; see its docstring),
+# in a venv under target/python-peer/ made on first use by bench/python-peer.sh.
 # Prints, per mode, every run's wall time and peak RSS, then the median wall time and labels/s.
-# Uses target/release/iotlabel (built if missing; rebuild it yourself after a change).
+# The Rust modes use target/release/iotlabel (built if missing; rebuild it yourself after a
+# change); `MODES=python` needs no Rust build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${1:-1000}
 RUNS=${2:-3}
-MODES=${MODES:-full lean}
+MODES=${MODES:-full lean python}
 BIN=target/release/iotlabel
 AT=2026-12-01T00:00:00Z
-[ -x "$BIN" ] || cargo build --release --quiet
+for mode in $MODES; do
+    case "$mode" in
+        full | lean | python) ;;
+        *) echo "bench/issue-batch.sh: unknown mode $mode (full, lean, python)" >&2; exit 2 ;;
+    esac
+done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$BIN" demo --out "$work/demo" --at "$AT" > /dev/null
+# The demo's keys and trust list serve the Rust modes only.
+case " $MODES " in
+    *" full "* | *" lean "*)
+        [ -x "$BIN" ] || cargo build --release --quiet
+        "$BIN" demo --out "$work/demo" --at "$AT" > /dev/null ;;
+esac
+case " $MODES " in *" python "*) bench/python-peer.sh setup ;; esac
 mkdir "$work/profiles"
 awk -v n="$N" -v dir="$work/profiles" '
     { lines[NR] = $0 }
@@ -43,24 +58,36 @@ flags_for() {
     case "$1" in
         full) echo "" ;;
         lean) echo "--formats none --reports json" ;;
-        *) echo "bench/issue-batch.sh: unknown mode $1 (full, lean)" >&2; exit 2 ;;
+        *) echo "bench/issue-batch.sh: unknown mode $1 (full, lean, python)" >&2; exit 2 ;;
     esac
+}
+
+# One timed run of a mode into $work/out (wall seconds and peak RSS in KB to $work/time).
+run_mode() {
+    if [ "$1" = python ]; then
+        /usr/bin/time -f "%e %M" -o "$work/time" target/python-peer/bin/python \
+            bench/python-peer.py --out "$work/out" --at "$AT" "$work"/profiles/*.toml
+        return
+    fi
+    # shellcheck disable=SC2046 # the flags are meant to split
+    /usr/bin/time -f "%e %M" -o "$work/time" "$BIN" issue --scheme cls-like@2 \
+        --profile "$work"/profiles/*.toml --key "$work/demo/keys/issuing-body.key" \
+        --trust "$work/demo/trust/example-agency.cose" \
+        --root "$work/demo/trust/scheme-owner.pub" --state "$work/state" \
+        --out "$work/out" --at "$AT" $(flags_for "$1")
 }
 
 for mode in $MODES; do
     times=()
     for run in $(seq 1 "$RUNS"); do
         rm -rf "$work/state" "$work/out"
-        # shellcheck disable=SC2046 # the flags are meant to split
-        /usr/bin/time -f "%e %M" -o "$work/time" "$BIN" issue --scheme cls-like@2 \
-            --profile "$work"/profiles/*.toml --key "$work/demo/keys/issuing-body.key" \
-            --trust "$work/demo/trust/example-agency.cose" \
-            --root "$work/demo/trust/scheme-owner.pub" --state "$work/state" \
-            --out "$work/out" --at "$AT" $(flags_for "$mode") > "$work/log" 2>&1 ||
-            { echo "issue failed:"; tail -5 "$work/log"; exit 1; }
+        run_mode "$mode" > "$work/log" 2>&1 ||
+            { echo "$mode failed:"; tail -5 "$work/log"; exit 1; }
         read -r wall rss < "$work/time"
         files=$(find "$work/out" -type f | wc -l)
         echo "$mode run $run: $N profiles, $wall s wall, peak RSS $((rss / 1024)) MB, $files files"
+        # The peer's own line: its time without interpreter start-up and imports.
+        [ "$mode" != python ] || sed -n 's/^python: /  peer: /p' "$work/log"
         times+=("$wall")
     done
     median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
