@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use iotlabel::FileError;
 use iotlabel::artwork::{self, LabelFacts};
 use iotlabel::criteria::CriteriaSet;
-use iotlabel::ids::LabelId;
+use iotlabel::ids::{Kid, LabelId};
 use iotlabel::issue::batch::{self, Batch, Job, Slot};
 use iotlabel::issue::ledger::{Journal, Ledger};
-use iotlabel::issue::{ClaimsFile, IssueError, Issued, profile_digest};
+use iotlabel::issue::{ClaimsFile, IssueError, Issued, input_digest, profile_digest};
 use iotlabel::profile::Profile;
 use iotlabel::report::render_text;
 use iotlabel::verify::TrustStore;
@@ -187,6 +187,9 @@ fn complete(dir: &Path, label: LabelId, suffixes: &[String]) -> bool {
         .all(|ext| std::fs::metadata(dir.join(format!("{label}.{ext}"))).is_ok_and(|m| m.len() > 0))
 }
 
+/// Step 2 of the batch for a job: issue it, or make a recorded label again.
+type Step2<'s> = Box<dyn Fn(&Job<'_>) -> batch::Outcome + 's>;
+
 /// What a worker needs to prepare a label.
 struct Prep<'a> {
     store: &'a TrustStore,
@@ -199,27 +202,36 @@ struct Prep<'a> {
 }
 
 impl Prep<'_> {
-    /// Step 2 for one job (issue, or make again a recorded label whose files are missing),
-    /// then verify it and draw its files.
-    fn run(&self, job: &Job<'_>, slot: &Slot) -> Outcome {
-        let (outcome, repaired) = match (slot, slot.pending()) {
+    /// Step 2 for one slot (issue, or make again a recorded label whose files are missing),
+    /// then verify it and draw its files. `with_job` parses the profile and runs step 2 on
+    /// its job; it is not called for a label already issued.
+    fn run(
+        &self,
+        slot: &Slot,
+        with_job: impl FnOnce(&dyn Fn(&Job<'_>) -> batch::Outcome) -> Result<batch::Outcome, CliError>,
+    ) -> Outcome {
+        let (step2, repaired): (Step2<'_>, bool) = match (slot, slot.pending()) {
             (_, Some(e)) if !complete(self.out, e.label, self.suffixes) => {
-                (batch::reissue(job, e, &self.ctx), true)
+                (Box::new(move |job| batch::reissue(job, e, &self.ctx)), true)
             }
             (Slot::Done(e), _) => {
                 return Outcome::Skipped(format!("already issued as {}", e.label));
             }
-            (Slot::Free { .. }, _) => (batch::issue_one(job, slot, &self.ctx), false),
+            (Slot::Free { .. }, _) => (
+                Box::new(move |job| batch::issue_one(job, slot, &self.ctx)),
+                false,
+            ),
         };
-        let i = match outcome {
-            batch::Outcome::Issued(i) => *i,
-            batch::Outcome::Skipped(label) => {
+        let i = match with_job(&*step2) {
+            Ok(batch::Outcome::Issued(i)) => *i,
+            Ok(batch::Outcome::Skipped(label)) => {
                 return Outcome::Skipped(format!("already issued as {label}"));
             }
-            batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report)) => {
+            Ok(batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report))) => {
                 return Outcome::Refused(format!("{e}\n\n{}", render_text(&report)));
             }
-            batch::Outcome::Refused(e, _) => return Outcome::Refused(e.to_string()),
+            Ok(batch::Outcome::Refused(e, _)) => return Outcome::Refused(e.to_string()),
+            Err(e) => return Outcome::Refused(e.to_string()),
         };
         match self.draw(i, repaired) {
             Ok(p) => Outcome::Issued(Box::new(p)),
@@ -234,12 +246,17 @@ impl Prep<'_> {
         let facts = if self.art.formats.is_empty() {
             None
         } else {
-            let f = artwork::facts_for(self.store, self.set, &i.cose, Some(&i.qr_text), self.ctx.at)
-                .map_err(|e| format!("signed, but it does not verify: {e}"))?;
+            let f =
+                artwork::facts_for(self.store, self.set, &i.cose, Some(&i.qr_text), self.ctx.at)
+                    .map_err(|e| format!("signed, but it does not verify: {e}"))?;
             if self.art.template.sheet.is_none() {
-                let art =
-                    artwork::render_label(&self.art.template, &f, &self.art.lang, &self.art.formats)
-                        .map_err(|e| format!("artwork: {e}"))?;
+                let art = artwork::render_label(
+                    &self.art.template,
+                    &f,
+                    &self.art.lang,
+                    &self.art.formats,
+                )
+                .map_err(|e| format!("artwork: {e}"))?;
                 files.extend(art.into_iter().map(|(f, b)| (f.extension().to_string(), b)));
             }
             Some(f)
@@ -253,24 +270,25 @@ impl Prep<'_> {
     }
 }
 
-/// Reads and parses every profile (on every core): bad input stops the run before anything is
-/// signed, with the first bad file in the order given.
-fn read_profiles(
-    paths: &[PathBuf],
-    set: &CriteriaSet,
-) -> Result<Vec<(Profile, [u8; 32])>, CliError> {
-    let parsed: Vec<Result<(Profile, [u8; 32]), CliError>> = paths
+/// Pass 1: reads and validates every profile (on every core), keeping only its digest. Bad
+/// input stops the run before anything is signed (the first bad file in the order given), and
+/// memory does not grow with the number of profiles: each is parsed again with its group.
+fn check_profiles(paths: &[PathBuf], set: &CriteriaSet) -> Result<Vec<[u8; 32]>, CliError> {
+    let checked: Vec<Result<[u8; 32], CliError>> = paths
         .par_iter()
-        .map(|p| {
-            let bytes = read(p)?;
-            let file = iotlabel::diag::SourceFile::new(
-                p.display().to_string(),
-                String::from_utf8_lossy(&bytes),
-            );
-            Ok((Profile::parse(&file, set)?, profile_digest(&bytes)))
-        })
+        .map(|p| load_profile(p, set).map(|(_, digest)| digest))
         .collect();
-    parsed.into_iter().collect()
+    checked.into_iter().collect()
+}
+
+/// Reads and parses one profile, with the digest of its bytes.
+fn load_profile(path: &Path, set: &CriteriaSet) -> Result<(Profile, [u8; 32]), CliError> {
+    let bytes = read(path)?;
+    let file = iotlabel::diag::SourceFile::new(
+        path.display().to_string(),
+        String::from_utf8_lossy(&bytes),
+    );
+    Ok((Profile::parse(&file, set)?, profile_digest(&bytes)))
 }
 
 /// Labels prepared at once: one journal fsync per group; the group's files are held in memory
@@ -299,17 +317,13 @@ pub fn run(a: Args) -> Result<(), CliError> {
     // written back as one step against other `issue` runs on the same state.
     let _lock = lock_state(&a.state)?;
     let mut batch = Batch::new(Ledger::load(&a.state)?);
-    let profiles = read_profiles(&a.profile, &set)?;
-    let jobs: Vec<Job<'_>> = profiles
-        .iter()
-        .map(|(profile, digest)| Job {
-            scheme,
-            profile,
-            profile_digest: *digest,
-            key: &key,
-        })
-        .collect();
-    let slots = batch.plan(&jobs)?;
+    let digests = check_profiles(&a.profile, &set)?;
+    let kid = Kid(iotlabel::keys::Signer::kid(&key));
+    let slots = batch.plan_inputs(
+        digests
+            .iter()
+            .map(|d| (kid, input_digest(&kid.0, &scheme.key(), &scheme.digest, d))),
+    )?;
     // The indices are recorded as taken before anything is signed or written: a run that
     // fails later (or is killed) leaves at worst a gap, never an index (and so a label id)
     // that a later run would hand to another label. Unused ones are released at the end.
@@ -331,32 +345,46 @@ pub fn run(a: Args) -> Result<(), CliError> {
         },
     };
 
-    let bar = progress_bar(jobs.len());
+    let bar = progress_bar(slots.len());
     let mut sheet_labels = Vec::new();
     let mut summary = String::from("PROFILE                            RESULT\n");
     let (mut refused, mut issued) = (0, 0);
     let mut written = Vec::new();
-    let order: Vec<usize> = (0..jobs.len()).collect();
+    let order: Vec<usize> = (0..slots.len()).collect();
     for group in order.chunks(GROUP) {
-        // Step 2 on every core.
+        // Step 2 on every core; a profile is parsed again only if it is signed now.
         let outcomes: Vec<Outcome> = group
             .par_iter()
             .map(|&k| {
-                let o = prep.run(&jobs[k], &slots[k]);
+                let o = prep.run(&slots[k], |run| {
+                    let (profile, digest) = load_profile(&a.profile[k], &set)?;
+                    if digest != digests[k] {
+                        return Err(CliError::invalid(format!(
+                            "{}: changed while this run was reading it",
+                            a.profile[k].display()
+                        )));
+                    }
+                    Ok(run(&Job {
+                        scheme,
+                        profile: &profile,
+                        profile_digest: digest,
+                        key: &key,
+                    }))
+                });
                 bar.inc(1);
                 o
             })
             .collect();
         // Step 3: the group's records are durable before any of its files exists.
-        let done: Vec<(&Issued, &Job<'_>, &Slot)> = outcomes
+        let done: Vec<(&Issued, &Slot)> = outcomes
             .iter()
             .zip(group)
             .filter_map(|(o, &k)| match o {
-                Outcome::Issued(p) => Some((&p.issued, &jobs[k], &slots[k])),
+                Outcome::Issued(p) => Some((&p.issued, &slots[k])),
                 _ => None,
             })
             .collect();
-        batch.commit(&mut journal, &done)?;
+        batch.commit(&mut journal, kid, &done)?;
         outcomes
             .par_iter()
             .filter_map(|o| match o {
@@ -420,7 +448,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     }
     summary.push_str(&format!(
         "\n{issued} issued, {refused} refused, {} skipped; labels in {}\n",
-        jobs.len() - issued - refused,
+        slots.len() - issued - refused,
         a.out.display()
     ));
     out(&summary);

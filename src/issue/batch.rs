@@ -133,13 +133,22 @@ impl Batch {
 
     /// Step 1: a slot per job, in order; a new input takes the next index of its key.
     pub fn plan(&mut self, jobs: &[Job<'_>]) -> Result<Vec<Slot>, LedgerError> {
-        jobs.iter()
-            .map(|job| {
-                let input = job.input();
+        self.plan_inputs(jobs.iter().map(|j| (Kid(j.key.kid()), j.input())))
+    }
+
+    /// Step 1 from each job's signing key and input digest ([`input_digest`]) alone: a caller
+    /// that parses each profile again when its group is issued need not hold them all.
+    pub fn plan_inputs(
+        &mut self,
+        inputs: impl IntoIterator<Item = (Kid, String)>,
+    ) -> Result<Vec<Slot>, LedgerError> {
+        inputs
+            .into_iter()
+            .map(|(kid, input)| {
                 if let Some(e) = self.by_input.get(&input).map(|i| &self.ledger.labels[*i]) {
                     return Ok(Slot::Done(Box::new(e.clone())));
                 }
-                let index = self.ledger.allocate(job.key.kid())?;
+                let index = self.ledger.allocate(kid)?;
                 Ok(Slot::Free { index, input })
             })
             .collect()
@@ -153,20 +162,21 @@ impl Batch {
         }
     }
 
-    /// Step 3 for a group: appends the records of these issued labels to the journal with one
-    /// fsync, then keeps them in the ledger. Call before writing any of their files: a label
+    /// Step 3 for a group of labels signed by `kid`: appends their records to the journal with
+    /// one fsync, then keeps them in the ledger. Call before writing any of their files: a label
     /// file on disk is then always in the ledger, whenever the run is killed.
     pub fn commit(
         &mut self,
         journal: &mut Journal,
-        group: &[(&Issued, &Job<'_>, &Slot)],
+        kid: Kid,
+        group: &[(&Issued, &Slot)],
     ) -> Result<(), LedgerError> {
         let entries: Vec<LedgerEntry> = group
             .iter()
-            .filter_map(|(issued, job, slot)| match slot {
+            .filter_map(|(issued, slot)| match slot {
                 Slot::Free { input, .. } => Some(LedgerEntry {
                     pending: true,
-                    ..LedgerEntry::of(issued, &job.key.kid(), input.clone())
+                    ..LedgerEntry::of(issued, &kid.0, input.clone())
                 }),
                 Slot::Done(_) => None,
             })
