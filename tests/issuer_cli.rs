@@ -1542,6 +1542,9 @@ fn a_batch_killed_at_random_points_keeps_every_label_file_in_the_ledger_and_a_re
         "none",
         "--reports",
         "json",
+        // Profiles past the first 300 are parsed again with their group: both paths run.
+        "--keep-parsed",
+        "300",
         "--profile",
     ]
     .into_iter()

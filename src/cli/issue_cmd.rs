@@ -66,6 +66,11 @@ pub struct Args {
         value_name = "LIST"
     )]
     reports: Vec<ReportFormat>,
+    /// Parsed profiles kept from the first pass (about 20 KB each): a range of up to this many
+    /// is parsed once; the rest are parsed again with their group, so memory is bounded by this
+    /// cap, not by the number of profiles. Hidden: tests lower it to cover both paths.
+    #[arg(long, default_value_t = 2048, hide = true)]
+    keep_parsed: usize,
 }
 
 /// Report formats written besides the JSON.
@@ -270,15 +275,37 @@ impl Prep<'_> {
     }
 }
 
-/// Pass 1: reads and validates every profile (on every core), keeping only its digest. Bad
-/// input stops the run before anything is signed (the first bad file in the order given), and
-/// memory does not grow with the number of profiles: each is parsed again with its group.
-fn check_profiles(paths: &[PathBuf], set: &CriteriaSet) -> Result<Vec<[u8; 32]>, CliError> {
-    let checked: Vec<Result<[u8; 32], CliError>> = paths
+/// A checked profile: the digest of its bytes, and the parsed profile while the run keeps it.
+type Checked = ([u8; 32], Option<Profile>);
+
+/// Pass 1: reads and validates every profile (on every core). Bad input stops the run before
+/// anything is signed (the first bad file in the order given). The first `keep` parsed
+/// profiles are kept for pass 2.
+fn check_profiles(
+    paths: &[PathBuf],
+    set: &CriteriaSet,
+    keep: usize,
+) -> Result<Vec<Checked>, CliError> {
+    let checked: Vec<Result<Checked, CliError>> = paths
         .par_iter()
-        .map(|p| load_profile(p, set).map(|(_, digest)| digest))
+        .enumerate()
+        .map(|(k, p)| {
+            load_profile(p, set).map(|(profile, digest)| (digest, (k < keep).then_some(profile)))
+        })
         .collect();
     checked.into_iter().collect()
+}
+
+/// Pass 2 for a profile pass 1 did not keep: parsed again, refused if its bytes changed.
+fn parse_again(path: &Path, set: &CriteriaSet, digest: &[u8; 32]) -> Result<Profile, CliError> {
+    let (profile, now) = load_profile(path, set)?;
+    if now != *digest {
+        return Err(CliError::invalid(format!(
+            "{}: changed while this run was reading it",
+            path.display()
+        )));
+    }
+    Ok(profile)
 }
 
 /// Reads and parses one profile, with the digest of its bytes.
@@ -317,12 +344,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
     // written back as one step against other `issue` runs on the same state.
     let _lock = lock_state(&a.state)?;
     let mut batch = Batch::new(Ledger::load(&a.state)?);
-    let digests = check_profiles(&a.profile, &set)?;
+    let checked = check_profiles(&a.profile, &set, a.keep_parsed)?;
     let kid = Kid(iotlabel::keys::Signer::kid(&key));
     let slots = batch.plan_inputs(
-        digests
+        checked
             .iter()
-            .map(|d| (kid, input_digest(&kid.0, &scheme.key(), &scheme.digest, d))),
+            .map(|(d, _)| (kid, input_digest(&kid.0, &scheme.key(), &scheme.digest, d))),
     )?;
     // The indices are recorded as taken before anything is signed or written: a run that
     // fails later (or is killed) leaves at worst a gap, never an index (and so a label id)
@@ -357,17 +384,19 @@ pub fn run(a: Args) -> Result<(), CliError> {
             .par_iter()
             .map(|&k| {
                 let o = prep.run(&slots[k], |run| {
-                    let (profile, digest) = load_profile(&a.profile[k], &set)?;
-                    if digest != digests[k] {
-                        return Err(CliError::invalid(format!(
-                            "{}: changed while this run was reading it",
-                            a.profile[k].display()
-                        )));
-                    }
+                    let (digest, kept) = &checked[k];
+                    let again;
+                    let profile = match kept {
+                        Some(p) => p,
+                        None => {
+                            again = parse_again(&a.profile[k], &set, digest)?;
+                            &again
+                        }
+                    };
                     Ok(run(&Job {
                         scheme,
-                        profile: &profile,
-                        profile_digest: digest,
+                        profile,
+                        profile_digest: *digest,
                         key: &key,
                     }))
                 });
