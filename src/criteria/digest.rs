@@ -79,42 +79,46 @@ pub fn canonical_document(s: &Scheme, vocab: &Vocabulary) -> Json {
     })
 }
 
-/// Canonical JSON text: object keys sorted by their UTF-8 bytes, no whitespace.
+/// Canonical JSON text: object keys sorted by their UTF-8 bytes, no whitespace. Strings and
+/// numbers are written by serde_json (its escaping), straight into one buffer: the report's
+/// canonical JSON is made for every label a batch issues.
 pub fn canonical_json(v: &Json) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(4096);
     write_canonical(v, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(v: &Json, out: &mut String) {
+fn write_canonical(v: &Json, out: &mut Vec<u8>) {
     match v {
         Json::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
+            let mut entries: Vec<(&String, &Json)> = m.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, x)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Json::String((*k).clone()).to_string());
-                out.push(':');
-                if let Some(x) = m.get(*k) {
-                    write_canonical(x, out);
-                }
+                // Writing a str or a scalar into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                write_canonical(x, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Json::Array(a) => {
-            out.push('[');
+            out.push(b'[');
             for (i, x) in a.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(x, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
     }
 }
 
