@@ -305,3 +305,29 @@ fn a_missing_renamed_or_unknown_field_is_an_error_not_a_dash() {
     // Unchanged, it renders.
     assert!(to_html(&report, Some(&claims), Lang::En).is_ok());
 }
+
+#[test]
+fn a_claims_file_with_a_field_missing_renamed_or_added_is_refused() {
+    let i = thermostat();
+    let report: Value = serde_json::from_str(&i.report_json).unwrap();
+    let full = claims_json(i);
+    assert!(to_html(&report, Some(&full), Lang::En).is_ok());
+    for edit in ["remove", "rename", "add"] {
+        let mut c = full.clone();
+        let m = c.as_object_mut().unwrap();
+        match edit {
+            "remove" => drop(m.remove("status_index")),
+            "rename" => {
+                let v = m.remove("issuer").unwrap();
+                m.insert("issuer_name".into(), v);
+            }
+            _ => drop(m.insert("colour".into(), json!("blue"))),
+        }
+        match to_html(&report, Some(&c), Lang::En) {
+            Err(iotlabel::report::html::HtmlError::Shape { file, .. }) => {
+                assert_eq!(file, "label claims", "{edit}")
+            }
+            other => panic!("{edit}: {other:?}"),
+        }
+    }
+}

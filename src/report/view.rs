@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::html::{HtmlError, Lang, report_digest};
 use super::{Report, RequirementLine, TierLine};
 use crate::criteria::model::{BasisKind, IssuingState, RuleBasis};
+use crate::issue::ClaimsFile;
 use crate::profile::Firmware;
 
 /// A report, as the renderers show it.
@@ -126,7 +127,7 @@ impl View {
             super::html::check_json_text("label claims", l)?;
         }
         let r: Report = typed("report", report)?;
-        let label: Option<Claims> = label.map(|l| typed("label claims", l)).transpose()?;
+        let label: Option<ClaimsFile> = label.map(|l| typed("label claims", l)).transpose()?;
         let w = Words::of(lang);
         let digest = hex::encode(report_digest(report));
         let compliance = r.is_compliance();
@@ -232,17 +233,6 @@ impl View {
     pub(crate) fn digest_prefix(&self) -> &str {
         self.digest.get(..32).unwrap_or(&self.digest)
     }
-}
-
-/// The fields of a label's claims file (`<label-id>.json`) the report shows; the file holds
-/// more, which are not read here.
-#[derive(serde::Deserialize)]
-struct Claims {
-    label_id: String,
-    issuer: String,
-    issued_at: String,
-    expires: String,
-    evidence_digest: String,
 }
 
 /// A JSON value read as `T`; a missing, renamed or (where the format is ours) unknown field is

@@ -84,15 +84,9 @@ pub fn lab_issued(
     .unwrap()
 }
 
-/// The label's claims file, with the fields the report pages use (as `issue` writes them).
+/// The label's claims file, as `issue` writes it.
 pub fn claims_json(i: &iotlabel::issue::Issued) -> serde_json::Value {
-    serde_json::json!({
-        "label_id": hex::encode(i.claims.label_id),
-        "issuer": i.issuer,
-        "issued_at": iotlabel::time::format_unix(i.claims.issued_at),
-        "expires": iotlabel::time::format_unix(i.claims.expires),
-        "evidence_digest": hex::encode(i.claims.label.evidence_digest),
-    })
+    serde_json::to_value(iotlabel::issue::ClaimsFile::new(i, bundled())).unwrap()
 }
 
 /// 2026-12-01T00:00:00Z, the time the fixtures are evaluated at.
