@@ -31,6 +31,24 @@ const STATUS_APPLY: [&str; 10] = [
     "2026-12-01T02:00:00Z",
 ];
 
+/// `issue` under cls-like@2 with the lab key, the test folder's trust list, root and state, at
+/// a fixed time; the output folder, options and profiles follow.
+const ISSUE_AS_LAB: [&str; 13] = [
+    "issue",
+    "--scheme",
+    "cls-like@2",
+    "--key",
+    "keys/lab.key",
+    "--trust",
+    "trust.cose",
+    "--root",
+    "keys/root.pub",
+    "--state",
+    "state",
+    "--at",
+    AT,
+];
+
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iotlabel"))
         .args(args)
@@ -245,29 +263,11 @@ impl Pki {
 
     /// `issue` of these profiles under cls-like@2 with the lab key into `out/` (state `state/`).
     fn issue(&self, profiles: &[&str], out: &str) -> Output {
-        let mut args = vec![
-            "issue",
-            "--scheme",
-            "cls-like@2",
-            "--key",
-            "keys/lab.key",
-            "--trust",
-            "trust.cose",
-            "--root",
-            "keys/root.pub",
-            "--state",
-            "state",
-            "--out",
-            out,
-            "--at",
-            AT,
-            "--formats",
-            "pdf",
-            "--profile",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+        let mut args: Vec<String> = ISSUE_AS_LAB
+            .into_iter()
+            .chain(["--out", out, "--formats", "pdf", "--profile"])
+            .map(String::from)
+            .collect();
         args.extend(profiles.iter().map(|p| profile(p)));
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run(&refs)
@@ -875,27 +875,11 @@ fn parallel_issue_runs_on_one_state_never_share_a_status_index() {
             .iter()
             .enumerate()
             .map(|(i, b)| {
-                let mut args: Vec<String> = [
-                    "issue",
-                    "--scheme",
-                    "cls-like@2",
-                    "--key",
-                    "keys/lab.key",
-                    "--trust",
-                    "trust.cose",
-                    "--root",
-                    "keys/root.pub",
-                    "--state",
-                    "state",
-                    "--at",
-                    AT,
-                    "--formats",
-                    "pdf",
-                    "--out",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect();
+                let mut args: Vec<String> = ISSUE_AS_LAB
+                    .into_iter()
+                    .chain(["--formats", "pdf", "--out"])
+                    .map(String::from)
+                    .collect();
                 args.push(format!("out-{round}-{i}"));
                 args.push("--profile".into());
                 args.extend(b.iter().map(|f| profile(f)));
@@ -1522,34 +1506,22 @@ fn a_batch_killed_at_random_points_keeps_every_label_file_in_the_ledger_and_a_re
     let p = Pki::new();
     let source = std::fs::read_to_string(profile("thermostat-level3.toml")).unwrap();
     std::fs::create_dir(p.path().join("range")).unwrap();
-    let mut args: Vec<String> = [
-        "issue",
-        "--scheme",
-        "cls-like@2",
-        "--key",
-        "keys/lab.key",
-        "--trust",
-        "trust.cose",
-        "--root",
-        "keys/root.pub",
-        "--state",
-        "state",
-        "--out",
-        "out",
-        "--at",
-        AT,
-        "--formats",
-        "none",
-        "--reports",
-        "json",
-        // Profiles past the first 300 are parsed again with their group: both paths run.
-        "--keep-parsed",
-        "300",
-        "--profile",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let mut args: Vec<String> = ISSUE_AS_LAB
+        .into_iter()
+        .chain([
+            "--out",
+            "out",
+            "--formats",
+            "none",
+            "--reports",
+            "json",
+            // Profiles past the first 300 are parsed again with their group: both paths run.
+            "--keep-parsed",
+            "300",
+            "--profile",
+        ])
+        .map(String::from)
+        .collect();
     for i in 0..N {
         let text: String = source
             .lines()
