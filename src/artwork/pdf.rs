@@ -298,17 +298,11 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             .encoding_predefined(Name(b"Identity-H"))
             .descendant_font(cid)
             .to_unicode(tounicode);
-        let widths: Vec<f32> = {
-            let face = f.file.face();
-            f.remapper
-                .remapped_gids()
-                .map(|old| {
-                    face.as_ref()
-                        .and_then(|fc| fc.glyph_hor_advance(ttf_parser::GlyphId(old)))
-                        .map_or(0.0, |a| r(f32::from(a) * 1000.0 / upem))
-                })
-                .collect()
-        };
+        let widths: Vec<f32> = f
+            .remapper
+            .remapped_gids()
+            .map(|old| r(f32::from(f.file.advance(old)) * 1000.0 / upem))
+            .collect();
         let mut cidfont = pdf.cid_font(cid);
         cidfont
             .subtype(CidFontType::Type2)

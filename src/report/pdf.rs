@@ -386,15 +386,16 @@ impl Flow<'_> {
         };
         draw_head(self);
         for r in rows {
-            let (h, _) = self.row(cols, &r, self.y);
+            let (mut h, mut items) = self.row(cols, &r, self.y);
             if self.y + h > BOTTOM {
                 self.new_page();
                 if header {
                     self.para(part(format!("{title} ({})", self.continued)).bold().grey());
                 }
                 draw_head(self);
+                // Laid out again at its place on the new page (only then).
+                (h, items) = self.row(cols, &r, self.y);
             }
-            let (h, items) = self.row(cols, &r, self.y);
             for i in items {
                 self.push(i);
             }
