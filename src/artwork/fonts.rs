@@ -56,6 +56,8 @@ pub struct FontFile {
     pub monospaced: bool,
     /// Character and glyph metrics, made on first use.
     metrics: OnceLock<Metrics>,
+    /// Process-unique number of this font (keys the PDF writer's subset cache).
+    id: u64,
 }
 
 /// Characters below this are looked up by index (Latin, punctuation, arrows, ★, kana).
@@ -187,6 +189,10 @@ impl FontFile {
             monospaced: face.is_monospaced(),
             data,
             metrics: OnceLock::new(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -221,6 +227,11 @@ impl FontFile {
     /// The parsed face. Parsing only reads table offsets, so it is cheap to repeat.
     pub fn face(&self) -> Option<Face<'_>> {
         Face::parse(&self.data, 0).ok()
+    }
+
+    /// A number no other font of this process has (two fonts of one name may differ).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Font units per em.
