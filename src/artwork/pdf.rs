@@ -144,6 +144,15 @@ struct FontUse {
     /// Old glyph id -> the character it shows.
     glyphs: BTreeMap<u16, char>,
     remapper: GlyphRemapper,
+    /// New glyph id by old glyph id (the remapper's answers as a table: a lookup per glyph
+    /// drawn showed in the profile).
+    new_ids: Vec<u16>,
+}
+
+impl FontUse {
+    fn new_id(&self, old: u16) -> u16 {
+        self.new_ids.get(usize::from(old)).copied().unwrap_or(0)
+    }
 }
 
 fn colour(c: &mut Content, rgb: Rgb) {
@@ -164,6 +173,9 @@ fn r(v: f32) -> f32 {
 pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>, PdfError> {
     // 1. Fonts and glyphs used, in first-use order (deterministic).
     let mut fonts: Vec<FontUse> = Vec::new();
+    // Per slot: glyph ids seen (a bit set: a map insert per glyph drawn showed in the
+    // profile) and each glyph's first character, in first-use order.
+    let mut seen: Vec<(Vec<u64>, Vec<(u16, char)>)> = Vec::new();
     let slot_of = |file: &Arc<FontFile>, fonts: &mut Vec<FontUse>| -> usize {
         if let Some(i) = fonts.iter().position(|f| f.file.name == file.name) {
             return i;
@@ -172,26 +184,46 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             file: file.clone(),
             glyphs: BTreeMap::new(),
             remapper: GlyphRemapper::new(),
+            new_ids: Vec::new(),
         });
         fonts.len() - 1
     };
     for page in pages {
         for item in &page.items {
             if let Item::Text(t) = item {
+                // The slot of each font of the item's chain, found at its first glyph.
+                let mut slots: Vec<Option<usize>> = vec![None; t.chain.fonts.len()];
                 for line in &t.lines {
                     for g in &line.glyphs {
                         if let Some(file) = t.chain.fonts.get(g.font) {
-                            let s = slot_of(file, &mut fonts);
-                            fonts[s].glyphs.entry(g.gid).or_insert(g.ch);
+                            let s = *slots[g.font].get_or_insert_with(|| slot_of(file, &mut fonts));
+                            if seen.len() <= s {
+                                seen.resize_with(s + 1, Default::default);
+                            }
+                            let (bits, firsts) = &mut seen[s];
+                            let (word, bit) = (usize::from(g.gid / 64), 1u64 << (g.gid % 64));
+                            if bits.len() <= word {
+                                bits.resize(word + 1, 0);
+                            }
+                            if bits[word] & bit == 0 {
+                                bits[word] |= bit;
+                                firsts.push((g.gid, g.ch));
+                            }
                         }
                     }
                 }
             }
         }
     }
-    for f in &mut fonts {
+    for (f, (_, firsts)) in fonts.iter_mut().zip(seen) {
+        f.glyphs = firsts.into_iter().collect();
         let gids: Vec<u16> = f.glyphs.keys().copied().collect();
         f.remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
+        let top = gids.last().map_or(0, |g| usize::from(*g) + 1);
+        f.new_ids = vec![0; top];
+        for old in gids {
+            f.new_ids[usize::from(old)] = f.remapper.get(old).unwrap_or(0);
+        }
     }
 
     // 2. Object numbers: catalog, page tree, info, then per page (page, content), per QR
@@ -211,6 +243,9 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
         .collect();
 
     let mut pdf = Pdf::new();
+    let font_names: Vec<String> = (0..fonts.len()).map(|i| format!("F{i}")).collect();
+    // The glyph codes of one text run (one buffer for the document).
+    let mut codes: Vec<u8> = Vec::new();
     let mut page_ids = Vec::new();
     // Pages and their content.
     let mut image_count = 0usize;
@@ -243,27 +278,31 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                 Item::Text(t) => {
                     c.begin_text();
                     colour(&mut c, t.colour);
+                    // The slot of each font of the chain (0 for one no glyph uses).
+                    let slots: Vec<usize> = t
+                        .chain
+                        .fonts
+                        .iter()
+                        .map(|f| {
+                            fonts
+                                .iter()
+                                .position(|u| u.file.name == f.name)
+                                .unwrap_or(0)
+                        })
+                        .collect();
                     for line in &t.lines {
                         let mut x = line.x * PT_PER_MM;
                         let y = h_pt - line.baseline * PT_PER_MM;
                         // One run per stretch of glyphs from the same font of the chain.
                         for run in line.glyphs.chunk_by(|a, b| a.font == b.font) {
-                            let slot = t
-                                .chain
-                                .fonts
-                                .get(run[0].font)
-                                .and_then(|f| fonts.iter().position(|u| u.file.name == f.name))
-                                .unwrap_or(0);
-                            let mut codes = Vec::with_capacity(run.len() * 2);
+                            let slot = slots.get(run[0].font).copied().unwrap_or(0);
+                            codes.clear();
                             for g in run {
-                                let cid = fonts
-                                    .get(slot)
-                                    .and_then(|u| u.remapper.get(g.gid))
-                                    .unwrap_or(0);
+                                let cid = fonts.get(slot).map_or(0, |u| u.new_id(g.gid));
                                 codes.extend_from_slice(&cid.to_be_bytes());
                             }
-                            let name = format!("F{slot}");
-                            c.set_font(Name(name.as_bytes()), r(t.size));
+                            let name = font_names.get(slot).map_or(&b"F0"[..], |n| n.as_bytes());
+                            c.set_font(Name(name), r(t.size));
                             c.set_text_matrix([1.0, 0.0, 0.0, 1.0, r(x), r(y)]);
                             c.show(Str(&codes));
                             x += run.iter().map(|g| g.advance).sum::<f32>() * t.size;
