@@ -138,6 +138,9 @@ fn make_subset(f: &FontUse) -> Result<Subset, PdfError> {
     })
 }
 
+/// Glyph ids of one font seen so far (bit set) and each one's first character, in order.
+type Seen = (Vec<u64>, Vec<(u16, char)>);
+
 /// One font file as used in the document.
 struct FontUse {
     file: Arc<FontFile>,
@@ -175,7 +178,7 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
     let mut fonts: Vec<FontUse> = Vec::new();
     // Per slot: glyph ids seen (a bit set: a map insert per glyph drawn showed in the
     // profile) and each glyph's first character, in first-use order.
-    let mut seen: Vec<(Vec<u64>, Vec<(u16, char)>)> = Vec::new();
+    let mut seen: Vec<Seen> = Vec::new();
     let slot_of = |file: &Arc<FontFile>, fonts: &mut Vec<FontUse>| -> usize {
         if let Some(i) = fonts.iter().position(|f| f.file.name == file.name) {
             return i;

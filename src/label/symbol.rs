@@ -20,8 +20,9 @@
 //! checks every version up to 27, level and mask against `qrcodegen`), and the penalty rules
 //! (N1 runs, N2 blocks, N3 finder-like patterns with the light border counted, N4 balance) are
 //! scored on bit rows and columns by word operations ([`penalty_bits`]; only a line that may
-//! hold a finder-like pattern larger than 1:1:3:1:1 is walked run by run). The lowest score wins, ties to the lower mask number,
-//! exactly as `qrcodegen` chooses (a test compares the two on many texts).
+//! hold a finder-like pattern larger than 1:1:3:1:1 is walked run by run). The lowest score
+//! wins, ties to the lower mask number, exactly as `qrcodegen` chooses (a test compares the
+//! two on many texts).
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
@@ -303,10 +304,11 @@ fn mask_templates() -> &'static [[[u128; 12]; 2]; 8] {
                 6 => (x * y % 2 + x * y % 3).is_multiple_of(2),
                 _ => ((x + y) % 2 + x * y % 3).is_multiple_of(2),
             };
-            for line in 0..12 {
+            let [rows, cols] = both;
+            for (line, (row, col)) in rows.iter_mut().zip(cols.iter_mut()).enumerate() {
                 for i in 0..128 {
-                    both[0][line] |= u128::from(dark(i, line)) << i;
-                    both[1][line] |= u128::from(dark(line, i)) << i;
+                    *row |= u128::from(dark(i, line)) << i;
+                    *col |= u128::from(dark(line, i)) << i;
                 }
             }
         }
@@ -826,8 +828,8 @@ mod tests {
                 let unit = (1u128 << scale) - 1;
                 // dark n, light n, dark 3n, light n, dark n.
                 let pattern = unit
-                    | (unit | unit << scale | unit << 2 * scale) << 2 * scale
-                    | unit << 6 * scale;
+                    | ((unit | unit << scale | unit << (2 * scale)) << (2 * scale))
+                    | unit << (6 * scale);
                 for at in 0..=n.saturating_sub(7 * scale) {
                     let p = pattern << at;
                     let junk = (u128::from(next()) << 64 | u128::from(next())) & full;

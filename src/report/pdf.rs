@@ -10,6 +10,10 @@
 //! spaces and after `/ - , ;`, between any two CJK characters, and inside a word only when the
 //! word alone is wider than its column (digests, long links). The same input gives the same
 //! bytes.
+//!
+//! Speed (issue 14, `cargo bench --bench artwork -- report`): text is set from the fonts'
+//! cached glyph tables ([`crate::artwork::fonts`]), a table row is laid out once (again only
+//! when it moves to a new page), and the writer reuses font subsets across documents.
 
 use serde_json::Value;
 
