@@ -12,7 +12,7 @@
 //! against about 0.78 ms for `qrcodegen` with the same segments. `qrcode` stays a
 //! dev-dependency to cross-check versions.
 //!
-//! Kept hand-written (`cargo bench --bench artwork -- qr-encode`, same run, load ~9 on 2 cores): `qr-encode/qrcodegen-segments` (this) 91 µs against `qr-encode/qrcodegen-own-mask` (`qrcodegen` choosing the mask) 645 µs; before the word-operation penalties, 378 µs against 1.00 ms.
+//! Kept hand-written (`cargo bench --bench artwork -- qr-encode`, one run, load ~7 on 2 cores): `qr-encode/qrcodegen-segments` (this) 88.6 µs against `qr-encode/qrcodegen-own-mask` (`qrcodegen` choosing the mask) 640 µs; 258 µs before the penalties became word operations.
 //!
 //! The mask is chosen here, not by `qrcodegen` (which re-encodes the symbol for each of the
 //! eight masks and scores each module by module): the symbol is encoded once with mask 0, the
