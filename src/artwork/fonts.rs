@@ -5,6 +5,13 @@
 //! character (e.g. Noto Sans, then IPAex Gothic for kana, kanji and ★). There is no shaping or
 //! kerning: label texts are short Latin and Japanese strings, which need neither, and the
 //! advance widths used to fit a line are exactly the widths written into the PDF.
+//!
+//! Speed (issue 14): each font is parsed once per process ([`bundled`]) and builds, on first
+//! use, a table of character -> (glyph id, advance) from its whole Unicode `cmap` and a table
+//! of advances by glyph id ([`FontFile::glyph`], [`FontFile::advance`]), so setting text does
+//! no `Face::parse` and no `cmap` walk. The tables hold exactly what `ttf-parser` answers (a
+//! test compares every Unicode scalar value of the bundled fonts), are built once behind a
+//! `OnceLock` and are read-only after, so documents set on several threads share them.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -47,6 +54,84 @@ pub struct FontFile {
     pub bbox: [i16; 4],
     /// Whether it is a fixed-pitch font.
     pub monospaced: bool,
+    /// Character and glyph metrics, made on first use.
+    metrics: OnceLock<Metrics>,
+    /// Process-unique number of this font (keys the PDF writer's subset cache).
+    id: u64,
+}
+
+/// Characters below this are looked up by index (Latin, punctuation, arrows, ★, kana).
+const DIRECT: usize = 0x3100;
+
+/// A direct-table entry with no glyph (glyph id 0xFFFF cannot occur: ids are below
+/// `numGlyphs`, itself at most 0xFFFF).
+const NO_GLYPH: u32 = u32::MAX;
+
+/// What `ttf-parser` answers for a font, tabulated once: the glyph and advance (font units)
+/// of every character its Unicode `cmap` maps, and the advance of every glyph.
+#[derive(Debug)]
+struct Metrics {
+    /// Characters below [`DIRECT`]: `glyph id << 16 | advance`, or [`NO_GLYPH`].
+    direct: Vec<u32>,
+    /// The other mapped characters, sorted: (character, glyph id, advance).
+    rest: Vec<(u32, u16, u16)>,
+    /// Advance by glyph id.
+    advances: Vec<u16>,
+}
+
+impl Metrics {
+    fn of(face: &Face<'_>) -> Metrics {
+        let advances: Vec<u16> = (0..face.number_of_glyphs())
+            .map(|g| face.glyph_hor_advance(GlyphId(g)).unwrap_or(0))
+            .collect();
+        let advance = |g: GlyphId| face.glyph_hor_advance(g).unwrap_or(0);
+        let mut direct = vec![NO_GLYPH; DIRECT];
+        for (i, slot) in direct.iter_mut().enumerate() {
+            let gid = char::from_u32(i as u32).and_then(|c| face.glyph_index(c));
+            if let Some(g) = gid {
+                *slot = u32::from(g.0) << 16 | u32::from(advance(g));
+            }
+        }
+        // Every code point some Unicode subtable maps; `Face::glyph_index` then gives the
+        // answer of the first subtable that has it, as it would at lookup time.
+        // U+FFFF too: `codepoints` skips a format 4 subtable's closing 0xFFFF segment, which
+        // `glyph_index` still maps (to glyph 0).
+        let mut points = vec![0xFFFF];
+        if let Some(cmap) = face.tables().cmap {
+            for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
+                sub.codepoints(|c| {
+                    if c as usize >= DIRECT {
+                        points.push(c);
+                    }
+                });
+            }
+        }
+        points.sort_unstable();
+        points.dedup();
+        let rest = points
+            .into_iter()
+            .filter_map(|c| {
+                let g = face.glyph_index(char::from_u32(c)?)?;
+                Some((c, g.0, advance(g)))
+            })
+            .collect();
+        Metrics {
+            direct,
+            rest,
+            advances,
+        }
+    }
+
+    fn glyph(&self, ch: char) -> Option<(u16, u16)> {
+        let c = ch as usize;
+        if c < DIRECT {
+            let e = self.direct[c];
+            return (e != NO_GLYPH).then_some(((e >> 16) as u16, e as u16));
+        }
+        let i = self.rest.binary_search_by_key(&(c as u32), |e| e.0).ok()?;
+        let (_, gid, adv) = self.rest[i];
+        Some((gid, adv))
+    }
 }
 
 /// Why a font file was refused.
@@ -103,12 +188,50 @@ impl FontFile {
             bbox: [b.x_min, b.y_min, b.x_max, b.y_max],
             monospaced: face.is_monospaced(),
             data,
+            metrics: OnceLock::new(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
+    }
+
+    /// The tables, made on first use (a few ms for a CJK font, once per process).
+    fn metrics(&self) -> &Metrics {
+        self.metrics.get_or_init(|| match self.face() {
+            Some(face) => Metrics::of(&face),
+            // `new` parsed the same bytes, so this does not happen; no glyphs if it did.
+            None => Metrics {
+                direct: vec![NO_GLYPH; DIRECT],
+                rest: Vec::new(),
+                advances: Vec::new(),
+            },
+        })
+    }
+
+    /// The glyph id and advance (font units) of `ch` from the font's Unicode `cmap`: what
+    /// `Face::glyph_index` and `Face::glyph_hor_advance` answer, from a table.
+    pub fn glyph(&self, ch: char) -> Option<(u16, u16)> {
+        self.metrics().glyph(ch)
+    }
+
+    /// The advance of glyph `gid` in font units (0 for an id the font does not have).
+    pub fn advance(&self, gid: u16) -> u16 {
+        self.metrics()
+            .advances
+            .get(usize::from(gid))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The parsed face. Parsing only reads table offsets, so it is cheap to repeat.
     pub fn face(&self) -> Option<Face<'_>> {
         Face::parse(&self.data, 0).ok()
+    }
+
+    /// A number no other font of this process has (two fonts of one name may differ).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Font units per em.
@@ -169,22 +292,20 @@ impl FontChain {
     /// Sets `text` as glyphs. A character no font has becomes the first font's `.notdef` glyph
     /// and is reported in the second value, so callers can refuse it instead of printing a box.
     pub fn set(&self, text: &str) -> (Vec<SetGlyph>, Vec<char>) {
-        let faces: Vec<Option<Face<'_>>> = self.fonts.iter().map(|f| f.face()).collect();
         let mut out = Vec::with_capacity(text.len());
         let mut missing = Vec::new();
         for ch in text.chars() {
-            let found = faces.iter().enumerate().find_map(|(i, face)| {
-                let face = face.as_ref()?;
-                let gid = face.glyph_index(ch)?;
-                Some((i, face, gid))
-            });
+            let found = self
+                .fonts
+                .iter()
+                .enumerate()
+                .find_map(|(i, f)| f.glyph(ch).map(|(gid, adv)| (i, gid, adv)));
             match found {
-                Some((i, face, gid)) => out.push(SetGlyph {
+                Some((i, gid, adv)) => out.push(SetGlyph {
                     font: i,
-                    gid: gid.0,
+                    gid,
                     ch,
-                    advance: f32::from(face.glyph_hor_advance(gid).unwrap_or(0))
-                        / self.fonts[i].units_per_em,
+                    advance: f32::from(adv) / self.fonts[i].units_per_em,
                 }),
                 None => {
                     missing.push(ch);
@@ -239,6 +360,54 @@ pub type GlyphUse = BTreeMap<usize, BTreeMap<u16, char>>;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The tables answer what `ttf-parser` answers, for every Unicode scalar value (mapped or
+    /// not: Latin, kana, kanji, ★, the supplementary planes) and every glyph id.
+    #[test]
+    fn tables_equal_ttf_parser_for_every_character_and_glyph() {
+        let mut mapped = 0;
+        for font in bundled() {
+            let face = font.face().unwrap();
+            for ch in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+                let theirs = face
+                    .glyph_index(ch)
+                    .map(|g| (g.0, face.glyph_hor_advance(g).unwrap_or(0)));
+                assert_eq!(font.glyph(ch), theirs, "{} {ch:?}", font.name);
+                mapped += usize::from(theirs.is_some());
+            }
+            for g in 0..=face.number_of_glyphs() {
+                let theirs = face.glyph_hor_advance(GlyphId(g)).unwrap_or(0);
+                assert_eq!(font.advance(g), theirs, "{} glyph {g}", font.name);
+            }
+        }
+        // Noto Sans (two weights) and IPAex Gothic map thousands of characters each.
+        assert!(mapped > 15_000, "{mapped}");
+        let ipa = bundled_font("ipaexg.ttf").unwrap();
+        for ch in ['★', 'サ', '試', '験', '済'] {
+            assert!(ipa.glyph(ch).is_some(), "{ch}");
+        }
+    }
+
+    /// Fonts set text on several threads at once (a batch draws documents in parallel): the
+    /// tables are made once and every thread gets the same glyphs.
+    #[test]
+    fn setting_text_on_threads_gives_the_same_glyphs() {
+        let chain = FontChain {
+            fonts: vec![
+                bundled_font("NotoSans-Bold.ttf").unwrap(),
+                bundled_font("ipaexg.ttf").unwrap(),
+            ],
+        };
+        let text = "Level 3 ★ 試験済み — Acme Thermostat T-1000 (ÄÖÜ ß é)";
+        let one = chain.set(text);
+        let all: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| chain.set(text))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for other in all {
+            assert_eq!(other, one);
+        }
+    }
 
     #[test]
     fn bundled_fonts_parse_and_fall_back() {

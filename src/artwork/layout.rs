@@ -451,22 +451,21 @@ pub fn wrap_glyphs(
     max_em: f32,
     rules: WrapRules,
 ) -> Option<Vec<Vec<SetGlyph>>> {
-    // Unbreakable pieces: a word with what ends it (and the spaces after), or one CJK char.
-    let mut pieces: Vec<Vec<SetGlyph>> = Vec::new();
-    let mut cur: Vec<SetGlyph> = Vec::new();
-    for (i, g) in glyphs.iter().enumerate() {
-        cur.push(g.clone());
-        let next = glyphs.get(i + 1).map(|n| n.ch);
-        let brk = rules.break_after.contains(&g.ch) || cjk(g.ch) || next.is_some_and(cjk);
-        if (brk && next != Some(' ')) || next.is_none() {
-            pieces.push(std::mem::take(&mut cur));
-        }
-    }
+    // Unbreakable pieces: a word with what ends it (and the spaces after), or one CJK char;
+    // each placed as soon as it ends (slices of `glyphs`, no copies per piece).
     let mut lines: Vec<Vec<SetGlyph>> = Vec::new();
     let mut line: Vec<SetGlyph> = Vec::new();
     let mut width = 0.0f32;
-    for piece in pieces {
-        let w: f32 = width_em(&piece);
+    let mut start = 0;
+    for (i, g) in glyphs.iter().enumerate() {
+        let next = glyphs.get(i + 1).map(|n| n.ch);
+        let brk = rules.break_after.contains(&g.ch) || cjk(g.ch) || next.is_some_and(cjk);
+        if !((brk && next != Some(' ')) || next.is_none()) {
+            continue;
+        }
+        let piece = &glyphs[start..=i];
+        start = i + 1;
+        let w: f32 = width_em(piece);
         let trailing: f32 = piece
             .iter()
             .rev()
@@ -487,11 +486,11 @@ pub fn wrap_glyphs(
                     width = 0.0;
                 }
                 width += g.advance;
-                line.push(g);
+                line.push(g.clone());
             }
         } else {
             width += w;
-            line.extend(piece);
+            line.extend_from_slice(piece);
         }
     }
     if !line.is_empty() {

@@ -12,12 +12,18 @@
 //! `W` array from the font's advances (the same widths layout fitted lines with) and a
 //! `ToUnicode` map, so `pdftotext` extracts Latin and Japanese text.
 //!
+//! Fonts are subset once per glyph set: a small process-wide cache ([`subset_font`]) keyed by
+//! the font and its sorted glyph ids holds the compressed subset, its length and the widths,
+//! so the documents of a batch that use the same glyphs share one subsetting and one deflate
+//! (the same bytes as making them again; a test checks a cold and a warm cache and threads).
+//!
 //! QR: by default a 1-bit image mask, one sample per module, interpolation off, scaled to the
 //! module size: exact edges at any resolution and about 600 bytes a symbol. The vector form
 //! (one rectangle per run of dark modules) is the alternative the template can choose.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Write as _;
+use std::sync::Mutex;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
@@ -58,12 +64,98 @@ fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
 /// A page's object ids, compressed content, size (mm) and image XObjects by name.
 type PageObj = (Ref, Ref, Vec<u8>, f32, f32, Vec<(String, Ref)>);
 
+/// A font subset as written: the compressed `FontFile2` stream, the subset's length
+/// (`Length1`) and the widths of its glyphs in new-id order (1/1000 em).
+#[derive(Debug)]
+struct Subset {
+    compressed: Vec<u8>,
+    length: i32,
+    widths: Vec<f32>,
+}
+
+/// Subsets kept at most (a few to a few tens of KB each): a batch of labels of one range
+/// uses a handful of glyph sets per font.
+const SUBSET_CACHE: usize = 64;
+
+/// The subset cache: (font id, sorted old glyph ids) -> subset, oldest first out.
+type SubsetCache = (
+    HashMap<(u64, Vec<u16>), Arc<Subset>>,
+    VecDeque<(u64, Vec<u16>)>,
+);
+
+fn subset_cache() -> &'static Mutex<SubsetCache> {
+    static CACHE: std::sync::OnceLock<Mutex<SubsetCache>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new((HashMap::new(), VecDeque::new())))
+}
+
+/// Empties the subset cache (benchmarks measure the cold path with it; output is the same
+/// either way).
+#[doc(hidden)]
+pub fn clear_subset_cache() {
+    if let Ok(mut c) = subset_cache().lock() {
+        c.0.clear();
+        c.1.clear();
+    }
+}
+
+/// The subset of `f` for its glyphs, from the cache or made (outside the lock) and kept.
+fn subset_font(f: &FontUse) -> Result<Arc<Subset>, PdfError> {
+    let key = (f.file.id(), f.glyphs.keys().copied().collect::<Vec<u16>>());
+    // A poisoned lock only means another thread panicked mid-insert; the map is still whole.
+    let lock = || subset_cache().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = lock().0.get(&key) {
+        return Ok(s.clone());
+    }
+    let made = Arc::new(make_subset(f)?);
+    let mut c = lock();
+    if !c.0.contains_key(&key) {
+        if c.1.len() >= SUBSET_CACHE
+            && let Some(old) = c.1.pop_front()
+        {
+            c.0.remove(&old);
+        }
+        c.1.push_back(key.clone());
+        c.0.insert(key, made.clone());
+    }
+    Ok(made)
+}
+
+fn make_subset(f: &FontUse) -> Result<Subset, PdfError> {
+    let subset = subsetter::subset(&f.file.data, 0, &f.remapper).map_err(|e| PdfError::Subset {
+        font: f.file.name.clone(),
+        why: format!("{e:?}"),
+    })?;
+    let upem = f.file.units_per_em();
+    let widths = f
+        .remapper
+        .remapped_gids()
+        .map(|old| r(f32::from(f.file.advance(old)) * 1000.0 / upem))
+        .collect();
+    Ok(Subset {
+        compressed: deflate(&subset)?,
+        length: i32::try_from(subset.len()).unwrap_or(0),
+        widths,
+    })
+}
+
+/// Glyph ids of one font seen so far (bit set) and each one's first character, in order.
+type Seen = (Vec<u64>, Vec<(u16, char)>);
+
 /// One font file as used in the document.
 struct FontUse {
     file: Arc<FontFile>,
     /// Old glyph id -> the character it shows.
     glyphs: BTreeMap<u16, char>,
     remapper: GlyphRemapper,
+    /// New glyph id by old glyph id (the remapper's answers as a table: a lookup per glyph
+    /// drawn showed in the profile).
+    new_ids: Vec<u16>,
+}
+
+impl FontUse {
+    fn new_id(&self, old: u16) -> u16 {
+        self.new_ids.get(usize::from(old)).copied().unwrap_or(0)
+    }
 }
 
 fn colour(c: &mut Content, rgb: Rgb) {
@@ -84,6 +176,9 @@ fn r(v: f32) -> f32 {
 pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>, PdfError> {
     // 1. Fonts and glyphs used, in first-use order (deterministic).
     let mut fonts: Vec<FontUse> = Vec::new();
+    // Per slot: glyph ids seen (a bit set: a map insert per glyph drawn showed in the
+    // profile) and each glyph's first character, in first-use order.
+    let mut seen: Vec<Seen> = Vec::new();
     let slot_of = |file: &Arc<FontFile>, fonts: &mut Vec<FontUse>| -> usize {
         if let Some(i) = fonts.iter().position(|f| f.file.name == file.name) {
             return i;
@@ -92,26 +187,46 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             file: file.clone(),
             glyphs: BTreeMap::new(),
             remapper: GlyphRemapper::new(),
+            new_ids: Vec::new(),
         });
         fonts.len() - 1
     };
     for page in pages {
         for item in &page.items {
             if let Item::Text(t) = item {
+                // The slot of each font of the item's chain, found at its first glyph.
+                let mut slots: Vec<Option<usize>> = vec![None; t.chain.fonts.len()];
                 for line in &t.lines {
                     for g in &line.glyphs {
                         if let Some(file) = t.chain.fonts.get(g.font) {
-                            let s = slot_of(file, &mut fonts);
-                            fonts[s].glyphs.entry(g.gid).or_insert(g.ch);
+                            let s = *slots[g.font].get_or_insert_with(|| slot_of(file, &mut fonts));
+                            if seen.len() <= s {
+                                seen.resize_with(s + 1, Default::default);
+                            }
+                            let (bits, firsts) = &mut seen[s];
+                            let (word, bit) = (usize::from(g.gid / 64), 1u64 << (g.gid % 64));
+                            if bits.len() <= word {
+                                bits.resize(word + 1, 0);
+                            }
+                            if bits[word] & bit == 0 {
+                                bits[word] |= bit;
+                                firsts.push((g.gid, g.ch));
+                            }
                         }
                     }
                 }
             }
         }
     }
-    for f in &mut fonts {
+    for (f, (_, firsts)) in fonts.iter_mut().zip(seen) {
+        f.glyphs = firsts.into_iter().collect();
         let gids: Vec<u16> = f.glyphs.keys().copied().collect();
         f.remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
+        let top = gids.last().map_or(0, |g| usize::from(*g) + 1);
+        f.new_ids = vec![0; top];
+        for old in gids {
+            f.new_ids[usize::from(old)] = f.remapper.get(old).unwrap_or(0);
+        }
     }
 
     // 2. Object numbers: catalog, page tree, info, then per page (page, content), per QR
@@ -131,6 +246,9 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
         .collect();
 
     let mut pdf = Pdf::new();
+    let font_names: Vec<String> = (0..fonts.len()).map(|i| format!("F{i}")).collect();
+    // The glyph codes of one text run (one buffer for the document).
+    let mut codes: Vec<u8> = Vec::new();
     let mut page_ids = Vec::new();
     // Pages and their content.
     let mut image_count = 0usize;
@@ -163,27 +281,31 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                 Item::Text(t) => {
                     c.begin_text();
                     colour(&mut c, t.colour);
+                    // The slot of each font of the chain (0 for one no glyph uses).
+                    let slots: Vec<usize> = t
+                        .chain
+                        .fonts
+                        .iter()
+                        .map(|f| {
+                            fonts
+                                .iter()
+                                .position(|u| u.file.name == f.name)
+                                .unwrap_or(0)
+                        })
+                        .collect();
                     for line in &t.lines {
                         let mut x = line.x * PT_PER_MM;
                         let y = h_pt - line.baseline * PT_PER_MM;
                         // One run per stretch of glyphs from the same font of the chain.
                         for run in line.glyphs.chunk_by(|a, b| a.font == b.font) {
-                            let slot = t
-                                .chain
-                                .fonts
-                                .get(run[0].font)
-                                .and_then(|f| fonts.iter().position(|u| u.file.name == f.name))
-                                .unwrap_or(0);
-                            let mut codes = Vec::with_capacity(run.len() * 2);
+                            let slot = slots.get(run[0].font).copied().unwrap_or(0);
+                            codes.clear();
                             for g in run {
-                                let cid = fonts
-                                    .get(slot)
-                                    .and_then(|u| u.remapper.get(g.gid))
-                                    .unwrap_or(0);
+                                let cid = fonts.get(slot).map_or(0, |u| u.new_id(g.gid));
                                 codes.extend_from_slice(&cid.to_be_bytes());
                             }
-                            let name = format!("F{slot}");
-                            c.set_font(Name(name.as_bytes()), r(t.size));
+                            let name = font_names.get(slot).map_or(&b"F0"[..], |n| n.as_bytes());
+                            c.set_font(Name(name), r(t.size));
                             c.set_text_matrix([1.0, 0.0, 0.0, 1.0, r(x), r(y)]);
                             c.show(Str(&codes));
                             x += run.iter().map(|g| g.advance).sum::<f32>() * t.size;
@@ -272,11 +394,7 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
     let mut digest = Sha256::new();
     for (f, refs) in fonts.iter().zip(&font_refs) {
         let [type0, cid, descriptor, file_ref, tounicode] = *refs;
-        let subset =
-            subsetter::subset(&f.file.data, 0, &f.remapper).map_err(|e| PdfError::Subset {
-                font: f.file.name.clone(),
-                why: format!("{e:?}"),
-            })?;
+        let subset = subset_font(f)?;
         // The subset tag (six capitals) is derived from the glyphs kept, as PDF asks.
         let mut h = Sha256::new();
         h.update(f.file.name.as_bytes());
@@ -298,17 +416,6 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             .encoding_predefined(Name(b"Identity-H"))
             .descendant_font(cid)
             .to_unicode(tounicode);
-        let widths: Vec<f32> = {
-            let face = f.file.face();
-            f.remapper
-                .remapped_gids()
-                .map(|old| {
-                    face.as_ref()
-                        .and_then(|fc| fc.glyph_hor_advance(ttf_parser::GlyphId(old)))
-                        .map_or(0.0, |a| r(f32::from(a) * 1000.0 / upem))
-                })
-                .collect()
-        };
         let mut cidfont = pdf.cid_font(cid);
         cidfont
             .subtype(CidFontType::Type2)
@@ -321,7 +428,9 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             .font_descriptor(descriptor)
             .default_width(0.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
-        cidfont.widths().consecutive(0, widths);
+        cidfont
+            .widths()
+            .consecutive(0, subset.widths.iter().copied());
         cidfont.finish();
         let mut flags = FontFlags::SYMBOLIC;
         if f.file.monospaced {
@@ -342,10 +451,9 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
             .cap_height(scale(f.file.cap_height))
             .stem_v(80.0)
             .font_file2(file_ref);
-        let compressed = deflate(&subset)?;
-        pdf.stream(file_ref, &compressed)
+        pdf.stream(file_ref, &subset.compressed)
             .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(0));
+            .pair(Name(b"Length1"), subset.length);
         let mut cmap = UnicodeCmap::new(
             Name(b"Custom"),
             SystemInfo {
@@ -391,4 +499,104 @@ fn mask_bits(q: &QrItem) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::artwork::Field;
+    use crate::artwork::fonts::{FontChain, bundled_font, width_em};
+    use crate::artwork::layout::{TextItem, TextLine};
+    use crate::artwork::template::BoxMm;
+
+    /// A page with `text` in Noto Sans with IPAex Gothic for what it lacks.
+    fn page(text: &str) -> Page {
+        let chain = FontChain {
+            fonts: vec![
+                bundled_font("NotoSans-Regular.ttf").unwrap(),
+                bundled_font("ipaexg.ttf").unwrap(),
+            ],
+        };
+        let glyphs = chain.set(text).0;
+        let line = TextLine {
+            text: text.to_string(),
+            x: 5.0,
+            baseline: 10.0,
+            width: width_em(&glyphs) * 9.0 / PT_PER_MM,
+            glyphs,
+        };
+        Page {
+            width: 80.0,
+            height: 40.0,
+            background: Rgb(255, 255, 255),
+            items: vec![Item::Text(TextItem {
+                field: Field::Model,
+                area: BoxMm {
+                    x: 5.0,
+                    y: 5.0,
+                    w: 70.0,
+                    h: 10.0,
+                },
+                size: 9.0,
+                colour: Rgb(0, 0, 0),
+                chain,
+                lines: vec![line],
+            })],
+        }
+    }
+
+    /// The cached subsets give the bytes a fresh subsetting gives, on one thread or several.
+    #[test]
+    fn same_bytes_with_a_cold_or_warm_subset_cache_and_on_threads() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let pages = [page("Acme Thermostat T-1000 ★ 試験済み"), page("Level 3")];
+        clear_subset_cache();
+        let cold = write_pdf(&pages, "t", QrDraw::Mask).unwrap();
+        let warm = write_pdf(&pages, "t", QrDraw::Mask).unwrap();
+        assert_eq!(cold, warm);
+        let threads: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|i| {
+                    s.spawn(move || {
+                        if i == 0 {
+                            clear_subset_cache();
+                        }
+                        let pages = [page("Acme Thermostat T-1000 ★ 試験済み"), page("Level 3")];
+                        write_pdf(&pages, "t", QrDraw::Mask).unwrap()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for t in threads {
+            assert_eq!(t, cold);
+        }
+        // Another glyph set is another subset.
+        assert_ne!(
+            write_pdf(&[page("Level 2")], "t", QrDraw::Mask).unwrap(),
+            cold
+        );
+    }
+
+    /// The two tests that clear or fill the cache run one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    #[test]
+    fn the_subset_cache_is_bounded() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut most = 0;
+        for i in 1..=SUBSET_CACHE + 8 {
+            // A distinct glyph set each time: the letters a-g picked by the bits of i.
+            let text: String = (0..7u8)
+                .filter(|b| i >> b & 1 == 1)
+                .map(|b| char::from(b'a' + b))
+                .collect();
+            write_pdf(&[page(&text)], "t", QrDraw::Mask).unwrap();
+            let c = subset_cache().lock().unwrap();
+            assert!(c.0.len() <= SUBSET_CACHE && c.0.len() == c.1.len());
+            most = most.max(c.0.len());
+        }
+        assert_eq!(most, SUBSET_CACHE);
+    }
 }

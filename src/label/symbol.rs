@@ -12,15 +12,17 @@
 //! against about 0.78 ms for `qrcodegen` with the same segments. `qrcode` stays a
 //! dev-dependency to cross-check versions.
 //!
-//! Kept hand-written: `cargo bench --bench artwork` `qr-encode/qrcodegen-segments` (this) 225 µs against `label-pdf/mask` 0.68 ms (goal <= 1 ms, README); `qrcodegen`'s own mask choice was about 85 µs a mask x 8 (perf, earlier); `qr-encode/qrcodegen-own-mask` now measures it (not yet run).
+//! Kept hand-written (`cargo bench --bench artwork -- qr-encode`, one run, load ~7 on 2 cores): `qr-encode/qrcodegen-segments` (this) 88.6 µs against `qr-encode/qrcodegen-own-mask` (`qrcodegen` choosing the mask) 640 µs; 258 µs before the penalties became word operations.
 //!
 //! The mask is chosen here, not by `qrcodegen` (which re-encodes the symbol for each of the
 //! eight masks and scores each module by module): the symbol is encoded once with mask 0, the
 //! other seven are derived from it (data modules re-masked, format bits rewritten; a test
 //! checks every version up to 27, level and mask against `qrcodegen`), and the penalty rules
 //! (N1 runs, N2 blocks, N3 finder-like patterns with the light border counted, N4 balance) are
-//! scored on bit rows ([`penalty_bits`]). The lowest score wins, ties to the lower mask number,
-//! exactly as `qrcodegen` chooses (a test compares the two on many texts).
+//! scored on bit rows and columns by word operations ([`penalty_bits`]; only a line that may
+//! hold a finder-like pattern larger than 1:1:3:1:1 is walked run by run). The lowest score
+//! wins, ties to the lower mask number, exactly as `qrcodegen` chooses (a test compares the
+//! two on many texts).
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
@@ -120,8 +122,10 @@ impl QrSymbol {
     }
 }
 
+/// The QR alphanumeric set (0-9, A-Z, space, `$%*+-./:`), as `QrSegment::is_alphanumeric`
+/// has it (a test compares every byte); a match, not its per-character string search.
 fn in_alphanumeric_set(b: u8) -> bool {
-    b.is_ascii() && QrSegment::is_alphanumeric(char::from(b).encode_utf8(&mut [0; 4]))
+    matches!(b, b'0'..=b'9' | b'A'..=b'Z' | b' ' | b'$' | b'%' | b'*' | b'+' | b'-' | b'.' | b'/' | b':')
 }
 
 /// An alphanumeric run shorter than this between byte runs costs more as its own segment
@@ -265,25 +269,65 @@ fn function_rows(version: u8) -> Vec<u128> {
 }
 
 /// Mask `k`'s pattern as row bits: every pattern repeats every 6 columns and 12 rows.
+#[cfg(test)]
 fn mask_rows(k: u8, n: usize) -> Vec<u128> {
-    let dark = |x: usize, y: usize| match k {
-        0 => (x + y).is_multiple_of(2),
-        1 => y.is_multiple_of(2),
-        2 => x.is_multiple_of(3),
-        3 => (x + y).is_multiple_of(3),
-        4 => (x / 3 + y / 2).is_multiple_of(2),
-        5 => x * y % 2 + x * y % 3 == 0,
-        6 => (x * y % 2 + x * y % 3).is_multiple_of(2),
-        _ => ((x + y) % 2 + x * y % 3).is_multiple_of(2),
+    mask_lines(k, n, false)
+}
+
+/// Mask `k`'s pattern as rows (`columns` false: bit x of row y) or as columns (bit y of
+/// column x) of a symbol `n` modules a side.
+fn mask_lines(k: u8, n: usize, columns: bool) -> Vec<u128> {
+    let full = if n >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
     };
-    let template: Vec<u128> = (0..12)
-        .map(|y| {
-            (0..n)
-                .filter(|&x| dark(x, y))
-                .fold(0u128, |acc, x| acc | 1u128 << x)
-        })
-        .collect();
-    (0..n).map(|y| template[y % 12]).collect()
+    let t = &mask_templates()[usize::from(k & 7)][usize::from(columns)];
+    (0..n).map(|line| t[line % 12] & full).collect()
+}
+
+/// The eight mask patterns, 128 modules wide, as 12 rows and as 12 columns each (every
+/// pattern repeats every 12 lines either way); made once per process (making them per symbol
+/// was a fifth of its time in `perf`).
+fn mask_templates() -> &'static [[[u128; 12]; 2]; 8] {
+    static T: std::sync::OnceLock<[[[u128; 12]; 2]; 8]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = [[[0u128; 12]; 2]; 8];
+        for (k, both) in t.iter_mut().enumerate() {
+            let dark = |x: usize, y: usize| match k {
+                0 => (x + y).is_multiple_of(2),
+                1 => y.is_multiple_of(2),
+                2 => x.is_multiple_of(3),
+                3 => (x + y).is_multiple_of(3),
+                4 => (x / 3 + y / 2).is_multiple_of(2),
+                5 => x * y % 2 + x * y % 3 == 0,
+                6 => (x * y % 2 + x * y % 3).is_multiple_of(2),
+                _ => ((x + y) % 2 + x * y % 3).is_multiple_of(2),
+            };
+            let [rows, cols] = both;
+            for (line, (row, col)) in rows.iter_mut().zip(cols.iter_mut()).enumerate() {
+                for i in 0..128 {
+                    *row |= u128::from(dark(i, line)) << i;
+                    *col |= u128::from(dark(line, i)) << i;
+                }
+            }
+        }
+        t
+    })
+}
+
+/// The columns of bit rows (bit y of column x = bit x of row y).
+fn transpose(rows: &[u128], n: usize) -> Vec<u128> {
+    let mut cols = vec![0u128; n];
+    for (y, r) in rows.iter().enumerate() {
+        let mut bits = *r;
+        while bits != 0 {
+            let x = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            cols[x] |= 1 << y;
+        }
+    }
+    cols
 }
 
 /// Format information bits (ECC level and mask, BCH-protected) for mask `k`, as the 15 module
@@ -324,40 +368,44 @@ fn format_modules(ecc: Ecc, k: u8, n: usize) -> Vec<(usize, usize, bool)> {
 
 /// The eight masked symbols derived from the mask-0 symbol (data modules re-masked, format
 /// bits rewritten), scored; the best as a symbol. One Reed-Solomon encoding and one module
-/// placement instead of eight (measured: the QR was most of a label PDF's time).
+/// placement instead of eight (measured: the QR was most of a label PDF's time). Rows and
+/// columns are both derived by word operations (no per-module transposition per mask).
 fn best_of_derived(code0: &QrCode, ecc: Ecc) -> QrSymbol {
     let base = rows_of(code0);
     let n = base.len();
     let version = code0.version().value();
     let function = function_rows(version);
-    let p0 = mask_rows(0, n);
+    let (base_cols, function_cols) = (transpose(&base, n), transpose(&function, n));
+    let (p0, p0_cols) = (mask_lines(0, n, false), mask_lines(0, n, true));
     let mut best: Option<(i64, Vec<u128>)> = None;
     for k in 0..8u8 {
-        let pk = mask_rows(k, n);
-        let mut rows: Vec<u128> = (0..n)
-            .map(|y| base[y] ^ ((p0[y] ^ pk[y]) & !function[y]))
-            .collect();
+        let (pk, pk_cols) = (mask_lines(k, n, false), mask_lines(k, n, true));
+        let remask = |base: &[u128], p0: &[u128], pk: &[u128], function: &[u128]| -> Vec<u128> {
+            (0..n)
+                .map(|i| base[i] ^ ((p0[i] ^ pk[i]) & !function[i]))
+                .collect()
+        };
+        let mut rows = remask(&base, &p0, &pk, &function);
+        let mut cols = remask(&base_cols, &p0_cols, &pk_cols, &function_cols);
         for (x, y, dark) in format_modules(ecc, k, n) {
-            if dark {
-                rows[y] |= 1u128 << x;
-            } else {
-                rows[y] &= !(1u128 << x);
-            }
+            rows[y] = (rows[y] & !(1u128 << x)) | (u128::from(dark) << x);
+            cols[x] = (cols[x] & !(1u128 << y)) | (u128::from(dark) << y);
         }
-        let b = BitRows::from_rows(n, rows);
+        let b = BitRows { n, rows, cols };
         let score = penalty_bits(&b);
         if best.as_ref().is_none_or(|(s, _)| score < *s) {
             best = Some((score, b.rows));
         }
     }
     let rows = best.map(|(_, r)| r).unwrap_or(base);
+    let mut dark = Vec::with_capacity(n * n);
+    for r in &rows {
+        dark.extend((0..n).map(|x| (r >> x) & 1 == 1));
+    }
     QrSymbol {
         version,
         size: n,
-        dark: (0..n)
-            .flat_map(|y| (0..n).map(move |x| (y, x)))
-            .map(|(y, x)| (rows[y] >> x) & 1 == 1)
-            .collect(),
+        dark,
     }
 }
 
@@ -453,16 +501,9 @@ impl BitRows {
         BitRows::from_rows(rows.len(), rows)
     }
 
+    #[cfg(test)]
     fn from_rows(n: usize, rows: Vec<u128>) -> BitRows {
-        let mut cols = vec![0u128; n];
-        for (y, r) in rows.iter().enumerate() {
-            let mut bits = *r;
-            while bits != 0 {
-                let x = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                cols[x] |= 1 << y;
-            }
-        }
+        let cols = transpose(&rows, n);
         BitRows { n, rows, cols }
     }
 }
@@ -474,9 +515,9 @@ const N2: i64 = 3;
 const N3: i64 = 40;
 const N4: i64 = 10;
 
-/// The mask penalty of ISO/IEC 18004 §7.8.3 (lower is better) on bit rows: runs found from
-/// colour transitions, 2 x 2 blocks by word operations (a test checks it against a plain
-/// module-by-module count).
+/// The mask penalty of ISO/IEC 18004 §7.8.3 (lower is better) on bit rows: N1 runs and N3
+/// finder-like patterns by word operations per line ([`runs_penalty`], [`finder_like`]), 2 x 2
+/// blocks likewise (a test checks it against a plain module-by-module count).
 fn penalty_bits(b: &BitRows) -> i64 {
     let n = b.n;
     let size = n as i64;
@@ -486,34 +527,8 @@ fn penalty_bits(b: &BitRows) -> i64 {
         (1u128 << n) - 1
     };
     let mut score = 0i64;
-    for line in b.rows.iter().chain(b.cols.iter()) {
-        let r = *line;
-        let mut runs = Runs::new(size);
-        // The scan starts "in" a light run, which is empty when the first module is dark.
-        if r & 1 == 1 {
-            runs.push(0);
-            score += runs.patterns() * N3;
-        }
-        let mut changes = (r ^ (r << 1)) & full & !1;
-        let mut start = 0u32;
-        while changes != 0 {
-            let p = changes.trailing_zeros();
-            changes &= changes - 1;
-            let len = i64::from(p - start);
-            if len >= 5 {
-                score += N1 + len - 5;
-            }
-            runs.push(len);
-            if (r >> start) & 1 == 0 {
-                score += runs.patterns() * N3;
-            }
-            start = p;
-        }
-        let len = size - i64::from(start);
-        if len >= 5 {
-            score += N1 + len - 5;
-        }
-        score += runs.finish((r >> start) & 1 == 1, len) * N3;
+    for &r in b.rows.iter().chain(b.cols.iter()) {
+        score += runs_penalty(r, full) + finder_like(r, full, size) * N3;
     }
     let pair = full >> 1;
     for w in b.rows.windows(2) {
@@ -528,6 +543,72 @@ fn penalty_bits(b: &BitRows) -> i64 {
     score + k * N4
 }
 
+/// N1 of one line (bits `full`): a run of `len` >= 5 same-coloured modules costs
+/// `N1 + len - 5`, i.e. one per position where five equal modules start, plus `N1 - 1` per
+/// run. Word operations instead of a walk over the runs (the walk was half of a symbol's time
+/// in `perf`).
+fn runs_penalty(r: u128, full: u128) -> i64 {
+    // Bit i: module i has the colour of module i + 1.
+    let eq = !(r ^ (r >> 1)) & (full >> 1);
+    // Bit i: modules i..=i+4 have one colour.
+    let five = eq & (eq >> 1) & (eq >> 2) & (eq >> 3);
+    // ... and module i - 1 another (or i = 0): the run starts at i.
+    let starts = five & !(eq << 1);
+    i64::from(five.count_ones()) + (N1 - 1) * i64::from(starts.count_ones())
+}
+
+/// N3 patterns of one line: dark-light-dark-light-dark runs of n, n, 3n, n, n modules with
+/// light on both sides, at least 4n on one of them (the light border outside the symbol counts),
+/// counted once per side that has the 4n, as `qrcodegen` counts them. Patterns with n = 1 are
+/// found by word operations; a line that may hold one with n >= 2 (a dark run of 6 or more
+/// after two light modules) is walked run by run ([`finder_like_by_runs`]).
+fn finder_like(r: u128, full: u128, size: i64) -> i64 {
+    let light = |v: u128| !v;
+    let six = r & (r >> 1) & (r >> 2) & (r >> 3) & (r >> 4) & (r >> 5);
+    // Such a run starts at module 2n or later.
+    if light(r << 1) & light(r << 2) & six & !3 != 0 {
+        return finder_like_by_runs(r, full, size);
+    }
+    // Bit s: modules s-1..=s+7 are light, dark, light, dark x3, light, dark, light; outside
+    // the line is light (shifts bring in zeros).
+    let core = light(r << 1)
+        & r
+        & light(r >> 1)
+        & (r >> 2)
+        & (r >> 3)
+        & (r >> 4)
+        & light(r >> 5)
+        & (r >> 6)
+        & light(r >> 7);
+    let before = light((r << 1) | (r << 2) | (r << 3) | (r << 4));
+    let after = light((r >> 7) | (r >> 8) | (r >> 9) | (r >> 10));
+    i64::from((core & before).count_ones()) + i64::from((core & after).count_ones())
+}
+
+/// N3 patterns of one line of any scale, from its runs (the light border counts as part of
+/// the first and last runs).
+fn finder_like_by_runs(r: u128, full: u128, size: i64) -> i64 {
+    let mut count = 0;
+    let mut runs = Runs::new(size);
+    // The scan starts "in" a light run, which is empty when the first module is dark.
+    if r & 1 == 1 {
+        runs.push(0);
+        count += runs.patterns();
+    }
+    let mut changes = (r ^ (r << 1)) & full & !1;
+    let mut start = 0u32;
+    while changes != 0 {
+        let p = changes.trailing_zeros();
+        changes &= changes - 1;
+        runs.push(i64::from(p - start));
+        if (r >> start) & 1 == 0 {
+            count += runs.patterns();
+        }
+        start = p;
+    }
+    count + runs.finish((r >> start) & 1 == 1, size - i64::from(start))
+}
+
 /// The mask penalty of ISO/IEC 18004 §7.8.3 over a whole symbol (lower is better), module by
 /// module: the plain form [`penalty_bits`] is checked against.
 #[cfg(test)]
@@ -538,32 +619,14 @@ fn penalty(s: &QrSymbol) -> i64 {
     // One pass over rows (transpose = false) and one over columns.
     for transpose in [false, true] {
         for a in 0..n {
-            let mut runs = Runs::new(size);
-            let mut colour = false;
-            let mut run = 0i64;
-            for b in 0..n {
-                let m = if transpose {
+            let (n1, n3) = plain_line((0..n).map(|b| {
+                if transpose {
                     s.dark[b * n + a]
                 } else {
                     s.dark[a * n + b]
-                };
-                if m == colour {
-                    run += 1;
-                    if run == 5 {
-                        score += N1;
-                    } else if run > 5 {
-                        score += 1;
-                    }
-                } else {
-                    runs.push(run);
-                    if !colour {
-                        score += runs.patterns() * N3;
-                    }
-                    colour = m;
-                    run = 1;
                 }
-            }
-            score += runs.finish(colour, run) * N3;
+            }));
+            score += n1 + n3 * N3;
         }
     }
     for y in 0..n.saturating_sub(1) {
@@ -582,6 +645,34 @@ fn penalty(s: &QrSymbol) -> i64 {
     let total = size * size;
     let k = ((dark * 20 - total * 10).abs() + total - 1) / total - 1;
     score + k * N4
+}
+
+/// N1 penalty and N3 pattern count of one line, module by module.
+#[cfg(test)]
+fn plain_line(modules: impl ExactSizeIterator<Item = bool>) -> (i64, i64) {
+    let size = modules.len() as i64;
+    let (mut n1, mut n3) = (0, 0);
+    let mut runs = Runs::new(size);
+    let mut colour = false;
+    let mut run = 0i64;
+    for m in modules {
+        if m == colour {
+            run += 1;
+            if run == 5 {
+                n1 += N1;
+            } else if run > 5 {
+                n1 += 1;
+            }
+        } else {
+            runs.push(run);
+            if !colour {
+                n3 += runs.patterns();
+            }
+            colour = m;
+            run = 1;
+        }
+    }
+    (n1, n3 + runs.finish(colour, run))
 }
 
 #[cfg(test)]
@@ -706,6 +797,107 @@ mod tests {
                     assert_eq!(rows, BitRows::of(&at(k)).rows, "v{v} {ecc:?} mask {k}");
                 }
             }
+        }
+    }
+
+    /// Lines of every symbol size a label may have: pseudo-random ones, and finder-like
+    /// patterns of scale 1 to 4 at every offset, near both ends, with light runs around them
+    /// of every length up to 5n.
+    fn test_lines() -> Vec<(usize, u128)> {
+        let mut lines = Vec::new();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [21usize, 25, 45, 65, 69, 101, 125, 128] {
+            let full = if n == 128 {
+                u128::MAX
+            } else {
+                (1u128 << n) - 1
+            };
+            for _ in 0..3000 {
+                let r = (u128::from(next()) << 64 | u128::from(next())) & full;
+                // Sparse and dense lines too (long runs).
+                let s = (u128::from(next()) << 64 | u128::from(next())) & full;
+                lines.extend([(n, r), (n, r & s), (n, r | s)]);
+            }
+            for scale in 1..=4usize {
+                let unit = (1u128 << scale) - 1;
+                // dark n, light n, dark 3n, light n, dark n.
+                let pattern = unit
+                    | ((unit | unit << scale | unit << (2 * scale)) << (2 * scale))
+                    | unit << (6 * scale);
+                for at in 0..=n.saturating_sub(7 * scale) {
+                    let p = pattern << at;
+                    let junk = (u128::from(next()) << 64 | u128::from(next())) & full;
+                    lines.push((n, p & full));
+                    for gap in 1..=5 * scale {
+                        // Dark beyond a light run of `gap` on either side.
+                        let around = junk
+                            & !((1u128 << (7 * scale + 2 * gap)) - 1)
+                                .wrapping_shl(at.saturating_sub(gap) as u32);
+                        lines.push((n, (p | around) & full));
+                        let near = 1u128
+                            .checked_shl((at + 7 * scale + gap) as u32)
+                            .unwrap_or(0)
+                            | (1u128 << at >> gap.min(at + 1) >> 1 << 1);
+                        lines.push((n, (p | (near & !p)) & full));
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn line_penalties_by_word_operations_equal_the_module_walk() {
+        let mut scaled = 0;
+        for (n, r) in test_lines() {
+            let full = if n == 128 {
+                u128::MAX
+            } else {
+                (1u128 << n) - 1
+            };
+            let (n1, n3) = plain_line((0..n).map(|x| (r >> x) & 1 == 1));
+            assert_eq!(runs_penalty(r, full), n1, "N1 of {r:b} ({n})");
+            assert_eq!(finder_like(r, full, n as i64), n3, "N3 of {r:b} ({n})");
+            assert_eq!(
+                finder_like_by_runs(r, full, n as i64),
+                n3,
+                "N3 walk of {r:b} ({n})"
+            );
+            scaled += usize::from(finder_like_by_runs(r, full, n as i64) > 0);
+        }
+        assert!(
+            scaled > 1000,
+            "the lines hold finder-like patterns ({scaled})"
+        );
+    }
+
+    #[test]
+    fn alphanumeric_set_equals_qrcodegen() {
+        for b in 0..=255u8 {
+            let theirs = b.is_ascii() && QrSegment::is_alphanumeric(&char::from(b).to_string());
+            assert_eq!(in_alphanumeric_set(b), theirs, "byte {b}");
+        }
+    }
+
+    #[test]
+    fn derived_columns_are_the_transposed_rows() {
+        for v in [1u8, 2, 7, 12, 13, 27] {
+            let n = 17 + 4 * usize::from(v);
+            for k in 0..8u8 {
+                assert_eq!(
+                    transpose(&mask_lines(k, n, false), n),
+                    mask_lines(k, n, true),
+                    "v{v} mask {k}"
+                );
+            }
+            let f = function_rows(v);
+            assert_eq!(transpose(&transpose(&f, n), n), f);
         }
     }
 

@@ -10,6 +10,10 @@
 //! spaces and after `/ - , ;`, between any two CJK characters, and inside a word only when the
 //! word alone is wider than its column (digests, long links). The same input gives the same
 //! bytes.
+//!
+//! Speed (issue 14, `cargo bench --bench artwork -- report`): text is set from the fonts'
+//! cached glyph tables ([`crate::artwork::fonts`]), a table row is laid out once (again only
+//! when it moves to a new page), and the writer reuses font subsets across documents.
 
 use serde_json::Value;
 
@@ -386,15 +390,16 @@ impl Flow<'_> {
         };
         draw_head(self);
         for r in rows {
-            let (h, _) = self.row(cols, &r, self.y);
+            let (mut h, mut items) = self.row(cols, &r, self.y);
             if self.y + h > BOTTOM {
                 self.new_page();
                 if header {
                     self.para(part(format!("{title} ({})", self.continued)).bold().grey());
                 }
                 draw_head(self);
+                // Laid out again at its place on the new page (only then).
+                (h, items) = self.row(cols, &r, self.y);
             }
-            let (h, items) = self.row(cols, &r, self.y);
             for i in items {
                 self.push(i);
             }
