@@ -62,29 +62,34 @@ flags_for() {
     esac
 }
 
-# One timed run of a mode into $work/out (wall seconds and peak RSS in KB to $work/time).
+# One timed run of a mode into $out with state $state (wall seconds and peak RSS in KB to
+# $work/time).
 run_mode() {
     if [ "$1" = python ]; then
         /usr/bin/time -f "%e %M" -o "$work/time" target/python-peer/bin/python \
-            bench/python-peer.py --out "$work/out" --at "$AT" "$work"/profiles/*.toml
+            bench/python-peer.py --out "$out" --at "$AT" "$work"/profiles/*.toml
         return
     fi
     # shellcheck disable=SC2046 # the flags are meant to split
     /usr/bin/time -f "%e %M" -o "$work/time" "$BIN" issue --scheme cls-like@2 \
         --profile "$work"/profiles/*.toml --key "$work/demo/keys/issuing-body.key" \
         --trust "$work/demo/trust/example-agency.cose" \
-        --root "$work/demo/trust/scheme-owner.pub" --state "$work/state" \
-        --out "$work/out" --at "$AT" $(flags_for "$1")
+        --root "$work/demo/trust/scheme-owner.pub" --state "$state" \
+        --out "$out" --at "$AT" $(flags_for "$1")
 }
 
 for mode in $MODES; do
     times=()
     for run in $(seq 1 "$RUNS"); do
-        rm -rf "$work/state" "$work/out"
+        # A new folder per run, all removed at the end: on ext4 without a journal (this
+        # machine), creating thousands of files right after deleting thousands makes the inode
+        # allocator skip the recently deleted ones, which tripled the kernel time of a run.
+        out="$work/out-$mode-$run"
+        state="$work/state-$mode-$run"
         run_mode "$mode" > "$work/log" 2>&1 ||
             { echo "$mode failed:"; tail -5 "$work/log"; exit 1; }
         read -r wall rss < "$work/time"
-        files=$(find "$work/out" -type f | wc -l)
+        files=$(find "$out" -type f | wc -l)
         echo "$mode run $run: $N profiles, $wall s wall, peak RSS $((rss / 1024)) MB, $files files"
         # The peer's own line: its time without interpreter start-up and imports.
         [ "$mode" != python ] || sed -n 's/^python: /  peer: /p' "$work/log"

@@ -130,15 +130,14 @@ pub fn label_files(
     let report = serde_json::from_str::<serde_json::Value>(&i.report_json)
         .map_err(|_| bad("its report JSON does not read back", &""))?;
     let label = serde_json::to_value(&claims).map_err(|e| bad("claims: ", &e))?;
-    let lang = iotlabel::report::html::Lang::En;
+    let read =
+        iotlabel::report::ReadReport::new(&report, Some(&label), iotlabel::report::html::Lang::En)
+            .map_err(|e| bad("report: ", &e))?;
     if reports.contains(&ReportFormat::Html) {
-        let html = iotlabel::report::html::to_html(&report, Some(&label), lang)
-            .map_err(|e| bad("report HTML: ", &e))?;
-        files.push(("report.html".to_string(), html.into_bytes()));
+        files.push(("report.html".to_string(), read.html().into_bytes()));
     }
     if reports.contains(&ReportFormat::Pdf) {
-        let pdf = iotlabel::report::pdf::to_pdf(&report, Some(&label), lang)
-            .map_err(|e| bad("report PDF: ", &e))?;
+        let pdf = read.pdf().map_err(|e| bad("report PDF: ", &e))?;
         files.push(("report.pdf".to_string(), pdf));
     }
     Ok(files)

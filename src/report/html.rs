@@ -136,7 +136,11 @@ pub fn report_digest(report: &Value) -> [u8; 32] {
 /// `iotlabel issue` writes them (`<label-id>.json`: `label_id`, `issuer`, `issued_at`,
 /// `expires`, `evidence_digest`), shown with whether its evidence digest matches this report.
 pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<String, HtmlError> {
-    let v = View::new(report, label, lang)?;
+    Ok(html_of(&View::new(report, label, lang)?))
+}
+
+/// The page of a report already read.
+pub(crate) fn html_of(v: &View) -> String {
     let w = v.w;
     let mut h = String::new();
     let title = format!(
@@ -413,7 +417,7 @@ pub fn to_html(report: &Value, label: Option<&Value>, lang: Lang) -> Result<Stri
         esc(&w.footer),
         super::REPORT_FORMAT
     );
-    Ok(h)
+    h
 }
 
 /// Print-friendly, black-and-white safe: outcome colours are backed by words and symbols.

@@ -19,6 +19,32 @@ use crate::time::format_ts;
 
 pub use text::{render_summary, render_text};
 
+/// A report and its label's claims read once (checked and typed) for both renderers: a batch
+/// draws the HTML page and the PDF of every label from one read.
+pub struct ReadReport(view::View);
+
+impl ReadReport {
+    /// Reads a report JSON value and, if given, the label's claims file (see
+    /// [`html::to_html`] for what is refused).
+    pub fn new(
+        report: &serde_json::Value,
+        label: Option<&serde_json::Value>,
+        lang: html::Lang,
+    ) -> Result<ReadReport, html::HtmlError> {
+        view::View::new(report, label, lang).map(ReadReport)
+    }
+
+    /// The HTML page.
+    pub fn html(&self) -> String {
+        html::html_of(&self.0)
+    }
+
+    /// The PDF.
+    pub fn pdf(&self) -> Result<Vec<u8>, pdf::ReportPdfError> {
+        pdf::pdf_of(&self.0)
+    }
+}
+
 /// Format identifier of the JSON report.
 pub const REPORT_FORMAT: &str = "iotlabel-report/1";
 

@@ -78,7 +78,11 @@ pub fn to_pdf(
     label: Option<&Value>,
     lang: Lang,
 ) -> Result<Vec<u8>, ReportPdfError> {
-    let v = View::new(report, label, lang)?;
+    pdf_of(&View::new(report, label, lang)?)
+}
+
+/// The PDF of a report already read.
+pub(crate) fn pdf_of(v: &View) -> Result<Vec<u8>, ReportPdfError> {
     let ipa = bundled_font("ipaexg.ttf")?;
     let fonts = Fonts {
         regular: FontChain {
@@ -88,7 +92,7 @@ pub fn to_pdf(
             fonts: vec![bundled_font("NotoSans-Bold.ttf")?, ipa],
         },
     };
-    let pages = layout(&v, &fonts);
+    let pages = layout(v, &fonts);
     let title = format!(
         "{} {} {} - {}",
         v.w.title.as_str(),
