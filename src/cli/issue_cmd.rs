@@ -319,7 +319,7 @@ fn load_profile(path: &Path, set: &CriteriaSet) -> Result<(Profile, [u8; 32]), C
 
 /// Labels prepared at once: one journal fsync per group; the group's files are held in memory
 /// until written, so memory stays flat however many profiles a run has.
-const GROUP: usize = 128;
+const GROUP: usize = 256;
 
 pub fn run(a: Args) -> Result<(), CliError> {
     let started = std::time::Instant::now();
