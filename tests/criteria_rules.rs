@@ -849,3 +849,90 @@ fn every_report_of_an_illustrative_scheme_says_it_is_not_an_official_mark() {
         assert!(ja.contains("公式のマークではありません"));
     }
 }
+
+/// A lab FAIL that contradicts a declaration carries the provenance of how it was found: a
+/// functional test makes it lab-tested, a conceptual (design) review lab-reviewed. Mutation testing
+/// (issue 12) found the functional case untested (deleting the arm that notes a functional
+/// non-PASS went unseen).
+#[test]
+fn a_contradiction_is_lab_tested_when_a_functional_test_found_it_and_reviewed_otherwise() {
+    use iotlabel::evaluate::Provenance;
+    let set = criteria::load_bundled().unwrap();
+    let s = scheme(&set, "cls-like@2");
+    let p = fixture(&set, "camera-fi-label-lab-fail.toml");
+    let i = s.requirements.iter().position(|r| r.id == "5.5-1").unwrap();
+    let fail = p
+        .tested
+        .iter()
+        .position(|t| t.requirement == "5.5-1" && t.verdict == Verdict::Fail)
+        .unwrap();
+    assert_eq!(
+        p.tested[fail].method,
+        Method::Functional,
+        "the fixture's FAIL"
+    );
+    let r = &evaluate(s, &p, at()).results[i];
+    assert_eq!(r.outcome, Outcome::Contradicted);
+    assert_eq!(r.provenance, Some(Provenance::LabTested));
+    let mut reviewed = p.clone();
+    for t in &mut reviewed.tested {
+        if t.requirement == "5.5-1" {
+            t.method = Method::Conceptual;
+        }
+    }
+    let r = &evaluate(s, &reviewed, at()).results[i];
+    assert_eq!(r.outcome, Outcome::Contradicted);
+    assert_eq!(r.provenance, Some(Provenance::LabReviewed));
+}
+
+/// A lab PASS cannot lift a rule that compares a declared date with the evaluation time (the
+/// support period has not ended) when the declarations fail it now: the lab tested the device
+/// then, and the date has passed since. No bundled rule compares with the evaluation time any
+/// more (issue 11), so a probe catalogue holds one. Mutation testing (issue 12) found this
+/// guard untested.
+#[test]
+fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
+    use iotlabel::evaluate::{Basis, Provenance};
+    use iotlabel::profile::TestResult;
+    let catalogue = SourceFile::new(
+        "catalogues/probe-time.toml",
+        "[catalogue]\nid = \"probe-time\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
+         [[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"Supported past today\"\n\
+         status = \"M\"\nremediation = \"Extend the support period.\"\n\
+         rule = { property = \"support.period_end\", after_evaluation = true }\n"
+            .to_string(),
+    );
+    let scheme_file = SourceFile::new(
+        "schemes/probe.toml",
+        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+         tier_display = \"level\"\ncatalogues = [\"probe-time@1\"]\nself_declaration = true\n\
+         [scheme.validity]\nmax_years = 1\n\
+         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+         requirements = [\"T-1\"]\n"
+            .to_string(),
+    );
+    let (set, diags) =
+        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
+    assert!(!diags.has_errors(), "{diags}");
+    let s = scheme(&set, "probe@1");
+    // The fixture's support period ended on 2025-06-30.
+    let mut p = fixture(&set, "router-support-ended.toml");
+    assert_eq!(evaluate(s, &p, at()).results[0].outcome, Outcome::NotMet);
+    p.tested.push(TestResult {
+        requirement: "T-1".into(),
+        test_case: None,
+        verdict: Verdict::Pass,
+        method: Method::Functional,
+        lab: "lab-sg-01".into(),
+        date: DateValue::parse("2025-01-15").unwrap(),
+        evidence_digest: None,
+        note: None,
+    });
+    let r = &evaluate(s, &p, at()).results[0];
+    assert_eq!(r.outcome, Outcome::NotMet);
+    assert_eq!(r.provenance, Some(Provenance::Declared));
+    assert_eq!(r.basis, Basis::Rule);
+    // Before the period ended, the lab's PASS counts.
+    let then = parse_at("2025-02-01").unwrap();
+    assert_eq!(evaluate(s, &p, then).results[0].outcome, Outcome::Met);
+}

@@ -241,6 +241,30 @@ mod tests {
         }
     }
 
+    /// Mutation testing (issue 12): the decoded-size limit's boundary and the position of
+    /// non-zero trailing bits after a URL were untested. (The `Symbol`/`Padding` arm of the
+    /// decoder's error cannot be reached: every payload character was checked before, so its
+    /// position arithmetic has equivalent mutants.)
+    #[test]
+    fn the_decoded_size_limit_is_inclusive_and_trailing_bits_are_placed_after_the_url() {
+        let at_limit = (0..).find(|l| l * 5 / 8 == MAX_COSE).unwrap();
+        assert!(!matches!(
+            parse_qr_text(&"A".repeat(at_limit)),
+            Err(QrError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            parse_qr_text(&"A".repeat(at_limit + 2)),
+            Err(QrError::TooLarge { len, .. }) if len == MAX_COSE + 1
+        ));
+        // "AB": 10 bits, one byte and two trailing bits, set by the `B` at index 1.
+        for (text, want) in [("AB", 1), ("HTTPS://X.ORG/V#AB", 17)] {
+            match parse_qr_text(text) {
+                Err(QrError::NonZeroTrailingBits { position }) => assert_eq!(position, want),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn rejections() {
         assert!(matches!(

@@ -680,6 +680,23 @@ fn plain_line(modules: impl ExactSizeIterator<Item = bool>) -> (i64, i64) {
 mod tests {
     use super::*;
 
+    /// Mutation testing (issue 12): deleting a level from the parser went unseen.
+    #[test]
+    fn every_error_correction_level_parses_in_either_case() {
+        for (text, level) in [
+            ("L", Ecc::L),
+            ("m", Ecc::M),
+            ("Q", Ecc::Q),
+            ("h", Ecc::H),
+            ("H", Ecc::H),
+        ] {
+            assert_eq!(Ecc::parse(text), Some(level), "{text}");
+        }
+        for bad in ["", "X", "MM", "low"] {
+            assert_eq!(Ecc::parse(bad), None, "{bad}");
+        }
+    }
+
     fn label_text(payload_chars: usize) -> String {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         let payload: String = (0..payload_chars)
