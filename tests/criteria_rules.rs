@@ -899,7 +899,10 @@ fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
         "[catalogue]\nid = \"probe-time\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
          [[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"Supported past today\"\n\
          status = \"M\"\nremediation = \"Extend the support period.\"\n\
-         rule = { property = \"support.period_end\", after_evaluation = true }\n"
+         rule = { property = \"support.period_end\", after_evaluation = true }\n\
+         [[requirement]]\nid = \"T-2\"\nclause = \"1\"\ntitle = \"No end date\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { not = { property = \"support.period_end\", present = true } }\n"
             .to_string(),
     );
     let scheme_file = SourceFile::new(
@@ -908,7 +911,7 @@ fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
          tier_display = \"level\"\ncatalogues = [\"probe-time@1\"]\nself_declaration = true\n\
          [scheme.validity]\nmax_years = 1\n\
          [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-         requirements = [\"T-1\"]\n"
+         requirements = [\"T-1\", \"T-2\"]\n"
             .to_string(),
     );
     let (set, diags) =
@@ -928,10 +931,19 @@ fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
         evidence_digest: None,
         note: None,
     });
-    let r = &evaluate(s, &p, at()).results[0];
+    // T-2 compares no date with the evaluation time: there a lab PASS outweighs the failing
+    // declaration.
+    p.tested.push(TestResult {
+        requirement: "T-2".into(),
+        ..p.tested.last().unwrap().clone()
+    });
+    let ev = evaluate(s, &p, at());
+    let r = &ev.results[0];
     assert_eq!(r.outcome, Outcome::NotMet);
     assert_eq!(r.provenance, Some(Provenance::Declared));
     assert_eq!(r.basis, Basis::Rule);
+    assert_eq!(ev.results[1].outcome, Outcome::Met, "T-2");
+    assert_eq!(ev.results[1].basis, Basis::Lab, "T-2");
     // Before the period ended, the lab's PASS counts.
     let then = parse_at("2025-02-01").unwrap();
     assert_eq!(evaluate(s, &p, then).results[0].outcome, Outcome::Met);

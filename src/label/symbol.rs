@@ -705,6 +705,18 @@ mod tests {
         format!("HTTPS://LBL.EXAMPLE.ORG/V#{payload}")
     }
 
+    /// Mutation testing (issue 12): `x < size` as `x <= size` went unseen; one column past the
+    /// edge would read the next row's first module (dark: a finder pattern's ring).
+    #[test]
+    fn modules_outside_the_symbol_are_light() {
+        let q = encode(&label_text(10), Ecc::M).unwrap();
+        let n = q.size();
+        assert!(q.is_dark(0, 1) && q.is_dark(1, 0), "the finder ring");
+        for (x, y) in [(n, 0), (0, n), (n, n), (n + 5, 1)] {
+            assert!(!q.is_dark(x, y), "({x}, {y})");
+        }
+    }
+
     #[test]
     fn label_text_is_three_segments() {
         let segs = segments(&label_text(10));
