@@ -6,6 +6,7 @@
 #   bench/issue-batch.sh                 # 1000 profiles, 3 runs of each mode
 #   bench/issue-batch.sh 10000 1         # 10,000 profiles, one run (memory stays flat?)
 #   MODES=full bench/issue-batch.sh      # one mode only: full, lean, python
+#   TMPDIR=/dev/shm bench/issue-batch.sh # profiles and output on tmpfs (no disk in the figure)
 #
 # Modes: `full` writes everything `issue` writes by default (COSE, QR text, claims JSON, label
 # PDF, report JSON, HTML and PDF, ledger); `lean` is `--formats none --reports json`; `python`
