@@ -43,7 +43,7 @@ tests_for() {
         evaluate) echo --lib --test fixtures --test properties --test criteria_rules \
             --test monotonicity --test date_boundaries ;;
         verify) echo --lib --test vectors --test verify_precedence --test trust_status \
-            --test verify_cache --test label_text --test label_envelope ;;
+            --test verify_cache --test label_text --test label_envelope --test illustrative ;;
         label-symbol) echo --lib --test oracles --test qr_size --test qr_worst_case --test vectors ;;
         label-claims | label-envelope) echo --lib --test vectors --test oracles \
             --test label_envelope --test label_props --test label_text ;;

@@ -281,3 +281,36 @@ fn the_cache_is_bounded() {
     cache.clear();
     assert!(cache.is_empty());
 }
+
+/// The age the report gives for each trust and status list is the whole hours from its issue
+/// time to the verification time. Mutation testing (issue 12) found it untested.
+#[test]
+fn data_ages_are_whole_hours_since_each_list_was_issued() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc, 0);
+    let s = store(
+        &sc,
+        &sc.trust_bytes,
+        &status_lists(&sc, t, &[]),
+        &Arc::new(SignatureCache::new(10)),
+    );
+    for when in [t + DAY, t + DAY + 5_400] {
+        let r = check(&s, &label.cose, when);
+        assert!(
+            r.data_age.len() >= 2,
+            "a trust list and a status list: {:?}",
+            r.data_age
+        );
+        for a in &r.data_age {
+            let issued = iotlabel::time::parse_at(&a.issued_at).unwrap().as_second();
+            assert_eq!(a.age_hours, (when - issued) / 3600, "{}", a.what);
+        }
+        let status = r
+            .data_age
+            .iter()
+            .find(|a| a.what.starts_with("status list"))
+            .unwrap();
+        assert_eq!(status.age_hours, if when == t + DAY { 24 } else { 25 });
+    }
+}
