@@ -62,8 +62,3 @@ pub mod verify;
 mod words;
 
 pub use fsutil::FileError;
-
-/// Writes a file atomically (temp file in the same directory, then rename), mode 0644.
-pub fn fsutil_write(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    fsutil::write_atomic(path, bytes, 0o644)
-}

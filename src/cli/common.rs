@@ -134,7 +134,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
     }
-    iotlabel::fsutil_write(path, bytes)
+    iotlabel::fsutil::write_atomic(path, bytes, 0o644)
         .map_err(FileError::on("write", path))
         .map_err(CliError::Io)
 }

@@ -247,11 +247,6 @@ impl Ledger {
         }
     }
 
-    /// The entry already issued for these inputs, if any.
-    pub fn find_input(&self, input: &str) -> Option<&LedgerEntry> {
-        self.labels.iter().find(|e| e.input == input)
-    }
-
     /// The entry for a label id.
     pub fn find_label(&self, label: LabelId) -> Option<&LedgerEntry> {
         self.labels.iter().find(|e| e.label == label)
