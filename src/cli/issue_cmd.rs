@@ -1,14 +1,17 @@
 //! `iotlabel issue`: evaluate profiles and sign labels under an accredited key.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use iotlabel::FileError;
 use iotlabel::artwork::{self, LabelFacts};
 use iotlabel::criteria::CriteriaSet;
+use iotlabel::criteria::model::Scheme;
 use iotlabel::ids::{Kid, LabelId};
 use iotlabel::issue::batch::{self, Batch, Job, Slot};
 use iotlabel::issue::ledger::{Journal, Ledger};
 use iotlabel::issue::{ClaimsFile, IssueError, Issued, input_digest, profile_digest};
+use iotlabel::keys::Signer;
 use iotlabel::profile::Profile;
 use iotlabel::report::render_text;
 use iotlabel::verify::TrustStore;
@@ -191,11 +194,10 @@ fn complete(dir: &Path, label: LabelId, suffixes: &[String]) -> bool {
         .all(|ext| std::fs::metadata(dir.join(format!("{label}.{ext}"))).is_ok_and(|m| m.len() > 0))
 }
 
-/// Step 2 of the batch for a job: issue it, or make a recorded label again.
-type Step2<'s> = Box<dyn Fn(&Job<'_>) -> batch::Outcome + 's>;
-
 /// What a worker needs to prepare a label.
 struct Prep<'a> {
+    scheme: &'a Scheme,
+    key: &'a (dyn Signer + Sync),
     store: &'a TrustStore,
     set: &'a CriteriaSet,
     art: &'a Artwork,
@@ -207,37 +209,45 @@ struct Prep<'a> {
 
 impl Prep<'_> {
     /// Step 2 for one slot (issue, or make again a recorded label whose files are missing),
-    /// then verify it and draw its files. `with_job` parses the profile and runs step 2 on
-    /// its job; it is not called for a label already issued.
-    fn run(
+    /// then verify it and draw its files. `profile` is called only when something is signed.
+    fn run<'p>(
         &self,
         slot: &Slot,
-        with_job: impl FnOnce(&dyn Fn(&Job<'_>) -> batch::Outcome) -> Result<batch::Outcome, CliError>,
+        digest: [u8; 32],
+        profile: impl FnOnce() -> Result<Cow<'p, Profile>, CliError>,
     ) -> Outcome {
-        let (step2, repaired): (Step2<'_>, bool) = match (slot, slot.pending()) {
-            (_, Some(e)) if !complete(self.out, e.label, self.suffixes) => {
-                (Box::new(move |job| batch::reissue(job, e, &self.ctx)), true)
-            }
+        let again = match (slot, slot.pending()) {
+            (_, Some(e)) if !complete(self.out, e.label, self.suffixes) => Some(e),
             (Slot::Done(e), _) => {
                 return Outcome::Skipped(format!("already issued as {}", e.label));
             }
-            (Slot::Free { .. }, _) => (
-                Box::new(move |job| batch::issue_one(job, slot, &self.ctx)),
-                false,
-            ),
+            (Slot::Free { .. }, _) => None,
         };
-        let i = match with_job(&*step2) {
-            Ok(batch::Outcome::Issued(i)) => *i,
-            Ok(batch::Outcome::Skipped(label)) => {
-                return Outcome::Skipped(format!("already issued as {label}"));
-            }
-            Ok(batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report))) => {
-                return Outcome::Refused(format!("{e}\n\n{}", render_text(&report)));
-            }
-            Ok(batch::Outcome::Refused(e, _)) => return Outcome::Refused(e.to_string()),
+        let profile = match profile() {
+            Ok(p) => p,
             Err(e) => return Outcome::Refused(e.to_string()),
         };
-        match self.draw(i, repaired) {
+        let job = Job {
+            scheme: self.scheme,
+            profile: &profile,
+            profile_digest: digest,
+            key: self.key,
+        };
+        let outcome = match again {
+            Some(e) => batch::reissue(&job, e, &self.ctx),
+            None => batch::issue_one(&job, slot, &self.ctx),
+        };
+        let i = match outcome {
+            batch::Outcome::Issued(i) => *i,
+            batch::Outcome::Skipped(label) => {
+                return Outcome::Skipped(format!("already issued as {label}"));
+            }
+            batch::Outcome::Refused(e @ IssueError::NoTier { .. }, Some(report)) => {
+                return Outcome::Refused(format!("{e}\n\n{}", render_text(&report)));
+            }
+            batch::Outcome::Refused(e, _) => return Outcome::Refused(e.to_string()),
+        };
+        match self.draw(i, again.is_some()) {
             Ok(p) => Outcome::Issued(Box::new(p)),
             Err(why) => Outcome::Refused(why),
         }
@@ -344,7 +354,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let _lock = lock_state(&a.state)?;
     let mut batch = Batch::new(Ledger::load(&a.state)?);
     let checked = check_profiles(&a.profile, &set, a.keep_parsed)?;
-    let kid = Kid(iotlabel::keys::Signer::kid(&key));
+    let kid = Kid(key.kid());
     let slots = batch.plan_inputs(
         checked
             .iter()
@@ -358,6 +368,8 @@ pub fn run(a: Args) -> Result<(), CliError> {
     create_dir(&a.out)?;
     let suffixes = suffixes(&a.reports, &art);
     let prep = Prep {
+        scheme,
+        key: &key,
         store: &store,
         set: &set,
         art: &art,
@@ -382,22 +394,10 @@ pub fn run(a: Args) -> Result<(), CliError> {
         let outcomes: Vec<Outcome> = group
             .par_iter()
             .map(|&k| {
-                let o = prep.run(&slots[k], |run| {
-                    let (digest, kept) = &checked[k];
-                    let again;
-                    let profile = match kept {
-                        Some(p) => p,
-                        None => {
-                            again = parse_again(&a.profile[k], &set, digest)?;
-                            &again
-                        }
-                    };
-                    Ok(run(&Job {
-                        scheme,
-                        profile,
-                        profile_digest: *digest,
-                        key: &key,
-                    }))
+                let (digest, kept) = &checked[k];
+                let o = prep.run(&slots[k], *digest, || match kept {
+                    Some(p) => Ok(Cow::Borrowed(p)),
+                    None => parse_again(&a.profile[k], &set, digest).map(Cow::Owned),
                 });
                 bar.inc(1);
                 o
