@@ -13,7 +13,7 @@
 # machine. It runs in place (it edits the source tree one
 # mutant at a time and restores it), so it reuses ./target and needs a clean work tree: run it
 # on a checkout nobody is editing. Each mutant runs only the tests that exercise these modules:
-# the unit tests and the test files `tests_for` lists. Results: mutants.out/<group>/mutants.out/. Two checkouts can run two groups at once.
+# the unit tests and the test files `targets_for` lists. Results: mutants.out/<group>/mutants.out/. Two checkouts can run two groups at once.
 # Outside src/label, the one 40-second unit test (every single-byte mutation of a claims set,
 # decoded twice) is skipped: it exercises only the claims decoder.
 set -euo pipefail
@@ -40,22 +40,27 @@ files_for() {
 }
 
 # The tests that exercise each group (the unit tests always): a mutant's run takes seconds
-# instead of the whole suite's minutes, and only these test binaries are relinked.
-tests_for() {
+# instead of the whole suite's minutes. Given to the build as well as the test run (`-C`), so
+# only these test binaries are relinked (not all 35).
+targets_for() {
+    local t
     case "$1" in
-        evaluate) echo --lib --test fixtures --test properties --test criteria_rules \
-            --test monotonicity --test date_boundaries ;;
-        verify) echo --lib --test vectors --test verify_precedence --test trust_status \
-            --test verify_cache --test label_text --test label_envelope --test illustrative ;;
-        label-symbol) echo --lib --test oracles --test qr_size --test qr_worst_case --test vectors ;;
-        label-claims | label-envelope) echo --lib --test vectors --test oracles \
-            --test label_envelope --test label_props --test label_text ;;
+        evaluate) t="fixtures properties criteria_rules monotonicity date_boundaries" ;;
+        verify) t="vectors verify_precedence trust_status verify_cache label_text label_envelope
+            illustrative" ;;
+        label-symbol) t="oracles qr_size qr_worst_case vectors" ;;
+        label-claims | label-envelope) t="vectors oracles label_envelope label_props label_text" ;;
     esac
-    # The one slow unit test (every single-byte mutation of a claims set, decoded twice)
-    # exercises only the claims decoder.
+    echo -C --lib
+    for x in $t; do echo -C "--test=$x"; done
+}
+
+# The one slow unit test (every single-byte mutation of a claims set, decoded twice) exercises
+# only the claims decoder.
+filter_for() {
     case "$1" in
         label-claims) ;;
-        *) echo -- --skip label::claims::tests::reader_agrees_with_ciborium_on_every_single_byte_mutation ;;
+        *) echo --skip label::claims::tests::reader_agrees_with_ciborium_on_every_single_byte_mutation ;;
     esac
 }
 
@@ -67,6 +72,6 @@ for g in "${SETS[@]}"; do
     # shellcheck disable=SC2046 # the test list is meant to split into arguments
     CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
         --test-tool nextest --timeout "${TIMEOUT:-120}" "${filters[@]}" \
-        --output "$out" -- $(tests_for "$g") || true
+        $(targets_for "$g") --output "$out" -- $(filter_for "$g") || true
     echo "$g: caught $(wc -l < "$out/mutants.out/caught.txt"), missed $(wc -l < "$out/mutants.out/missed.txt"), unviable $(wc -l < "$out/mutants.out/unviable.txt"), timeout $(wc -l < "$out/mutants.out/timeout.txt")"
 done

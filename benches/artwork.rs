@@ -49,13 +49,8 @@ fn report_inputs() -> (serde_json::Value, serde_json::Value) {
     let scheme = set.scheme("cls-like@2").unwrap();
     let i = sc.issue_file(&set, scheme, &path, at, 7).unwrap().unwrap();
     let report = serde_json::from_str(&i.report_json).unwrap();
-    let claims = serde_json::json!({
-        "label_id": hex::encode(i.claims.label_id),
-        "issuer": i.issuer,
-        "issued_at": iotlabel::time::format_unix(i.claims.issued_at),
-        "expires": iotlabel::time::format_unix(i.claims.expires),
-        "evidence_digest": hex::encode(i.claims.label.evidence_digest),
-    });
+    // The claims file `issue` writes beside the label, read as `issue` reads it back.
+    let claims = serde_json::to_value(iotlabel::issue::ClaimsFile::new(&i, &set)).unwrap();
     (report, claims)
 }
 
