@@ -6,6 +6,8 @@
 #   bench/mutants.sh evaluate        # one group: evaluate, verify, label-symbol, label-claims,
 #                                    # label-envelope (src/label is split by the tests it needs)
 #   TIMEOUT=600 bench/mutants.sh     # seconds per mutant's test run (default 120)
+#   SHARD=1/2 bench/mutants.sh label-symbol  # half of a set (results in mutants.out/<set>-1of2/),
+#                                    # the other half on another checkout
 #
 # Needs `cargo install cargo-mutants --locked` (27.1 here) and `cargo install cargo-nextest
 # --locked`: nextest runs a mutant's tests in parallel and stops at the first failure, and the
@@ -65,13 +67,13 @@ filter_for() {
 }
 
 for g in "${SETS[@]}"; do
-    out="mutants.out/$g"
+    out="mutants.out/$g${SHARD:+-${SHARD/\//of}}"
     mkdir -p "$out"
     filters=()
     for f in $(files_for "$g"); do filters+=(-f "$f"); done
     # shellcheck disable=SC2046 # the test list is meant to split into arguments
     CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
         --test-tool nextest --timeout "${TIMEOUT:-120}" "${filters[@]}" \
-        $(targets_for "$g") --output "$out" -- $(filter_for "$g") || true
+        ${SHARD:+--shard "$SHARD"} $(targets_for "$g") --output "$out" -- $(filter_for "$g") || true
     echo "$g: caught $(wc -l < "$out/mutants.out/caught.txt"), missed $(wc -l < "$out/mutants.out/missed.txt"), unviable $(wc -l < "$out/mutants.out/unviable.txt"), timeout $(wc -l < "$out/mutants.out/timeout.txt")"
 done
