@@ -322,7 +322,8 @@ fn rejects_non_empty_unprotected_header() {
 
 #[test]
 fn rejects_unknown_algorithm() {
-    for alg in [-7, -999, 0] {
+    // 8 and 19: the accepted values with the sign lost.
+    for alg in [-7, -999, 0, 8, 19] {
         let bytes = with_protected(vec![(int(1), int(alg)), (int(4), kid_value())]);
         match envelope_err(&bytes) {
             EnvelopeError::UnknownAlgorithm { alg: found } => assert_eq!(found, alg),
@@ -333,10 +334,14 @@ fn rejects_unknown_algorithm() {
 
 #[test]
 fn accepts_alg_minus_19() {
-    let bytes = with_protected(vec![(int(1), int(ALG_ED25519)), (int(4), kid_value())]);
-    let parsed = cose::parse(&bytes).unwrap();
-    assert_eq!(parsed.alg, ALG_ED25519);
-    cose::verify_signature(&parsed, &key().public_key()).unwrap();
+    // The registered values (RFC 9053 EdDSA -8, RFC 9864 Ed25519 -19) written out, not the
+    // crate's constants, so a wrong constant cannot pass.
+    for (alg, constant) in [(-19, ALG_ED25519), (-8, ALG_EDDSA)] {
+        let bytes = with_protected(vec![(int(1), int(alg)), (int(4), kid_value())]);
+        let parsed = cose::parse(&bytes).unwrap();
+        assert_eq!((parsed.alg, constant), (alg, alg));
+        cose::verify_signature(&parsed, &key().public_key()).unwrap();
+    }
 }
 
 #[test]
