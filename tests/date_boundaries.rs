@@ -18,7 +18,7 @@ use std::path::Path;
 
 use iotlabel::criteria::{self, CriteriaSet, IssuingState, Scheme};
 use iotlabel::evaluate::{Basis, evaluate};
-use iotlabel::profile::Profile;
+use iotlabel::profile::{Method, Profile, TestResult, Verdict};
 use iotlabel::report::Report;
 use iotlabel::time::{DateValue, parse_at};
 use jiff::{SignedDuration, Timestamp};
@@ -72,6 +72,58 @@ fn lab_evidence_counts_from_the_cutoff_day_and_not_the_day_before() {
     // What the day before leaves: the declarations, at self-declared strength.
     let ev = evaluate(s, &before, at);
     assert!(ev.results.iter().all(|r| r.basis != Basis::Lab));
+}
+
+/// A requirement the declarations leave open (only a lab can decide it, or its properties are
+/// not declared) and whose only lab verdict is too old says so (StaleLab), not that it has no
+/// verdict; a fresh one decides it (a missed mutant dropped the stale case).
+#[test]
+fn an_open_requirement_with_only_stale_lab_verdicts_says_they_are_stale() {
+    let set = set();
+    let at = parse_at("2026-12-01").unwrap();
+    let mut base = fixture(&set, "plug-ctm-stale-evidence.toml");
+    base.tested.clear();
+    // The first bundled scheme with requirements this profile leaves to a lab, given CTM-like's
+    // evidence window.
+    let open_in = |s: &Scheme| -> Vec<(usize, Basis)> {
+        evaluate(s, &base, at)
+            .results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r.basis, Basis::LabOnly | Basis::Missing))
+            .map(|(i, r)| (i, r.basis))
+            .collect()
+    };
+    let mut s = set
+        .schemes
+        .iter()
+        .find(|s| open_in(s).iter().any(|(_, b)| *b == Basis::LabOnly))
+        .expect("a scheme with a lab-only requirement")
+        .clone();
+    s.evidence_max_age = scheme(&set, "ctm-like@1").evidence_max_age;
+    let s = &s;
+    let open = open_in(s);
+    for (i, was) in open {
+        let req = &s.requirements[i];
+        for (date, expected) in [
+            ("2024-11-30T23:59:59Z", Basis::StaleLab),
+            ("2024-12-01", Basis::Lab),
+        ] {
+            let mut p = base.clone();
+            p.tested = vec![TestResult {
+                requirement: req.id.clone(),
+                test_case: None,
+                verdict: Verdict::Pass,
+                method: Method::Functional,
+                lab: "lab-test".into(),
+                date: DateValue::parse(date).unwrap(),
+                evidence_digest: None,
+                note: None,
+            }];
+            let got = evaluate(s, &p, at).results[i].basis;
+            assert_eq!(got, expected, "{} ({was:?}) with a PASS of {date}", req.id);
+        }
+    }
 }
 
 #[test]
@@ -192,7 +244,7 @@ fn the_evidence_window_counts_back_years_months_and_days() {
 fn a_justified_na_claim_is_lifted_only_by_a_fresh_pass_on_its_own_requirement() {
     use iotlabel::criteria::model::Modal;
     use iotlabel::evaluate::Provenance;
-    use iotlabel::profile::{Method, NaClaim, TestResult, Verdict};
+    use iotlabel::profile::NaClaim;
     let set = set();
     let at = parse_at("2026-12-01").unwrap();
     // CTM-like has the evidence window but no recommended requirement: give the window to

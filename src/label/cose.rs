@@ -492,6 +492,17 @@ mod tests {
     }
 
     #[test]
+    fn the_size_limit_is_inclusive() {
+        let key = SoftwareKey::from_seed(&[9u8; 32]);
+        let cose = sign(b"\xa0", &key).unwrap();
+        assert!(parse_limited(&cose, cose.len()).is_ok());
+        assert!(matches!(
+            parse_limited(&cose, cose.len() - 1),
+            Err(EnvelopeError::TooLarge { len, max }) if len == cose.len() && max == len - 1
+        ));
+    }
+
+    #[test]
     fn tampered_parsed_fields_fail() {
         let key = SoftwareKey::from_seed(&[9u8; 32]);
         let cose = sign(b"\xa0", &key).unwrap();
