@@ -948,3 +948,106 @@ fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
     let then = parse_at("2025-02-01").unwrap();
     assert_eq!(evaluate(s, &p, then).results[0].outcome, Outcome::Met);
 }
+
+/// `block_reason` row by row, each row naming the reason it expects: a justified N/A claim needs
+/// the tier's assurance like any verdict (three missed mutants of that comparison), an N/A
+/// claim on a mandatory requirement is a refused claim, not a plain NOT MET (a missed mutant
+/// deleted that arm).
+#[test]
+fn each_result_blocks_a_tier_for_the_reason_the_table_gives() {
+    use iotlabel::criteria::Assurance::{LabReviewed, LabTested, SelfDeclared};
+    use iotlabel::evaluate::{Basis, BlockReason as B, Provenance as P, ReqResult, block_reason};
+    let r = |outcome, provenance, basis| ReqResult {
+        outcome,
+        provenance,
+        basis,
+    };
+    let na = |p| r(Outcome::NotApplicable, p, Basis::Justified);
+    let rows = [
+        (na(Some(P::Declared)), SelfDeclared, None),
+        (
+            na(Some(P::Declared)),
+            LabReviewed,
+            Some(B::NotApplicableUnverified),
+        ),
+        (
+            na(Some(P::Declared)),
+            LabTested,
+            Some(B::NotApplicableUnverified),
+        ),
+        (na(Some(P::LabReviewed)), SelfDeclared, None),
+        (na(Some(P::LabReviewed)), LabReviewed, None),
+        (
+            na(Some(P::LabReviewed)),
+            LabTested,
+            Some(B::NotApplicableUnverified),
+        ),
+        (na(Some(P::LabTested)), LabTested, None),
+        (na(Some(P::LabTested)), SelfDeclared, None),
+        (na(None), SelfDeclared, None),
+        (na(None), LabTested, Some(B::NotApplicableUnverified)),
+        // Not applicable by the catalogue's conditions: never blocks.
+        (
+            r(Outcome::NotApplicable, None, Basis::Rule),
+            LabTested,
+            None,
+        ),
+        (
+            r(Outcome::Met, Some(P::Declared), Basis::Rule),
+            SelfDeclared,
+            None,
+        ),
+        (
+            r(Outcome::Met, Some(P::Declared), Basis::Rule),
+            LabTested,
+            Some(B::OnlyDeclared),
+        ),
+        (
+            r(Outcome::Met, Some(P::LabReviewed), Basis::Lab),
+            LabTested,
+            Some(B::OnlyReviewed),
+        ),
+        (
+            r(Outcome::Met, Some(P::LabTested), Basis::Lab),
+            LabTested,
+            None,
+        ),
+        (
+            r(Outcome::NotMet, None, Basis::NaOnMandatory),
+            SelfDeclared,
+            Some(B::NotApplicableRefused),
+        ),
+        (
+            r(Outcome::NotMet, None, Basis::Unjustified),
+            SelfDeclared,
+            Some(B::MissingJustification),
+        ),
+        (
+            r(Outcome::NotMet, Some(P::Declared), Basis::Rule),
+            SelfDeclared,
+            Some(B::NotMet),
+        ),
+        (
+            r(Outcome::NotAssessed, None, Basis::LabOnly),
+            SelfDeclared,
+            Some(B::NotAssessed),
+        ),
+        (
+            r(Outcome::Inconclusive, Some(P::LabTested), Basis::Lab),
+            SelfDeclared,
+            Some(B::Inconclusive),
+        ),
+        (
+            r(Outcome::Contradicted, Some(P::LabTested), Basis::Lab),
+            SelfDeclared,
+            Some(B::Contradicted),
+        ),
+    ];
+    for (result, needs, expected) in rows {
+        assert_eq!(
+            block_reason(&result, needs),
+            expected,
+            "{result:?} for {needs:?}"
+        );
+    }
+}

@@ -330,6 +330,15 @@ fn rejects_unknown_algorithm() {
             e => panic!("{e}"),
         }
     }
+    // CBOR integers beyond i64 are named by the nearest end of its range, by their sign.
+    for (alg, named) in [(-(1i128 << 64), i64::MIN), (i128::from(u64::MAX), i64::MAX)] {
+        let alg = Value::Integer(ciborium::value::Integer::try_from(alg).unwrap());
+        let bytes = with_protected(vec![(int(1), alg), (int(4), kid_value())]);
+        match envelope_err(&bytes) {
+            EnvelopeError::UnknownAlgorithm { alg: found } => assert_eq!(found, named),
+            e => panic!("{e}"),
+        }
+    }
 }
 
 #[test]
