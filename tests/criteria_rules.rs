@@ -1051,3 +1051,49 @@ fn each_result_blocks_a_tier_for_the_reason_the_table_gives() {
         );
     }
 }
+
+/// `eq` and `ne` compare dates by the instant they stand for, not by how they were written
+/// (a day and the timestamp of its first second are one instant), and `ne` is `eq`'s opposite
+/// in every case. Mutation testing found `ne` untested: its negation and its `||` could both
+/// go unnoticed.
+#[test]
+fn eq_and_ne_compare_dates_by_instant_and_disagree_everywhere() {
+    let catalogue = SourceFile::new(
+        "catalogues/probe-eq.toml",
+        "[catalogue]\nid = \"probe-eq\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
+         [[requirement]]\nid = \"E-1\"\nclause = \"1\"\ntitle = \"Ends then\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"support.period_end\", eq = \"2030-06-30\" }\n\
+         [[requirement]]\nid = \"N-1\"\nclause = \"1\"\ntitle = \"Ends another day\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"support.period_end\", ne = \"2030-06-30\" }\n"
+            .to_string(),
+    );
+    let scheme_file = SourceFile::new(
+        "schemes/probe.toml",
+        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+         tier_display = \"level\"\ncatalogues = [\"probe-eq@1\"]\nself_declaration = true\n\
+         [scheme.validity]\nmax_years = 1\n\
+         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+         requirements = [\"E-1\", \"N-1\"]\n"
+            .to_string(),
+    );
+    let (set, diags) =
+        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
+    assert!(!diags.has_errors(), "{diags}");
+    let s = scheme(&set, "probe@1");
+    let mut p = fixture(&set, "router-support-ended.toml");
+    for (declared, same) in [
+        ("2030-06-30", true),
+        ("2030-06-30T00:00:00Z", true),
+        ("2030-06-30T02:00:00+02:00", true),
+        ("2030-06-29", false),
+        ("2030-06-30T00:00:01Z", false),
+        ("2031-01-01", false),
+    ] {
+        declare(&set, &mut p, "support.period_end", declared);
+        let ev = evaluate(s, &p, at());
+        let met = |i: usize| ev.results[i].outcome == Outcome::Met;
+        assert_eq!((met(0), met(1)), (same, !same), "declared {declared}");
+    }
+}

@@ -492,6 +492,29 @@ mod tests {
     }
 
     #[test]
+    fn a_cached_key_verifies_either_ed25519_alg_and_refuses_others() {
+        let key = SoftwareKey::from_seed(&[9u8; 32]);
+        let cose = sign(b"\xa0", &key).unwrap();
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(&key.public_key()).unwrap();
+        let mut parsed = parse(&cose).unwrap();
+        verify_signature_with(&parsed, &vk).unwrap();
+        // The alg is checked as a value; the signed bytes still say EdDSA.
+        parsed.alg = ALG_ED25519;
+        verify_signature_with(&parsed, &vk).unwrap();
+        parsed.alg = 8;
+        assert!(matches!(
+            verify_signature_with(&parsed, &vk),
+            Err(EnvelopeError::UnknownAlgorithm { alg: 8 })
+        ));
+        let other = SoftwareKey::from_seed(&[8u8; 32]);
+        let other = ed25519_dalek::VerifyingKey::from_bytes(&other.public_key()).unwrap();
+        assert!(matches!(
+            verify_signature_with(&parse(&cose).unwrap(), &other),
+            Err(EnvelopeError::BadSignature { .. })
+        ));
+    }
+
+    #[test]
     fn the_size_limit_is_inclusive() {
         let key = SoftwareKey::from_seed(&[9u8; 32]);
         let cose = sign(b"\xa0", &key).unwrap();
