@@ -1095,5 +1095,9 @@ fn eq_and_ne_compare_dates_by_instant_and_disagree_everywhere() {
         let ev = evaluate(s, &p, at());
         let met = |i: usize| ev.results[i].outcome == Outcome::Met;
         assert_eq!((met(0), met(1)), (same, !same), "declared {declared}");
+        // One of the tier's two requirements is met and the other blocks it (a missed mutant
+        // counted the satisfied ones as listed + blocking).
+        let t = &ev.tiers[0];
+        assert_eq!((t.satisfied, t.required, t.blockers.len()), (1, 2, 1));
     }
 }
