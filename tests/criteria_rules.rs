@@ -1052,52 +1052,72 @@ fn each_result_blocks_a_tier_for_the_reason_the_table_gives() {
     }
 }
 
-/// `eq` and `ne` compare dates by the instant they stand for, not by how they were written
-/// (a day and the timestamp of its first second are one instant), and `ne` is `eq`'s opposite
-/// in every case. Mutation testing found `ne` untested: its negation and its `||` could both
-/// go unnoticed.
+/// The comparisons order dates by the instant they stand for, not by how they were written (a
+/// day and the timestamp of its first second are one instant), and `ne` is `eq`'s opposite in
+/// every case. Mutation testing found `ne` untested (its negation and its `||` could both go
+/// unnoticed) and `lt` only reached through slow property tests.
 #[test]
-fn eq_and_ne_compare_dates_by_instant_and_disagree_everywhere() {
-    let catalogue = SourceFile::new(
-        "catalogues/probe-eq.toml",
-        "[catalogue]\nid = \"probe-eq\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
-         [[requirement]]\nid = \"E-1\"\nclause = \"1\"\ntitle = \"Ends then\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"support.period_end\", eq = \"2030-06-30\" }\n\
-         [[requirement]]\nid = \"N-1\"\nclause = \"1\"\ntitle = \"Ends another day\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"support.period_end\", ne = \"2030-06-30\" }\n"
-            .to_string(),
-    );
+fn comparisons_order_dates_by_instant() {
+    let ops = ["eq", "ne", "lt", "le", "gt", "ge"];
+    let mut catalogue =
+        "[catalogue]\nid = \"probe-cmp\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n"
+            .to_string();
+    for op in ops {
+        catalogue += &format!(
+            "[[requirement]]\nid = \"C-{op}\"\nclause = \"1\"\ntitle = \"Ends {op} then\"\n\
+             status = \"M\"\nremediation = \"None.\"\n\
+             rule = {{ property = \"support.period_end\", {op} = \"2030-06-30\" }}\n\
+             threshold = {{ basis = \"policy\", source = \"test\" }}\n"
+        );
+    }
+    let list: Vec<String> = ops.iter().map(|op| format!("\"C-{op}\"")).collect();
     let scheme_file = SourceFile::new(
         "schemes/probe.toml",
-        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
-         tier_display = \"level\"\ncatalogues = [\"probe-eq@1\"]\nself_declaration = true\n\
-         [scheme.validity]\nmax_years = 1\n\
-         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-         requirements = [\"E-1\", \"N-1\"]\n"
-            .to_string(),
+        format!(
+            "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+             tier_display = \"level\"\ncatalogues = [\"probe-cmp@1\"]\nself_declaration = true\n\
+             [scheme.validity]\nmax_years = 1\n\
+             [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+             requirements = [{}]\n",
+            list.join(", ")
+        ),
     );
+    let catalogue = SourceFile::new("catalogues/probe-cmp.toml", catalogue);
     let (set, diags) =
         criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
     assert!(!diags.has_errors(), "{diags}");
     let s = scheme(&set, "probe@1");
     let mut p = fixture(&set, "router-support-ended.toml");
-    for (declared, same) in [
-        ("2030-06-30", true),
-        ("2030-06-30T00:00:00Z", true),
-        ("2030-06-30T02:00:00+02:00", true),
-        ("2030-06-29", false),
-        ("2030-06-30T00:00:01Z", false),
-        ("2031-01-01", false),
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    for (declared, order) in [
+        ("2030-06-30", Equal),
+        ("2030-06-30T00:00:00Z", Equal),
+        ("2030-06-30T02:00:00+02:00", Equal),
+        ("2030-06-29", Less),
+        ("2030-06-29T23:59:59Z", Less),
+        ("2030-06-30T00:00:01Z", Greater),
+        ("2031-01-01", Greater),
     ] {
         declare(&set, &mut p, "support.period_end", declared);
         let ev = evaluate(s, &p, at());
-        let met = |i: usize| ev.results[i].outcome == Outcome::Met;
-        assert_eq!((met(0), met(1)), (same, !same), "declared {declared}");
-        // One of the tier's two requirements is met and the other blocks it (a missed mutant
+        let met: Vec<bool> = ev
+            .results
+            .iter()
+            .map(|r| r.outcome == Outcome::Met)
+            .collect();
+        let expected = [
+            order == Equal,
+            order != Equal,
+            order == Less,
+            order != Greater,
+            order == Greater,
+            order != Less,
+        ];
+        assert_eq!(met, expected, "declared {declared} ({ops:?})");
+        // The tier counts the met ones as satisfied and the rest as blocking (a missed mutant
         // counted the satisfied ones as listed + blocking).
         let t = &ev.tiers[0];
-        assert_eq!((t.satisfied, t.required, t.blockers.len()), (1, 2, 1));
+        let n = expected.iter().filter(|m| **m).count();
+        assert_eq!((t.satisfied, t.required, t.blockers.len()), (n, 6, 6 - n));
     }
 }
