@@ -1121,3 +1121,51 @@ fn comparisons_order_dates_by_instant() {
         assert_eq!((t.satisfied, t.required, t.blockers.len()), (n, 6, 6 - n));
     }
 }
+
+/// `in` and `not_in` over an enum: each the other's opposite for every value (a timed-out
+/// mutant deleted `not_in`'s negation; only slow property tests reached it).
+#[test]
+fn in_and_not_in_are_opposites_for_every_enum_value() {
+    let set_of = "[\"none\", \"unique_per_device\"]";
+    let catalogue = SourceFile::new(
+        "catalogues/probe-in.toml",
+        format!(
+            "[catalogue]\nid = \"probe-in\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
+             [[requirement]]\nid = \"I-1\"\nclause = \"1\"\ntitle = \"In\"\n\
+             status = \"M\"\nremediation = \"None.\"\n\
+             rule = {{ property = \"password.default_kind\", in = {set_of} }}\n\
+             [[requirement]]\nid = \"I-2\"\nclause = \"1\"\ntitle = \"Not in\"\n\
+             status = \"M\"\nremediation = \"None.\"\n\
+             rule = {{ property = \"password.default_kind\", not_in = {set_of} }}\n"
+        ),
+    );
+    let scheme_file = SourceFile::new(
+        "schemes/probe.toml",
+        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+         tier_display = \"level\"\ncatalogues = [\"probe-in@1\"]\nself_declaration = true\n\
+         [scheme.validity]\nmax_years = 1\n\
+         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+         requirements = [\"I-1\", \"I-2\"]\n"
+            .to_string(),
+    );
+    let (set, diags) =
+        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
+    assert!(!diags.has_errors(), "{diags}");
+    let s = scheme(&set, "probe@1");
+    let mut p = fixture(&set, "router-support-ended.toml");
+    for (value, inside) in [
+        ("none", true),
+        ("unique_per_device", true),
+        ("user_set_at_setup", false),
+        ("shared_default", false),
+    ] {
+        declare(&set, &mut p, "password.default_kind", value);
+        let ev = evaluate(s, &p, at());
+        let met: Vec<bool> = ev
+            .results
+            .iter()
+            .map(|r| r.outcome == Outcome::Met)
+            .collect();
+        assert_eq!(met, [inside, !inside], "{value}");
+    }
+}
