@@ -38,6 +38,45 @@ fn with_probe(catalogue: &str, reqs: &[&str]) -> CriteriaSet {
     set
 }
 
+/// The bundled criteria plus catalogue `probe-<name>@1` made of `requirements` (TOML
+/// `[[requirement]]` tables) and `probe@1`: one self-declared tier listing `reqs` of it.
+fn with_probe_catalogue(name: &str, requirements: &str, reqs: &[&str]) -> CriteriaSet {
+    let list: Vec<String> = reqs.iter().map(|r| format!("\"{r}\"")).collect();
+    let catalogue = SourceFile::new(
+        format!("catalogues/probe-{name}.toml"),
+        format!(
+            "[catalogue]\nid = \"probe-{name}\"\nversion = \"1\"\ntitle = \"Probe\"\n\
+             source = \"test\"\n{requirements}"
+        ),
+    );
+    let scheme_file = SourceFile::new(
+        "schemes/probe.toml",
+        format!(
+            "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
+             tier_display = \"level\"\ncatalogues = [\"probe-{name}@1\"]\n\
+             self_declaration = true\n[scheme.validity]\nmax_years = 1\n\
+             [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
+             requirements = [{}]\n",
+            list.join(", ")
+        ),
+    );
+    let (set, diags) =
+        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
+    assert!(!diags.has_errors(), "{diags}");
+    set
+}
+
+/// `probe@1` evaluated for `p`, and which of its requirements are MET, in order.
+fn probe_met(set: &CriteriaSet, p: &Profile) -> (iotlabel::evaluate::Evaluation, Vec<bool>) {
+    let ev = evaluate(scheme(set, "probe@1"), p, at());
+    let met = ev
+        .results
+        .iter()
+        .map(|r| r.outcome == Outcome::Met)
+        .collect();
+    (ev, met)
+}
+
 fn v2(reqs: &[&str]) -> CriteriaSet {
     with_probe("etsi-en-303-645@2.1.1", reqs)
 }
@@ -894,29 +933,16 @@ fn a_contradiction_is_lab_tested_when_a_functional_test_found_it_and_reviewed_ot
 fn a_lab_pass_does_not_lift_a_date_rule_the_declarations_fail_now() {
     use iotlabel::evaluate::{Basis, Provenance};
     use iotlabel::profile::TestResult;
-    let catalogue = SourceFile::new(
-        "catalogues/probe-time.toml",
-        "[catalogue]\nid = \"probe-time\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
-         [[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"Supported past today\"\n\
+    let set = with_probe_catalogue(
+        "time",
+        "[[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"Supported past today\"\n\
          status = \"M\"\nremediation = \"Extend the support period.\"\n\
          rule = { property = \"support.period_end\", after_evaluation = true }\n\
          [[requirement]]\nid = \"T-2\"\nclause = \"1\"\ntitle = \"No end date\"\n\
          status = \"M\"\nremediation = \"None.\"\n\
-         rule = { not = { property = \"support.period_end\", present = true } }\n"
-            .to_string(),
+         rule = { not = { property = \"support.period_end\", present = true } }\n",
+        &["T-1", "T-2"],
     );
-    let scheme_file = SourceFile::new(
-        "schemes/probe.toml",
-        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
-         tier_display = \"level\"\ncatalogues = [\"probe-time@1\"]\nself_declaration = true\n\
-         [scheme.validity]\nmax_years = 1\n\
-         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-         requirements = [\"T-1\", \"T-2\"]\n"
-            .to_string(),
-    );
-    let (set, diags) =
-        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
-    assert!(!diags.has_errors(), "{diags}");
     let s = scheme(&set, "probe@1");
     // The fixture's support period ended on 2025-06-30.
     let mut p = fixture(&set, "router-support-ended.toml");
@@ -1059,34 +1085,18 @@ fn each_result_blocks_a_tier_for_the_reason_the_table_gives() {
 #[test]
 fn comparisons_order_dates_by_instant() {
     let ops = ["eq", "ne", "lt", "le", "gt", "ge"];
-    let mut catalogue =
-        "[catalogue]\nid = \"probe-cmp\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n"
-            .to_string();
+    let mut requirements = String::new();
     for op in ops {
-        catalogue += &format!(
+        requirements += &format!(
             "[[requirement]]\nid = \"C-{op}\"\nclause = \"1\"\ntitle = \"Ends {op} then\"\n\
              status = \"M\"\nremediation = \"None.\"\n\
              rule = {{ property = \"support.period_end\", {op} = \"2030-06-30\" }}\n\
              threshold = {{ basis = \"policy\", source = \"test\" }}\n"
         );
     }
-    let list: Vec<String> = ops.iter().map(|op| format!("\"C-{op}\"")).collect();
-    let scheme_file = SourceFile::new(
-        "schemes/probe.toml",
-        format!(
-            "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
-             tier_display = \"level\"\ncatalogues = [\"probe-cmp@1\"]\nself_declaration = true\n\
-             [scheme.validity]\nmax_years = 1\n\
-             [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-             requirements = [{}]\n",
-            list.join(", ")
-        ),
-    );
-    let catalogue = SourceFile::new("catalogues/probe-cmp.toml", catalogue);
-    let (set, diags) =
-        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
-    assert!(!diags.has_errors(), "{diags}");
-    let s = scheme(&set, "probe@1");
+    let ids: Vec<String> = ops.iter().map(|op| format!("C-{op}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let set = with_probe_catalogue("cmp", &requirements, &ids);
     let mut p = fixture(&set, "router-support-ended.toml");
     use std::cmp::Ordering::{Equal, Greater, Less};
     for (declared, order) in [
@@ -1099,12 +1109,7 @@ fn comparisons_order_dates_by_instant() {
         ("2031-01-01", Greater),
     ] {
         declare(&set, &mut p, "support.period_end", declared);
-        let ev = evaluate(s, &p, at());
-        let met: Vec<bool> = ev
-            .results
-            .iter()
-            .map(|r| r.outcome == Outcome::Met)
-            .collect();
+        let (ev, met) = probe_met(&set, &p);
         let expected = [
             order == Equal,
             order != Equal,
@@ -1127,31 +1132,15 @@ fn comparisons_order_dates_by_instant() {
 #[test]
 fn in_and_not_in_are_opposites_for_every_enum_value() {
     let set_of = "[\"none\", \"unique_per_device\"]";
-    let catalogue = SourceFile::new(
-        "catalogues/probe-in.toml",
-        format!(
-            "[catalogue]\nid = \"probe-in\"\nversion = \"1\"\ntitle = \"Probe\"\nsource = \"test\"\n\
-             [[requirement]]\nid = \"I-1\"\nclause = \"1\"\ntitle = \"In\"\n\
-             status = \"M\"\nremediation = \"None.\"\n\
-             rule = {{ property = \"password.default_kind\", in = {set_of} }}\n\
-             [[requirement]]\nid = \"I-2\"\nclause = \"1\"\ntitle = \"Not in\"\n\
-             status = \"M\"\nremediation = \"None.\"\n\
-             rule = {{ property = \"password.default_kind\", not_in = {set_of} }}\n"
-        ),
+    let requirements = format!(
+        "[[requirement]]\nid = \"I-1\"\nclause = \"1\"\ntitle = \"In\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = {{ property = \"password.default_kind\", in = {set_of} }}\n\
+         [[requirement]]\nid = \"I-2\"\nclause = \"1\"\ntitle = \"Not in\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = {{ property = \"password.default_kind\", not_in = {set_of} }}\n"
     );
-    let scheme_file = SourceFile::new(
-        "schemes/probe.toml",
-        "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
-         tier_display = \"level\"\ncatalogues = [\"probe-in@1\"]\nself_declaration = true\n\
-         [scheme.validity]\nmax_years = 1\n\
-         [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-         requirements = [\"I-1\", \"I-2\"]\n"
-            .to_string(),
-    );
-    let (set, diags) =
-        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
-    assert!(!diags.has_errors(), "{diags}");
-    let s = scheme(&set, "probe@1");
+    let set = with_probe_catalogue("in", &requirements, &["I-1", "I-2"]);
     let mut p = fixture(&set, "router-support-ended.toml");
     for (value, inside) in [
         ("none", true),
@@ -1160,12 +1149,6 @@ fn in_and_not_in_are_opposites_for_every_enum_value() {
         ("shared_default", false),
     ] {
         declare(&set, &mut p, "password.default_kind", value);
-        let ev = evaluate(s, &p, at());
-        let met: Vec<bool> = ev
-            .results
-            .iter()
-            .map(|r| r.outcome == Outcome::Met)
-            .collect();
-        assert_eq!(met, [inside, !inside], "{value}");
+        assert_eq!(probe_met(&set, &p).1, [inside, !inside], "{value}");
     }
 }
