@@ -222,6 +222,38 @@ impl<'a> Canonical<'a> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    #[test]
+    fn every_cbor_type_has_its_own_name_in_errors() {
+        let names: Vec<&str> = [
+            Value::Integer(1.into()),
+            Value::Bytes(vec![]),
+            Value::Float(0.5),
+            Value::Text(String::new()),
+            Value::Bool(true),
+            Value::Null,
+            Value::Tag(1, Box::new(Value::Null)),
+            Value::Array(vec![]),
+            Value::Map(vec![]),
+        ]
+        .iter()
+        .map(type_name)
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "integer",
+                "byte string",
+                "float",
+                "text string",
+                "boolean",
+                "null",
+                "tag",
+                "array",
+                "map"
+            ]
+        );
+    }
+
     use super::*;
 
     /// Each way ciborium refuses, and ours on top (trailing bytes), carried as values.
