@@ -1152,3 +1152,35 @@ fn in_and_not_in_are_opposites_for_every_enum_value() {
         assert_eq!(probe_met(&set, &p).1, [inside, !inside], "{value}");
     }
 }
+
+/// `contains` and `empty` over a declared set of ints, each row with its expected outcome
+/// (missed mutants deleted their arms and negated `empty`'s comparison).
+#[test]
+fn contains_and_empty_read_a_declared_set() {
+    let set = with_probe_catalogue(
+        "set",
+        "[[requirement]]\nid = \"S-1\"\nclause = \"1\"\ntitle = \"Telnet open\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"network.open_ports\", contains = 23 }\n\
+         [[requirement]]\nid = \"S-2\"\nclause = \"1\"\ntitle = \"Nothing open\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"network.open_ports\", empty = true }\n\
+         [[requirement]]\nid = \"S-3\"\nclause = \"1\"\ntitle = \"Something open\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"network.open_ports\", empty = false }\n",
+        &["S-1", "S-2", "S-3"],
+    );
+    let id = set.vocab.property("network.open_ports").unwrap();
+    let mut p = fixture(&set, "router-support-ended.toml");
+    for (ports, expected) in [
+        (vec![], [false, true, false]),
+        (vec![22, 23, 443], [true, false, true]),
+        (vec![80], [false, false, true]),
+    ] {
+        p.declared[usize::from(id)] = Some(iotlabel::profile::Declared {
+            value: Value::IntSet(ports.clone()),
+            evidence: None,
+        });
+        assert_eq!(probe_met(&set, &p).1, expected, "{ports:?}");
+    }
+}
