@@ -21,9 +21,31 @@ const AT: &str = "2026-12-01";
 
 /// The bundled criteria plus `probe@1`: one self-declared tier listing `reqs` of `catalogue`.
 fn with_probe(catalogue: &str, reqs: &[&str]) -> CriteriaSet {
+    load_probe(catalogue, reqs, Vec::new())
+}
+
+/// The bundled criteria plus catalogue `probe-<name>@1` made of `requirements` (TOML
+/// `[[requirement]]` tables) and `probe@1`: one self-declared tier listing `reqs` of it.
+fn with_probe_catalogue(name: &str, requirements: &str, reqs: &[&str]) -> CriteriaSet {
+    let catalogue = SourceFile::new(
+        format!("catalogues/probe-{name}.toml"),
+        format!(
+            "[catalogue]\nid = \"probe-{name}\"\nversion = \"1\"\ntitle = \"Probe\"\n\
+             source = \"test\"\n{requirements}"
+        ),
+    );
+    load_probe(&format!("probe-{name}@1"), reqs, vec![catalogue])
+}
+
+/// The bundled criteria, `extra` files and the `probe@1` scheme over `catalogue`.
+fn load_probe(
+    catalogue: &str,
+    reqs: &[&str],
+    mut extra: Vec<std::sync::Arc<SourceFile>>,
+) -> CriteriaSet {
     let list: Vec<String> = reqs.iter().map(|r| format!("\"{r}\"")).collect();
-    let probe = SourceFile::new(
-        "probe.toml",
+    extra.push(SourceFile::new(
+        "schemes/probe.toml",
         format!(
             "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
              tier_display = \"level\"\ncatalogues = [\"{catalogue}\"]\nself_declaration = true\n\
@@ -32,36 +54,8 @@ fn with_probe(catalogue: &str, reqs: &[&str]) -> CriteriaSet {
              requirements = [{}]\n",
             list.join(", ")
         ),
-    );
-    let (set, diags) = criteria::load_overlay(criteria::bundled_files(), vec![probe]);
-    assert!(!diags.has_errors(), "{diags}");
-    set
-}
-
-/// The bundled criteria plus catalogue `probe-<name>@1` made of `requirements` (TOML
-/// `[[requirement]]` tables) and `probe@1`: one self-declared tier listing `reqs` of it.
-fn with_probe_catalogue(name: &str, requirements: &str, reqs: &[&str]) -> CriteriaSet {
-    let list: Vec<String> = reqs.iter().map(|r| format!("\"{r}\"")).collect();
-    let catalogue = SourceFile::new(
-        format!("catalogues/probe-{name}.toml"),
-        format!(
-            "[catalogue]\nid = \"probe-{name}\"\nversion = \"1\"\ntitle = \"Probe\"\n\
-             source = \"test\"\n{requirements}"
-        ),
-    );
-    let scheme_file = SourceFile::new(
-        "schemes/probe.toml",
-        format!(
-            "[scheme]\nid = \"probe\"\nversion = 1\nname = \"Probe\"\nissuing_body = \"test\"\n\
-             tier_display = \"level\"\ncatalogues = [\"probe-{name}@1\"]\n\
-             self_declaration = true\n[scheme.validity]\nmax_years = 1\n\
-             [[tier]]\nrank = 1\nid = \"ok\"\nname = \"OK\"\nassurance = \"self-declared\"\n\
-             requirements = [{}]\n",
-            list.join(", ")
-        ),
-    );
-    let (set, diags) =
-        criteria::load_overlay(criteria::bundled_files(), vec![catalogue, scheme_file]);
+    ));
+    let (set, diags) = criteria::load_overlay(criteria::bundled_files(), extra);
     assert!(!diags.has_errors(), "{diags}");
     set
 }
