@@ -1,5 +1,6 @@
 //! Writing files safely: never half-written (a temp file in the same directory, synced, then
-//! renamed over the target: `tempfile`'s `persist`), with the mode set at creation.
+//! renamed over the target: `tempfile`'s `persist`; a batch's new files are written nameless
+//! and linked in), with the mode set at creation.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
