@@ -43,6 +43,20 @@ fn headline(set: &CriteriaSet, key: &str, p: &Profile, at: Timestamp) -> String 
     Report::new(s, &set.vocab, p, &evaluate(s, p, at)).headline()
 }
 
+/// A functional lab result on `requirement` dated `date`.
+fn functional(requirement: &str, verdict: Verdict, date: &str) -> TestResult {
+    TestResult {
+        requirement: requirement.to_string(),
+        test_case: None,
+        verdict,
+        method: Method::Functional,
+        lab: "lab-test".into(),
+        date: DateValue::parse(date).unwrap(),
+        evidence_digest: None,
+        note: None,
+    }
+}
+
 /// The instant one second before `t`.
 fn just_before(t: Timestamp) -> Timestamp {
     t - SignedDuration::from_secs(1)
@@ -110,16 +124,7 @@ fn an_open_requirement_with_only_stale_lab_verdicts_says_they_are_stale() {
             ("2024-12-01", Basis::Lab),
         ] {
             let mut p = base.clone();
-            p.tested = vec![TestResult {
-                requirement: req.id.clone(),
-                test_case: None,
-                verdict: Verdict::Pass,
-                method: Method::Functional,
-                lab: "lab-test".into(),
-                date: DateValue::parse(date).unwrap(),
-                evidence_digest: None,
-                note: None,
-            }];
+            p.tested = vec![functional(&req.id, Verdict::Pass, date)];
             let got = evaluate(s, &p, at).results[i].basis;
             assert_eq!(got, expected, "{} ({was:?}) with a PASS of {date}", req.id);
         }
@@ -274,34 +279,25 @@ fn a_justified_na_claim_is_lifted_only_by_a_fresh_pass_on_its_own_requirement() 
             justification: "the device has no such interface".into(),
         },
     );
-    let result = |requirement: &str, verdict, date: &str| TestResult {
-        requirement: requirement.to_string(),
-        test_case: None,
-        verdict,
-        method: Method::Functional,
-        lab: "lab-test".into(),
-        date: DateValue::parse(date).unwrap(),
-        evidence_digest: None,
-        note: None,
-    };
+
     let fresh = "2026-06-01";
     let stale = "2024-11-30";
     for (tested, expected) in [
         (vec![], Provenance::Declared),
         (
-            vec![result(&other.id, Verdict::Pass, fresh)],
+            vec![functional(&other.id, Verdict::Pass, fresh)],
             Provenance::Declared,
         ),
         (
-            vec![result(&req.id, Verdict::Fail, fresh)],
+            vec![functional(&req.id, Verdict::Fail, fresh)],
             Provenance::Declared,
         ),
         (
-            vec![result(&req.id, Verdict::Pass, stale)],
+            vec![functional(&req.id, Verdict::Pass, stale)],
             Provenance::Declared,
         ),
         (
-            vec![result(&req.id, Verdict::Pass, fresh)],
+            vec![functional(&req.id, Verdict::Pass, fresh)],
             Provenance::LabTested,
         ),
     ] {
