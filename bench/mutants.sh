@@ -5,19 +5,21 @@
 #   bench/mutants.sh                 # all three modules, results in mutants.out/<group>/
 #   bench/mutants.sh evaluate        # one group: evaluate, verify, label-symbol, label-claims,
 #                                    # label-envelope (src/label is split by the tests it needs)
-#   TIMEOUT=600 bench/mutants.sh     # seconds per mutant's test run (default 120)
+#   TIMEOUT=600 bench/mutants.sh     # seconds per mutant's test run (default 120; 300 for
+#                                    # label-claims and label-envelope, whose property tests
+#                                    # are slow in the dev profile)
 #   SHARD=1/2 bench/mutants.sh label-symbol  # half of a set (results in mutants.out/<set>-1of2/),
 #                                    # the other half on another checkout
 #
 # Needs `cargo install cargo-mutants --locked` (27.1 here) and `cargo install cargo-nextest
 # --locked`: nextest runs a mutant's tests in parallel and stops at the first failure, and the
 # build leaves out debug info; together a mutant takes about 12 s instead of 40 on an idle
-# machine. It runs in place (it edits the source tree one
-# mutant at a time and restores it), so it reuses ./target and needs a clean work tree: run it
-# on a checkout nobody is editing. Each mutant runs only the tests that exercise these modules:
-# the unit tests and the test files `targets_for` lists. Results: mutants.out/<group>/mutants.out/. Two checkouts can run two groups at once.
-# Outside src/label, the one 40-second unit test (every single-byte mutation of a claims set,
-# decoded twice) is skipped: it exercises only the claims decoder.
+# machine. It runs in place (it edits the source tree one mutant at a time and restores it),
+# so it reuses ./target and needs a clean work tree: run it on a checkout nobody is editing.
+# Each mutant runs only the tests that exercise these modules: the unit tests and the test
+# files `targets_for` lists. Results: mutants.out/<group>/mutants.out/. Two checkouts can run
+# two groups at once. Outside src/label, the one 40-second unit test (every single-byte
+# mutation of a claims set, decoded twice) is skipped: it exercises only the claims decoder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,6 +68,15 @@ filter_for() {
     esac
 }
 
+# Seconds a mutant's tests may take: the label sets run `label_props`, minutes in the dev
+# profile on a loaded machine (its baseline timed out at 120 s).
+timeout_for() {
+    case "$1" in
+        label-claims | label-envelope) echo 300 ;;
+        *) echo 120 ;;
+    esac
+}
+
 for g in "${SETS[@]}"; do
     out="mutants.out/$g${SHARD:+-${SHARD/\//of}}"
     mkdir -p "$out"
@@ -73,7 +84,7 @@ for g in "${SETS[@]}"; do
     for f in $(files_for "$g"); do filters+=(-f "$f"); done
     # shellcheck disable=SC2046 # the test list is meant to split into arguments
     CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
-        --test-tool nextest --timeout "${TIMEOUT:-120}" "${filters[@]}" \
+        --test-tool nextest --timeout "${TIMEOUT:-$(timeout_for "$g")}" "${filters[@]}" \
         ${SHARD:+--shard "$SHARD"} $(targets_for "$g") --output "$out" -- $(filter_for "$g") || true
     echo "$g: caught $(wc -l < "$out/mutants.out/caught.txt"), missed $(wc -l < "$out/mutants.out/missed.txt"), unviable $(wc -l < "$out/mutants.out/unviable.txt"), timeout $(wc -l < "$out/mutants.out/timeout.txt")"
 done
