@@ -1178,3 +1178,69 @@ fn contains_and_empty_read_a_declared_set() {
         assert_eq!(probe_met(&set, &p).1, expected, "{ports:?}");
     }
 }
+
+/// The text-set arms of `contains` and `empty` (a missed mutant deleted each one; the int-set
+/// test above did not reach them).
+#[test]
+fn contains_and_empty_read_a_declared_text_set() {
+    let set = with_probe_catalogue(
+        "strset",
+        "[[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"SSH enabled\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"services.enabled\", contains = \"ssh\" }\n\
+         [[requirement]]\nid = \"T-2\"\nclause = \"1\"\ntitle = \"No service\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"services.enabled\", empty = true }\n\
+         [[requirement]]\nid = \"T-3\"\nclause = \"1\"\ntitle = \"Some service\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"services.enabled\", empty = false }\n",
+        &["T-1", "T-2", "T-3"],
+    );
+    let id = set.vocab.property("services.enabled").unwrap();
+    let mut p = fixture(&set, "router-support-ended.toml");
+    for (services, expected) in [
+        (vec![], [false, true, false]),
+        (vec!["mdns", "ssh"], [true, false, true]),
+        (vec!["mqtt-client"], [false, false, true]),
+        // Close to the item but not it: membership is exact.
+        (vec!["ssh-agent", "sshd"], [false, false, true]),
+    ] {
+        p.declared[usize::from(id)] = Some(iotlabel::profile::Declared {
+            value: Value::StrSet(services.iter().map(|s| s.to_string()).collect()),
+            evidence: None,
+        });
+        assert_eq!(probe_met(&set, &p).1, expected, "{services:?}");
+    }
+}
+
+/// `at_least_after_evaluation` counts its period from the evaluation time, and the boundary
+/// itself is far enough (missed mutants deleted its arm, and turned `>=` into `<`).
+#[test]
+fn at_least_after_evaluation_counts_from_the_evaluation_time() {
+    let periods = [("Y", "years = 2"), ("M", "months = 6"), ("D", "days = 30")];
+    let mut requirements = String::new();
+    for (id, period) in periods {
+        requirements += &format!(
+            "[[requirement]]\nid = \"A-{id}\"\nclause = \"1\"\ntitle = \"Supported long enough\"\n\
+             status = \"M\"\nremediation = \"None.\"\n\
+             rule = {{ property = \"support.period_end\", at_least_after_evaluation = {{ {period} }} }}\n\
+             threshold = {{ basis = \"policy\", source = \"test\" }}\n"
+        );
+    }
+    let set = with_probe_catalogue("after", &requirements, &["A-Y", "A-M", "A-D"]);
+    let mut p = fixture(&set, "router-support-ended.toml");
+    // Evaluated at 2026-12-01T00:00:00Z: two years on is 2028-12-01, six months 2027-06-01,
+    // thirty days 2026-12-31.
+    for (declared, expected) in [
+        ("2028-12-01", [true, true, true]),
+        ("2028-11-30T23:59:59Z", [false, true, true]),
+        ("2027-06-01", [false, true, true]),
+        ("2027-05-31", [false, false, true]),
+        ("2026-12-31", [false, false, true]),
+        ("2026-12-30", [false, false, false]),
+        ("2020-01-01", [false, false, false]),
+    ] {
+        declare(&set, &mut p, "support.period_end", declared);
+        assert_eq!(probe_met(&set, &p).1, expected, "declared {declared}");
+    }
+}
