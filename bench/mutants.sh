@@ -8,18 +8,29 @@
 #   TIMEOUT=600 bench/mutants.sh     # seconds per mutant's test run (default 120; 300 for
 #                                    # label-claims and label-envelope, whose property tests
 #                                    # are slow in the dev profile)
+#   ITERATE=1 bench/mutants.sh evaluate  # after new tests: only the mutants the last run
+#                                    # into mutants.out/evaluate/ did not catch
 #   SHARD=1/2 bench/mutants.sh label-symbol  # half of a set (results in mutants.out/<set>-1of2/),
 #                                    # the other half on another checkout
 #
 # Needs `cargo install cargo-mutants --locked` (27.1 here) and `cargo install cargo-nextest
-# --locked`: nextest runs a mutant's tests in parallel and stops at the first failure, and the
-# build leaves out debug info; together a mutant takes about 12 s instead of 40 on an idle
-# machine. It runs in place (it edits the source tree one mutant at a time and restores it),
+# --locked`. It runs in place (it edits the source tree one mutant at a time and restores it),
 # so it reuses ./target and needs a clean work tree: run it on a checkout nobody is editing.
-# Each mutant runs only the tests that exercise these modules: the unit tests and the test
-# files `targets_for` lists. Results: mutants.out/<group>/mutants.out/. Two checkouts can run
-# two groups at once. Outside src/label, the one 40-second unit test (every single-byte
-# mutation of a claims set, decoded twice) is skipped: it exercises only the claims decoder.
+# Two checkouts can run two groups at once.
+#
+# Two passes for the src/label groups, because the build, not the tests, is most of a
+# mutant's time (evaluate and verify, tested from outside, get one pass like pass 2):
+#   1. every mutant against the unit tests only (`--lib`: the crate is compiled once per
+#      mutant, not twice, and one test binary is linked instead of six);
+#   2. the mutants pass 1 did not catch (missed or timed out) again with `--iterate`, against
+#      the unit tests and the integration tests `targets_for` lists.
+# So a mutant counts as caught if any of those tests catches it, as in one full pass. nextest
+# runs each mutant's tests in parallel and stops at the first failure, killing the tests still
+# running (`--max-fail=1:immediate`); the build leaves out debug info. Results:
+# mutants.out/<group>/unit/ (pass 1) and mutants.out/<group>/mutants.out/ (pass 2, whose
+# previously_caught.txt lists what pass 1 settled); the closing line adds the two up. Outside
+# src/label, the one 40-second unit test (every single-byte mutation of a claims set, decoded
+# twice) is skipped: it exercises only the claims decoder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,9 +54,9 @@ files_for() {
     esac
 }
 
-# The tests that exercise each group (the unit tests always): a mutant's run takes seconds
-# instead of the whole suite's minutes. Given to the build as well as the test run (`-C`), so
-# only these test binaries are relinked (not all 35).
+# The tests that exercise each group in pass 2 (the unit tests always): a mutant's run takes
+# seconds instead of the whole suite's minutes. Given to the build as well as the test run
+# (`-C`), so only these test binaries are relinked (not all 35).
 targets_for() {
     local t
     case "$1" in
@@ -77,14 +88,42 @@ timeout_for() {
     esac
 }
 
+# One pass of cargo-mutants over group $1 into $2, with the cargo targets in $3 and more options.
+pass() {
+    local g=$1 out=$2 targets=$3
+    shift 3
+    local filters=()
+    for f in $(files_for "$g"); do filters+=(-f "$f"); done
+    # shellcheck disable=SC2046,SC2086 # the target and filter lists are meant to split
+    CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
+        --test-tool nextest --timeout "${TIMEOUT:-$(timeout_for "$g")}" "${filters[@]}" \
+        ${SHARD:+--shard "$SHARD"} $targets --output "$out" "$@" \
+        -- --max-fail=1:immediate $(filter_for "$g") || true
+}
+
+count() { cat "$@" 2>/dev/null | wc -l; }
+
+# The groups whose unit tests are strong enough for pass 1 to settle most mutants (src/label
+# has the oracle and round-trip unit tests; evaluate and verify are tested from outside).
+unit_first() { case "$1" in label-*) true ;; *) false ;; esac; }
+
 for g in "${SETS[@]}"; do
     out="mutants.out/$g${SHARD:+-${SHARD/\//of}}"
     mkdir -p "$out"
-    filters=()
-    for f in $(files_for "$g"); do filters+=(-f "$f"); done
-    # shellcheck disable=SC2046 # the test list is meant to split into arguments
-    CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
-        --test-tool nextest --timeout "${TIMEOUT:-$(timeout_for "$g")}" "${filters[@]}" \
-        ${SHARD:+--shard "$SHARD"} $(targets_for "$g") --output "$out" -- $(filter_for "$g") || true
-    echo "$g: caught $(wc -l < "$out/mutants.out/caught.txt"), missed $(wc -l < "$out/mutants.out/missed.txt"), unviable $(wc -l < "$out/mutants.out/unviable.txt"), timeout $(wc -l < "$out/mutants.out/timeout.txt")"
+    m="$out/mutants.out"
+    if unit_first "$g" && [ -z "${ITERATE:-}" ]; then
+        pass "$g" "$out" "-C --lib"
+        rm -rf "$out/unit"
+        cp -r "$m" "$out/unit"
+        pass "$g" "$out" "$(targets_for "$g")" --iterate
+        u="$out/unit"
+        echo "$g: caught $(count "$u/caught.txt" "$m/caught.txt"), missed $(count "$m/missed.txt")," \
+            "unviable $(count "$u/unviable.txt" "$m/unviable.txt"), timeout $(count "$m/timeout.txt")"
+    else
+        # ITERATE=1: only what the last run into this directory left uncaught (after new tests).
+        pass "$g" "$out" "$(targets_for "$g")" ${ITERATE:+--iterate}
+        echo "$g: caught $(count "$m/caught.txt"), missed $(count "$m/missed.txt")," \
+            "unviable $(count "$m/unviable.txt"), timeout $(count "$m/timeout.txt")" \
+            "${ITERATE:+(this run; earlier ones settled $(count "$m/previously_caught.txt"))}"
+    fi
 done
