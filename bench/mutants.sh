@@ -20,13 +20,14 @@
 #
 # Two passes for the src/label groups, because the build, not the tests, is most of a
 # mutant's time (evaluate and verify, tested from outside, get one pass like pass 2):
-#   1. every mutant against the unit tests only (`--lib`: the crate is compiled once per
-#      mutant, not twice, and one test binary is linked instead of six);
+#   1. every mutant against its modules' own unit tests (`--lib`: the crate is compiled once
+#      per mutant, not twice, and one test binary is linked instead of six);
 #   2. the mutants pass 1 did not catch (missed or timed out) again with `--iterate`, against
 #      the unit tests and the integration tests `targets_for` lists.
 # So a mutant counts as caught if any of those tests catches it, as in one full pass. nextest
 # runs each mutant's tests in parallel and stops at the first failure, killing the tests still
-# running (`--max-fail=1:immediate`); the build leaves out debug info. Results:
+# running (`--max-fail=1:immediate`), and runs the likeliest to fail first (the `mutants`
+# profile in .config/nextest.toml); the build leaves out debug info. Results:
 # mutants.out/<group>/unit/ (pass 1) and mutants.out/<group>/mutants.out/ (pass 2, whose
 # previously_caught.txt lists what pass 1 settled); the closing line adds the two up. Outside
 # src/label, the one 40-second unit test (every single-byte mutation of a claims set, decoded
@@ -51,6 +52,16 @@ files_for() {
         label-claims) echo "src/label/claims.rs src/label/cbor.rs" ;;
         label-envelope) echo "src/label/cose.rs src/label/id.rs src/label/mod.rs" ;;
         *) echo "bench/mutants.sh: unknown group $1" >&2; exit 2 ;;
+    esac
+}
+
+# Pass 1's tests: the unit tests of the group's own modules (what else might catch a mutant
+# runs in pass 2).
+own_tests() {
+    case "$1" in
+        label-symbol) echo 'test(/^label::(symbol|qr)::/)' ;;
+        label-claims) echo 'test(/^label::(claims|cbor)::/)' ;;
+        label-envelope) echo 'test(/^label::(cose|id)::/)' ;;
     esac
 }
 
@@ -95,17 +106,18 @@ timeout_for() {
     esac
 }
 
-# One pass of cargo-mutants over group $1 into $2, with the cargo targets in $3 and more options.
+# One pass of cargo-mutants over group $1 into $2, with the cargo targets in $3, the nextest
+# filterset in $4 (empty: every test of the targets) and more cargo-mutants options after.
 pass() {
-    local g=$1 out=$2 targets=$3
-    shift 3
+    local g=$1 out=$2 targets=$3 only=$4
+    shift 4
     local filters=()
     for f in $(files_for "$g"); do filters+=(-f "$f"); done
     # shellcheck disable=SC2046,SC2086 # the target and filter lists are meant to split
     CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
         --test-tool nextest --timeout "${TIMEOUT:-$(timeout_for "$g")}" "${filters[@]}" \
         ${SHARD:+--shard "$SHARD"} $targets --output "$out" "$@" \
-        -- --max-fail=1:immediate $(filter_for "$g") || true
+        -- --profile mutants --max-fail=1:immediate ${only:+-E "$only"} $(filter_for "$g") || true
 }
 
 count() { cat "$@" 2>/dev/null | wc -l; }
@@ -115,16 +127,16 @@ for g in "${SETS[@]}"; do
     mkdir -p "$out"
     m="$out/mutants.out"
     if unit_first "$g" && [ -z "${ITERATE:-}" ]; then
-        pass "$g" "$out" "-C --lib"
+        pass "$g" "$out" "-C --lib" "$(own_tests "$g")"
         rm -rf "$out/unit"
         cp -r "$m" "$out/unit"
-        pass "$g" "$out" "$(targets_for "$g")" --iterate
+        pass "$g" "$out" "$(targets_for "$g")" "" --iterate
         u="$out/unit"
         echo "$g: caught $(count "$u/caught.txt" "$m/caught.txt"), missed $(count "$m/missed.txt")," \
             "unviable $(count "$u/unviable.txt" "$m/unviable.txt"), timeout $(count "$m/timeout.txt")"
     else
         # ITERATE=1: only what the last run into this directory left uncaught (after new tests).
-        pass "$g" "$out" "$(targets_for "$g")" ${ITERATE:+--iterate}
+        pass "$g" "$out" "$(targets_for "$g")" "" ${ITERATE:+--iterate}
         echo "$g: caught $(count "$m/caught.txt"), missed $(count "$m/missed.txt")," \
             "unviable $(count "$m/unviable.txt"), timeout $(count "$m/timeout.txt")" \
             "${ITERATE:+(this run; earlier ones settled $(count "$m/previously_caught.txt"))}"
