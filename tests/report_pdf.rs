@@ -121,6 +121,39 @@ fn the_pdf_shows_tier_gap_every_requirement_and_the_digest() {
     }
 }
 
+/// Issuing draws the report from the report it has just made, without reading its JSON back
+/// (`ReadReport::of_issued`): the same HTML and PDF bytes as reading that JSON and the claims
+/// file, in either language, for labels with recognised labels, a month-only support end and
+/// Japanese text.
+#[test]
+fn issuing_draws_the_same_report_as_reading_its_json_back() {
+    use iotlabel::issue::ClaimsFile;
+    use iotlabel::report::ReadReport;
+    for (profile, scheme) in [
+        ("thermostat-level3.toml", "cls-like@2"),
+        ("lock-v3-full.toml", "etsi-v3-conformance@1"),
+        ("hub-bsi-recognised.toml", "cls-like@2"),
+        ("speaker-psti-jcstar.toml", "jc-star-like@1"),
+        ("tv-month-support.toml", "cls-like@2"),
+        ("camera-jc-star.toml", "jc-star-like@1"),
+    ] {
+        let i = issued(profile, scheme);
+        let claims = ClaimsFile::new(&i, common::bundled());
+        let json: Value = serde_json::from_str(&i.report_json).unwrap();
+        let label = serde_json::to_value(&claims).unwrap();
+        for lang in [Lang::En, Lang::Ja] {
+            let direct = ReadReport::of_issued(&i.report, &i.report_json, &claims, lang);
+            let read = ReadReport::new(&json, Some(&label), lang).unwrap();
+            assert_eq!(direct.html(), read.html(), "{profile} {lang:?}");
+            assert_eq!(
+                direct.pdf().unwrap(),
+                read.pdf().unwrap(),
+                "{profile} {lang:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn same_report_same_bytes() {
     let i = thermostat();

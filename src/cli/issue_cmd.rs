@@ -130,12 +130,12 @@ pub fn label_files(
     // digest the label carries (confidential: never published by the registry).
     let bad =
         |what: &str, e: &dyn std::fmt::Display| CliError::invalid(format!("label {id}: {what}{e}"));
-    let report = serde_json::from_str::<serde_json::Value>(&i.report_json)
-        .map_err(|_| bad("its report JSON does not read back", &""))?;
-    let label = serde_json::to_value(&claims).map_err(|e| bad("claims: ", &e))?;
-    let read =
-        iotlabel::report::ReadReport::new(&report, Some(&label), iotlabel::report::html::Lang::En)
-            .map_err(|e| bad("report: ", &e))?;
+    let read = iotlabel::report::ReadReport::of_issued(
+        &i.report,
+        &i.report_json,
+        &claims,
+        iotlabel::report::html::Lang::En,
+    );
     if reports.contains(&ReportFormat::Html) {
         files.push(("report.html".to_string(), read.html().into_bytes()));
     }
