@@ -414,11 +414,6 @@ impl TrustStore {
             .map(|(.., illustrative)| *illustrative)
     }
 
-    /// The signature cache in use, if any.
-    pub fn cache(&self) -> Option<&Arc<SignatureCache>> {
-        self.cache.as_ref()
-    }
-
     /// The verified trust lists.
     pub fn trusted(&self) -> &[VerifiedTrustList] {
         &self.trusted
