@@ -7,7 +7,7 @@
 #                                    # label-envelope (src/label is split by the tests it needs)
 #   TIMEOUT=600 bench/mutants.sh     # seconds per mutant's test run (default 120; 300 for
 #                                    # label-claims and label-envelope, whose property tests
-#                                    # are slow in the dev profile)
+#                                    # are slow in the dev profile; 30 in pass 1, below)
 #   ITERATE=1 bench/mutants.sh evaluate  # after new tests: only the mutants the last run
 #                                    # into mutants.out/evaluate/ did not catch
 #   SHARD=1/2 bench/mutants.sh label-symbol  # half of a set (results in mutants.out/<set>-1of2/),
@@ -22,16 +22,17 @@
 # mutant's time (evaluate and verify, tested from outside, get one pass like pass 2):
 #   1. every mutant against its modules' own unit tests (`--lib`: the crate is compiled once
 #      per mutant, not twice, and one test binary is linked instead of six);
-#   2. the mutants pass 1 did not catch (missed or timed out) again with `--iterate`, against
-#      the unit tests and the integration tests `targets_for` lists.
+#   2. the mutants pass 1 missed, again with `--iterate`, against the unit tests and the
+#      integration tests `targets_for` lists.
 # So a mutant counts as caught if any of those tests catches it, as in one full pass. nextest
 # runs each mutant's tests in parallel and stops at the first failure, killing the tests still
 # running (`--max-fail=1:immediate`), and runs the likeliest to fail first (the `mutants`
 # profile in .config/nextest.toml); the build leaves out debug info. Results:
-# mutants.out/<group>/unit/ (pass 1) and mutants.out/<group>/mutants.out/ (pass 2, whose
-# previously_caught.txt lists what pass 1 settled); the closing line adds the two up. Outside
-# src/label, the one 40-second unit test (every single-byte mutation of a claims set, decoded
-# twice) is skipped: it exercises only the claims decoder.
+# mutants.out/<group>/mutants.out/ (the last pass) and run-*/ (earlier passes);
+# `bench/mutants-summary.py mutants.out/<group>` adds them up (the closing line). A mutant
+# that times out in pass 1 keeps that outcome. Stopped and started again, pass 1 goes on
+# where it stopped. Outside src/label, the one 40-second unit test (every single-byte
+# mutation of a claims set, decoded twice) is skipped: it exercises only the claims decoder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -106,39 +107,57 @@ timeout_for() {
     esac
 }
 
+# The same for pass 1 (own unit tests: about a second, but for the claims decoder's 40-second
+# sweep): a mutant that makes them loop is stopped soon.
+unit_timeout_for() {
+    case "$1" in
+        label-claims) echo 150 ;;
+        *) echo 30 ;;
+    esac
+}
+
 # One pass of cargo-mutants over group $1 into $2, with the cargo targets in $3, the nextest
-# filterset in $4 (empty: every test of the targets) and more cargo-mutants options after.
+# filterset in $4 (empty: every test of the targets), the timeout in $5 and more cargo-mutants
+# options after.
 pass() {
-    local g=$1 out=$2 targets=$3 only=$4
-    shift 4
+    local g=$1 out=$2 targets=$3 only=$4 timeout=${TIMEOUT:-$5}
+    shift 5
     local filters=()
     for f in $(files_for "$g"); do filters+=(-f "$f"); done
     # shellcheck disable=SC2046,SC2086 # the target and filter lists are meant to split
     CARGO_PROFILE_DEV_DEBUG=false nice -n 19 cargo mutants --in-place --no-shuffle \
-        --test-tool nextest --timeout "${TIMEOUT:-$(timeout_for "$g")}" "${filters[@]}" \
+        --test-tool nextest --timeout "$timeout" "${filters[@]}" \
         ${SHARD:+--shard "$SHARD"} $targets --output "$out" "$@" \
         -- --profile mutants --max-fail=1:immediate ${only:+-E "$only"} $(filter_for "$g") || true
 }
 
-count() { cat "$@" 2>/dev/null | wc -l; }
+# Keeps a copy of the last run's results before an `--iterate` run replaces them (the summary
+# reads every copy, the later outcome of a mutant winning).
+keep() { cp -r "$1/mutants.out" "$1/run-$(date +%s%N)"; }
+
+# A mutant that hung or crawled through its own unit tests has its outcome (timeout): the
+# next `--iterate` pass skips it instead of waiting out a longer timeout again.
+settle_timeouts() { cat "$1/mutants.out/timeout.txt" >> "$1/mutants.out/previously_caught.txt"; }
 
 for g in "${SETS[@]}"; do
     out="mutants.out/$g${SHARD:+-${SHARD/\//of}}"
     mkdir -p "$out"
-    m="$out/mutants.out"
     if unit_first "$g" && [ -z "${ITERATE:-}" ]; then
-        pass "$g" "$out" "-C --lib" "$(own_tests "$g")"
-        rm -rf "$out/unit"
-        cp -r "$m" "$out/unit"
-        pass "$g" "$out" "$(targets_for "$g")" "" --iterate
-        u="$out/unit"
-        echo "$g: caught $(count "$u/caught.txt" "$m/caught.txt"), missed $(count "$m/missed.txt")," \
-            "unviable $(count "$u/unviable.txt" "$m/unviable.txt"), timeout $(count "$m/timeout.txt")"
+        # An interrupted pass 1 goes on where it stopped.
+        resume=()
+        if [ -d "$out/mutants.out" ]; then
+            keep "$out"
+            settle_timeouts "$out"
+            resume=(--iterate)
+        fi
+        pass "$g" "$out" "-C --lib" "$(own_tests "$g")" "$(unit_timeout_for "$g")" "${resume[@]}"
+        keep "$out"
+        settle_timeouts "$out"
+        pass "$g" "$out" "$(targets_for "$g")" "" "$(timeout_for "$g")" --iterate
     else
-        # ITERATE=1: only what the last run into this directory left uncaught (after new tests).
-        pass "$g" "$out" "$(targets_for "$g")" "" ${ITERATE:+--iterate}
-        echo "$g: caught $(count "$m/caught.txt"), missed $(count "$m/missed.txt")," \
-            "unviable $(count "$m/unviable.txt"), timeout $(count "$m/timeout.txt")" \
-            "${ITERATE:+(this run; earlier ones settled $(count "$m/previously_caught.txt"))}"
+        # ITERATE=1: only what the runs into this folder left uncaught (after new tests).
+        [ -z "${ITERATE:-}" ] || keep "$out"
+        pass "$g" "$out" "$(targets_for "$g")" "" "$(timeout_for "$g")" ${ITERATE:+--iterate}
     fi
+    echo "$g: $(python3 bench/mutants-summary.py "$out")"
 done
