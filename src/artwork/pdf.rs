@@ -22,7 +22,6 @@
 //! (one rectangle per run of dark modules) is the alternative the template can choose.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::Write as _;
 use std::sync::Mutex;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
