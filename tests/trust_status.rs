@@ -366,6 +366,71 @@ fn label_signed_before_retirement_stays_valid() {
     ));
 }
 
+/// Every time boundary verify draws, on both sides: a key signs from its `not_before` on (a
+/// label signed a second earlier is not the key's to sign), a trust list is current until its
+/// `next_update` (not at it), and an issue time up to the 300 s clock skew after the
+/// verification time is not "in the future". Missed mutants turned `<` into `<=` and `==` at
+/// the window's start, `>` into `>=` at the skew, and `<` into `<=` where the key lookup
+/// checked the list's end (now one definition with the trust-list step's).
+#[test]
+fn verify_holds_each_time_boundary_on_both_sides() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc);
+    let iat = label.claims.issued_at;
+    let lab = kid_hex(&sc.lab);
+    let status = status_lists(&sc, t - DAY, &[]);
+    let edited = |edit: &dyn Fn(&mut TrustList)| {
+        let mut list = sc.trust.clone();
+        list.sequence = 2;
+        list.issued_at = t - DAY;
+        edit(&mut list);
+        edition(&sc, &list, t - DAY).0
+    };
+    let when = t + DAY;
+
+    for (not_before, expected) in [
+        (iat + 1, Verdict::RoleNotAllowed),
+        (iat, Verdict::Valid),
+        (iat - DAY, Verdict::Valid),
+    ] {
+        let trust = edited(&|l: &mut TrustList| {
+            l.keys.iter_mut().find(|k| k.kid == lab).unwrap().not_before = not_before;
+        });
+        let r = check(&sc, &label.cose, &trust, &status, when);
+        assert_eq!(
+            r.verdict, expected,
+            "not_before {not_before}: {:?}",
+            r.findings
+        );
+    }
+
+    for (next_update, expected) in [
+        (when, Verdict::TrustListInvalidOrExpired),
+        (when + 1, Verdict::Valid),
+    ] {
+        let trust = edited(&|l: &mut TrustList| l.next_update = next_update);
+        let r = check(&sc, &label.cose, &trust, &status, when);
+        assert_eq!(
+            r.verdict, expected,
+            "next_update {next_update}: {:?}",
+            r.findings
+        );
+    }
+
+    let trust = edited(&|_: &mut TrustList| {});
+    for (when, expected) in [(iat - 300, Verdict::Valid), (iat - 301, Verdict::Malformed)] {
+        let r = check(&sc, &label.cose, &trust, &status, when);
+        assert_eq!(
+            r.verdict,
+            expected,
+            "verified at iat - {}: {:?}",
+            iat - when,
+            r.findings
+        );
+    }
+}
+
 /// A label the lab key "signed" with a forged, earlier iat (what a thief would do).
 fn backdated_forgery(sc: &Scenario, genuine: &Issued, iat: i64) -> Vec<u8> {
     let mut c = genuine.claims.clone();

@@ -550,6 +550,13 @@ fn parse(text: Option<&str>, cose: Option<&[u8]>) -> Step<Envelope> {
     }
 }
 
+/// Whether a trust list is current at `at`: until its next update, that instant excluded. The
+/// trust-list step and the key lookup share this one definition (two copies of it let a
+/// boundary mutant in one survive).
+fn current(t: &VerifiedTrustList, at: i64) -> bool {
+    at < t.list.next_update
+}
+
 /// Step 2: Trust lists: only verified lists still current at `at` count. Records their age, and
 /// returns why the list naming `kid` is unusable, if one is (for [`issuer`]).
 fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> Step<Option<String>> {
@@ -557,9 +564,9 @@ fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> St
         format!("the trust list naming key {kid} is not usable: {why}")
     };
     let mut naming_kid = None;
-    let mut current = 0;
+    let mut any_current = false;
     for t in &store.trusted {
-        if at >= t.list.next_update {
+        if !current(t, at) {
             let why = format!(
                 "trust list `{}` expired at {}",
                 t.list.owner,
@@ -577,14 +584,14 @@ fn trust_list(store: &TrustStore, kid: Kid, at: i64, r: &mut VerifyReport) -> St
             t.list.next_update,
             at,
         ));
-        current += 1;
+        any_current = true;
     }
     for (list, e) in &store.rejected {
         if list.keys_with_kid(kid).next().is_some() {
             naming_kid = Some(unusable(e));
         }
     }
-    if current == 0 {
+    if !any_current {
         let why = naming_kid.unwrap_or_else(|| {
             "no valid, current trust list was given; without one nothing can be trusted".into()
         });
@@ -600,16 +607,14 @@ fn issuer(
     at: i64,
     unusable: Option<String>,
 ) -> Step<Vec<&Candidate>> {
-    let current = |li: usize| {
-        store
-            .trusted
-            .get(li)
-            .is_some_and(|t| at < t.list.next_update)
-    };
     let candidates: Vec<&Candidate> = store
         .keys
         .get(&kid)
-        .map(|v| v.iter().filter(|(li, ..)| current(*li)).collect())
+        .map(|v| {
+            v.iter()
+                .filter(|(li, ..)| store.trusted.get(*li).is_some_and(|t| current(t, at)))
+                .collect()
+        })
         .unwrap_or_default();
     if !candidates.is_empty() {
         return Ok(candidates);
