@@ -20,7 +20,7 @@ use iotlabel::trust::{
     KeyState, Role, TrustDraftError, TrustList, VerifiedTrustList, compromise_key, open_trust_list,
     retire_key,
 };
-use iotlabel::verify::{Verdict, VerifyInput, VerifyReport, verify};
+use iotlabel::verify::{TrustStore, Verdict, VerifyInput, VerifyReport, verify};
 use jiff::Timestamp;
 
 const SEED: &[u8] = b"trust and status tests";
@@ -405,12 +405,15 @@ fn verify_holds_each_time_boundary_on_both_sides() {
         );
     }
 
+    // In a store opened while the list was current (as the service keeps one): `verify` with
+    // lists given at the verification time refuses an expired one when opening it.
     for (next_update, expected) in [
         (when, Verdict::TrustListInvalidOrExpired),
         (when + 1, Verdict::Valid),
     ] {
         let trust = edited(&|l: &mut TrustList| l.next_update = next_update);
-        let r = check(&sc, &label.cose, &trust, &status, when);
+        let store = TrustStore::new(&sc.roots(), &[trust], &status, at(t));
+        let r = store.verify(None, Some(&label.cose), at(when));
         assert_eq!(
             r.verdict, expected,
             "next_update {next_update}: {:?}",
