@@ -803,3 +803,27 @@ fn the_signature_cache_does_not_skip_the_label_id_check() {
         "the later rounds were served from the cache"
     );
 }
+
+/// The text report names the variants a label also covers, and only when it has some (a
+/// missed mutant printed an empty "also covers" line for every label without variants and
+/// none for the labels with them).
+#[test]
+fn the_text_report_lists_variants_only_when_there_are_some() {
+    let seed = b"variants in the text report";
+    let t0 = common::t0();
+    let sc = Scenario::new(common::bundled(), seed, t0, 30).unwrap();
+    let store = sc.store(t0).unwrap();
+    let with = common::lab_issued(seed, "lock-v3-full.toml", "etsi-v3-conformance@1", |_| {});
+    let without = common::lab_issued(seed, "thermostat-level3.toml", "cls-like@2", |_| {});
+    assert_eq!(with.claims.label.variants, ["LockPro Nordic"]);
+    assert!(without.claims.label.variants.is_empty());
+    let text = |i: &Issued| {
+        let r = store.verify(None, Some(&i.cose), t0);
+        assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
+        r.to_text()
+    };
+    let t = text(&with);
+    assert!(t.contains("also covers: LockPro Nordic\n"), "{t}");
+    let t = text(&without);
+    assert!(!t.contains("also covers"), "{t}");
+}
