@@ -314,3 +314,38 @@ fn data_ages_are_whole_hours_since_each_list_was_issued() {
         assert_eq!(status.age_hours, if when == t + DAY { 24 } else { 25 });
     }
 }
+
+/// A cached check is reused only for the very list entry the full check would pick now: when
+/// the key sits at the same entry in two lists and the first of them goes out of date, the
+/// label is vouched for by the second, not served from the cache as the first's (a missed
+/// mutant accepted a hit whose list or entry matched, not both).
+#[test]
+fn a_cached_check_of_a_list_now_out_of_date_is_not_reused_for_another_list() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let label = lab_label(&sc, 0);
+    let mut first = sc.trust.clone();
+    first.sequence = 2;
+    first.next_update = t + 2 * DAY;
+    let mut second = sc.trust.clone();
+    second.owner = "second-agency".into();
+    second.owner_name = "Second agency (test)".into();
+    second.sequence = 1;
+    let lists = [
+        first.sign(&sc.root).unwrap(),
+        second.sign(&sc.root).unwrap(),
+    ];
+    let cache = Arc::new(SignatureCache::new(64));
+    let status = status_lists(&sc, t + DAY, &[]);
+    let store =
+        TrustStore::new(&sc.roots(), &lists, &status, at(t + DAY)).with_cache(cache.clone());
+    let vouched = |r: &VerifyReport| r.issuer.as_ref().map(|i| i.vouched_by.clone());
+
+    let r = check(&store, &label.cose, t + DAY);
+    assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
+    let by_first = vouched(&r);
+    let r = check(&store, &label.cose, t + 3 * DAY);
+    assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
+    assert_ne!(vouched(&r), by_first, "{:?}", r.issuer);
+    assert_eq!(vouched(&r).as_deref(), Some("Second agency (test)"));
+}
