@@ -728,6 +728,31 @@ mod tests {
         assert_eq!(segments("ab12cd").len(), 1);
     }
 
+    /// Segment modes at their boundaries (missed mutants: `>` to `>=` on the run count, `<` to
+    /// `<=` on the run length): a text of one run keeps its mode however short, and an
+    /// alphanumeric run inside byte text keeps its own segment from `MIN_ALNUM_RUN`
+    /// characters on.
+    #[test]
+    fn segment_modes_at_their_boundaries() {
+        use qrcodegen::QrSegmentMode::{Alphanumeric, Byte};
+        let modes = |t: &str| {
+            segments(t)
+                .iter()
+                .map(|s| (s.mode(), s.num_chars()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(modes("A"), [(Alphanumeric, 1)]);
+        assert_eq!(modes("AB"), [(Alphanumeric, 2)]);
+        assert_eq!(modes("ab"), [(Byte, 2)]);
+        assert_eq!(
+            modes("abABCDEFGHcd"),
+            [(Byte, 2), (Alphanumeric, MIN_ALNUM_RUN), (Byte, 2)]
+        );
+        assert_eq!(modes("abABCDEFGcd"), [(Byte, 11)]);
+        assert_eq!(modes("ABCDEFGH#ab"), [(Alphanumeric, 8), (Byte, 3)]);
+        assert_eq!(modes("ABCDEFG#ab"), [(Byte, 10)]);
+    }
+
     #[test]
     fn version_12_m_holds_386_base32_characters_after_a_25_character_url() {
         // 25 + 1 + 386 = 412 characters: 15 + 138 + 28 + 2122 = 2303 bits of 2320.
