@@ -804,11 +804,11 @@ fn the_signature_cache_does_not_skip_the_label_id_check() {
     );
 }
 
-/// The text report names the variants a label also covers, and only when it has some (a
-/// missed mutant printed an empty "also covers" line for every label without variants and
-/// none for the labels with them).
+/// What verify's text report shows only sometimes, shown exactly then: the variants a label
+/// also covers, the note that no verify URL was checked (COSE bytes given, not the printed
+/// text), and the findings section (missed mutants deleted each condition's `!`).
 #[test]
-fn the_text_report_lists_variants_only_when_there_are_some() {
+fn the_text_report_shows_variants_url_note_and_findings_only_when_they_apply() {
     let seed = b"variants in the text report";
     let t0 = common::t0();
     let sc = Scenario::new(common::bundled(), seed, t0, 30).unwrap();
@@ -817,13 +817,23 @@ fn the_text_report_lists_variants_only_when_there_are_some() {
     let without = common::lab_issued(seed, "thermostat-level3.toml", "cls-like@2", |_| {});
     assert_eq!(with.claims.label.variants, ["LockPro Nordic"]);
     assert!(without.claims.label.variants.is_empty());
-    let text = |i: &Issued| {
-        let r = store.verify(None, Some(&i.cose), t0);
-        assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
+    let text = |qr: Option<&str>, cose: Option<&[u8]>, verdict: Verdict| {
+        let r = store.verify(qr, cose, t0);
+        assert_eq!(r.verdict, verdict, "{:?}", r.findings);
         r.to_text()
     };
-    let t = text(&with);
+    let note = "the verify URL was not checked";
+
+    let t = text(None, Some(&with.cose), Verdict::Valid);
     assert!(t.contains("also covers: LockPro Nordic\n"), "{t}");
-    let t = text(&without);
-    assert!(!t.contains("also covers"), "{t}");
+    assert!(t.contains(note) && !t.contains("Findings:"), "{t}");
+    let t = text(Some(&without.qr_text), None, Verdict::Valid);
+    assert!(!t.contains("also covers") && !t.contains(note), "{t}");
+    assert!(!t.contains("Findings:"), "{t}");
+
+    let mut forged = without.cose.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let t = text(None, Some(&forged), Verdict::BadSignature);
+    assert!(t.contains("\nFindings:\n  BAD SIGNATURE"), "{t}");
 }
