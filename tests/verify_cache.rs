@@ -278,8 +278,14 @@ fn the_cache_is_bounded() {
     // The most recent label is held.
     assert_eq!(check(&s, &labels[11].cose, t + DAY).verdict, Verdict::Valid);
     assert_eq!(cache.hits(), 1);
+    assert!(!cache.is_empty());
     cache.clear();
     assert!(cache.is_empty());
+    // The bound is the capacity asked for, rounded down to even, at least 2 (a missed mutant
+    // added where it should multiply: 2 + 2 = 2 * 2).
+    for (asked, bound) in [(64, 64), (5, 4), (2, 2), (1, 2), (0, 2)] {
+        assert_eq!(SignatureCache::new(asked).capacity(), bound, "{asked}");
+    }
 }
 
 /// The age the report gives for each trust and status list is the whole hours from its issue
@@ -348,4 +354,33 @@ fn a_cached_check_of_a_list_now_out_of_date_is_not_reused_for_another_list() {
     assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.findings);
     assert_ne!(vouched(&r), by_first, "{:?}", r.issuer);
     assert_eq!(vouched(&r).as_deref(), Some("Second agency (test)"));
+}
+
+/// The cache holds at least half its capacity of the most recent checks (its young
+/// generation): four labels checked again and again under a bound of eight are full checks
+/// once and hits ever after (missed mutants rotated the generations on every insert, keeping
+/// one). Its debug form names its figures.
+#[test]
+fn the_cache_holds_half_its_capacity_of_recent_checks() {
+    let sc = scenario();
+    let t = t0().as_second();
+    let labels: Vec<Issued> = (0..4).map(|i| lab_label(&sc, i)).collect();
+    let cache = Arc::new(SignatureCache::new(8));
+    let s = store(&sc, &sc.trust_bytes, &status_lists(&sc, t, &[]), &cache);
+    for round in 0..3 {
+        for l in &labels {
+            assert_eq!(check(&s, &l.cose, t + DAY).verdict, Verdict::Valid);
+        }
+        assert_eq!(
+            (cache.misses(), cache.hits()),
+            (4, 4 * round),
+            "round {round}"
+        );
+        assert_eq!(cache.len(), 4);
+    }
+    let debug = format!("{cache:?}");
+    assert!(
+        debug.contains("capacity: 8") && debug.contains("hits: 8"),
+        "{debug}"
+    );
 }
