@@ -1179,6 +1179,44 @@ fn contains_and_empty_read_a_declared_set() {
     }
 }
 
+/// `subset_of` and `subset_of_property` hold only when every item is allowed (a missed
+/// mutant made `subset` always true), the empty set included; an undeclared other property
+/// leaves the rule open.
+#[test]
+fn subset_rules_hold_only_when_every_item_is_allowed() {
+    let set = with_probe_catalogue(
+        "subset",
+        "[[requirement]]\nid = \"U-1\"\nclause = \"1\"\ntitle = \"Known ports\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"network.open_ports\", subset_of = [22, 443] }\n\
+         [[requirement]]\nid = \"U-2\"\nclause = \"1\"\ntitle = \"Documented ports\"\n\
+         status = \"M\"\nremediation = \"None.\"\n\
+         rule = { property = \"network.open_ports\", subset_of_property = \"network.documented_ports\" }\n",
+        &["U-1", "U-2"],
+    );
+    let open = set.vocab.property("network.open_ports").unwrap();
+    let documented = set.vocab.property("network.documented_ports").unwrap();
+    let mut p = fixture(&set, "router-support-ended.toml");
+    let ints = |v: &[i64]| {
+        Some(iotlabel::profile::Declared {
+            value: Value::IntSet(v.to_vec()),
+            evidence: None,
+        })
+    };
+    for (ports, docs, expected) in [
+        (vec![], Some(vec![]), [true, true]),
+        (vec![22], Some(vec![22, 80]), [true, true]),
+        (vec![22, 443], Some(vec![22]), [true, false]),
+        (vec![22, 23], Some(vec![22, 23, 80]), [false, true]),
+        (vec![8080], Some(vec![80]), [false, false]),
+        (vec![22], None, [true, false]),
+    ] {
+        p.declared[usize::from(open)] = ints(&ports);
+        p.declared[usize::from(documented)] = docs.as_deref().and_then(ints);
+        assert_eq!(probe_met(&set, &p).1, expected, "{ports:?} within {docs:?}");
+    }
+}
+
 /// The text-set arms of `contains` and `empty` (a missed mutant deleted each one; the int-set
 /// test above did not reach them).
 #[test]
