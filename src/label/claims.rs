@@ -1454,6 +1454,22 @@ mod tests {
         assert_eq!(assurance_from_code(3), None);
     }
 
+    /// Every result code reads back from its two bits, whatever the higher bits hold (missed
+    /// mutants deleted the arms for 0 and 1, which then read as not applicable).
+    #[test]
+    fn result_codes_round_trip_through_their_two_bits() {
+        for (c, bits) in [
+            (ResultCode::NotMet, 0),
+            (ResultCode::MetDeclared, 1),
+            (ResultCode::MetLab, 2),
+            (ResultCode::NotApplicable, 3),
+        ] {
+            assert_eq!(c.bits(), bits);
+            assert_eq!(ResultCode::from_bits(bits), c);
+            assert_eq!(ResultCode::from_bits(bits | 0b1111_1100), c);
+        }
+    }
+
     // --- The one-pass reader against the ciborium-based decoder (`read_value`). ---
 
     /// Claims that exercise every optional key, caps, non-ASCII text and extreme integers.
