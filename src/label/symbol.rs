@@ -820,6 +820,38 @@ mod tests {
         }
     }
 
+    /// The balance penalty (N4) away from half dark: label symbols all sit near half dark,
+    /// where N4 is 0 whatever its arithmetic (5 mutants of it survived), so matrices from all
+    /// light to all dark are scored both ways.
+    #[test]
+    fn bit_penalty_equals_the_plain_one_from_all_light_to_all_dark() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for n in [21usize, 25, 57] {
+            for percent in [0u64, 3, 20, 35, 44, 50, 56, 65, 80, 97, 100] {
+                let mut dark = Vec::with_capacity(n * n);
+                for _ in 0..n * n {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    dark.push(state % 100 < percent);
+                }
+                let rows = (0..n)
+                    .map(|y| (0..n).fold(0u128, |acc, x| acc | u128::from(dark[y * n + x]) << x))
+                    .collect();
+                let plain = QrSymbol {
+                    version: 1,
+                    size: n,
+                    dark,
+                };
+                assert_eq!(
+                    penalty_bits(&BitRows::from_rows(n, rows)),
+                    penalty(&plain),
+                    "{n} modules, {percent} % dark"
+                );
+            }
+        }
+    }
+
     #[test]
     fn derived_masks_equal_qrcodegen_for_every_version_level_and_mask() {
         for ecc in [Ecc::L, Ecc::M, Ecc::Q, Ecc::H] {
