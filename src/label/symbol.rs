@@ -887,7 +887,7 @@ mod tests {
     }
 
     /// Lines of every symbol size a label may have: pseudo-random ones, and finder-like
-    /// patterns of scale 1 to 4 at every offset, near both ends, with light runs around them
+    /// patterns of scale 1 to 7 at every offset, near both ends, with light runs around them
     /// of every length up to 5n.
     fn test_lines() -> Vec<(usize, u128)> {
         let mut lines = Vec::new();
@@ -910,7 +910,7 @@ mod tests {
                 let s = (u128::from(next()) << 64 | u128::from(next())) & full;
                 lines.extend([(n, r), (n, r & s), (n, r | s)]);
             }
-            for scale in 1..=4usize {
+            for scale in 1..=7usize {
                 let unit = (1u128 << scale) - 1;
                 // dark n, light n, dark 3n, light n, dark n.
                 let pattern = unit
