@@ -1147,23 +1147,29 @@ fn in_and_not_in_are_opposites_for_every_enum_value() {
     }
 }
 
+/// A probe catalogue of three rules on `property`: `contains = item` (TOML), `empty = true`
+/// and `empty = false`.
+fn contains_and_empty_probe(name: &str, property: &str, item: &str) -> CriteriaSet {
+    let mut requirements = String::new();
+    for (id, rule) in [
+        ("C", format!("contains = {item}")),
+        ("E", "empty = true".to_string()),
+        ("N", "empty = false".to_string()),
+    ] {
+        requirements += &format!(
+            "[[requirement]]\nid = \"{id}\"\nclause = \"1\"\ntitle = \"Probe {id}\"\n\
+             status = \"M\"\nremediation = \"None.\"\n\
+             rule = {{ property = \"{property}\", {rule} }}\n"
+        );
+    }
+    with_probe_catalogue(name, &requirements, &["C", "E", "N"])
+}
+
 /// `contains` and `empty` over a declared set of ints, each row with its expected outcome
 /// (missed mutants deleted their arms and negated `empty`'s comparison).
 #[test]
 fn contains_and_empty_read_a_declared_set() {
-    let set = with_probe_catalogue(
-        "set",
-        "[[requirement]]\nid = \"S-1\"\nclause = \"1\"\ntitle = \"Telnet open\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"network.open_ports\", contains = 23 }\n\
-         [[requirement]]\nid = \"S-2\"\nclause = \"1\"\ntitle = \"Nothing open\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"network.open_ports\", empty = true }\n\
-         [[requirement]]\nid = \"S-3\"\nclause = \"1\"\ntitle = \"Something open\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"network.open_ports\", empty = false }\n",
-        &["S-1", "S-2", "S-3"],
-    );
+    let set = contains_and_empty_probe("set", "network.open_ports", "23");
     let id = set.vocab.property("network.open_ports").unwrap();
     let mut p = fixture(&set, "router-support-ended.toml");
     for (ports, expected) in [
@@ -1221,19 +1227,7 @@ fn subset_rules_hold_only_when_every_item_is_allowed() {
 /// test above did not reach them).
 #[test]
 fn contains_and_empty_read_a_declared_text_set() {
-    let set = with_probe_catalogue(
-        "strset",
-        "[[requirement]]\nid = \"T-1\"\nclause = \"1\"\ntitle = \"SSH enabled\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"services.enabled\", contains = \"ssh\" }\n\
-         [[requirement]]\nid = \"T-2\"\nclause = \"1\"\ntitle = \"No service\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"services.enabled\", empty = true }\n\
-         [[requirement]]\nid = \"T-3\"\nclause = \"1\"\ntitle = \"Some service\"\n\
-         status = \"M\"\nremediation = \"None.\"\n\
-         rule = { property = \"services.enabled\", empty = false }\n",
-        &["T-1", "T-2", "T-3"],
-    );
+    let set = contains_and_empty_probe("strset", "services.enabled", "\"ssh\"");
     let id = set.vocab.property("services.enabled").unwrap();
     let mut p = fixture(&set, "router-support-ended.toml");
     for (services, expected) in [
