@@ -852,6 +852,31 @@ mod tests {
         }
     }
 
+    /// Masks 5 and 6 tie on this text (penalty 1048, the lowest): the lower mask wins, as
+    /// `qrcodegen` chooses (a missed mutant let the later of equal scores win). Found by
+    /// scoring every mask of `HTTPS://X.EU/V#<n>` for n = 0, 1, ... until two tied.
+    #[test]
+    fn equal_penalties_go_to_the_lower_mask() {
+        let text = "HTTPS://X.EU/V#16";
+        let at = |m: u8| {
+            QrCode::encode_segments_advanced(
+                &segments(text),
+                QrCodeEcc::Medium,
+                Version::MIN,
+                Version::MAX,
+                Some(Mask::new(m)),
+                false,
+            )
+            .unwrap()
+        };
+        let scores: Vec<i64> = (0..8u8)
+            .map(|m| penalty_bits(&BitRows::of(&at(m))))
+            .collect();
+        assert_eq!(scores.iter().min(), Some(&1048), "{scores:?}");
+        assert_eq!((scores[5], scores[6]), (1048, 1048), "{scores:?}");
+        assert_eq!(encode(text, Ecc::M).unwrap(), symbol_of(&at(5)));
+    }
+
     #[test]
     fn derived_masks_equal_qrcodegen_for_every_version_level_and_mask() {
         for ecc in [Ecc::L, Ecc::M, Ecc::Q, Ecc::H] {
