@@ -142,7 +142,7 @@ fn issuing_draws_the_same_report_as_reading_its_json_back() {
         let json: Value = serde_json::from_str(&i.report_json).unwrap();
         let label = serde_json::to_value(&claims).unwrap();
         for lang in [Lang::En, Lang::Ja] {
-            let direct = ReadReport::of_issued(&i.report, &i.report_json, &claims, lang);
+            let direct = ReadReport::of_issued(&i.report, &i.report_digest, &claims, lang);
             let read = ReadReport::new(&json, Some(&label), lang).unwrap();
             assert_eq!(direct.html(), read.html(), "{profile} {lang:?}");
             assert_eq!(

@@ -132,7 +132,7 @@ pub fn label_files(
         |what: &str, e: &dyn std::fmt::Display| CliError::invalid(format!("label {id}: {what}{e}"));
     let read = iotlabel::report::ReadReport::of_issued(
         &i.report,
-        &i.report_json,
+        &i.report_digest,
         &claims,
         iotlabel::report::html::Lang::En,
     );

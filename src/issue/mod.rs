@@ -46,6 +46,9 @@ pub struct Issued {
     pub report: Report,
     /// The report's canonical JSON (its SHA-256 prefix is the evidence digest).
     pub report_json: String,
+    /// The SHA-256 of `report_json` (the report's pages show it; its prefix is the evidence
+    /// digest).
+    pub report_digest: [u8; 32],
 }
 
 /// Why a label was not issued.
@@ -450,6 +453,7 @@ pub fn issue(req: &IssueRequest<'_>) -> Result<Issued, (IssueError, Option<Box<R
         qr_text: text,
         report,
         report_json,
+        report_digest: evidence,
     })
 }
 

@@ -34,21 +34,20 @@ impl ReadReport {
         view::View::new(report, label, lang).map(ReadReport)
     }
 
-    /// A report just made by [`crate::issue::issue`], with its canonical JSON (whose SHA-256
-    /// the page shows) and the label's claims file: the same view as [`ReadReport::new`] over
-    /// that JSON, without reading it back.
+    /// A report just made by [`crate::issue::issue`], with the SHA-256 of its canonical JSON
+    /// (which the page shows; issuing computed it for the evidence digest) and the label's
+    /// claims file: the same view as [`ReadReport::new`] over that JSON, without reading it
+    /// back.
     pub fn of_issued(
         report: &Report,
-        report_json: &str,
+        report_digest: &[u8; 32],
         label: &crate::issue::ClaimsFile,
         lang: html::Lang,
     ) -> ReadReport {
-        let digest: [u8; 32] =
-            <sha2::Sha256 as sha2::Digest>::digest(report_json.as_bytes()).into();
         ReadReport(view::View::of(
             report.clone(),
             Some(label.clone()),
-            &digest,
+            report_digest,
             lang,
         ))
     }
