@@ -590,10 +590,10 @@ fn finder_like(r: u128, full: u128, size: i64) -> i64 {
 fn finder_like_by_runs(r: u128, full: u128, size: i64) -> i64 {
     let mut count = 0;
     let mut runs = Runs::new(size);
-    // The scan starts "in" a light run, which is empty when the first module is dark.
+    // The scan starts "in" a light run, which is empty when the first module is dark (one
+    // run in the history: no pattern can end there yet).
     if r & 1 == 1 {
         runs.push(0);
-        count += runs.patterns();
     }
     let mut changes = (r ^ (r << 1)) & full & !1;
     let mut start = 0u32;
