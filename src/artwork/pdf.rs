@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 use subsetter::GlyphRemapper;
 
@@ -179,17 +179,153 @@ impl FontUse {
     }
 }
 
-fn colour(c: &mut Content, rgb: Rgb) {
-    c.set_fill_rgb(
-        f32::from(rgb.0) / 255.0,
-        f32::from(rgb.1) / 255.0,
-        f32::from(rgb.2) / 255.0,
-    );
-}
-
 /// Rounds to 1/1000 pt so output does not depend on float noise in the last digits.
 fn r(v: f32) -> f32 {
     (v * 1000.0).round() / 1000.0
+}
+
+/// `v` in thousandths, rounded as [`r`] rounds.
+fn milli(v: f32) -> i64 {
+    (v * 1000.0).round() as i64
+}
+
+/// A page's content stream. Written here, not with pdf-writer's `Content`: `Content` writes a
+/// string whose bytes are all below 0x80 as a literal with octal escapes, so the 2-byte glyph
+/// codes of a font subset (high byte 0) came out as `(\000\023\000<...)`, about 6 bytes a
+/// glyph against hex's 4, with no way to ask for hex; in a report of 7 pages that was 74 KB of
+/// its 124 KB of content, all of it deflated and scanned again by every reader. Besides hex
+/// strings, `Ops` leaves out what would not change anything: a fill colour already set, a
+/// font already selected in this text object, a text position as a move from the last
+/// (report content 124 -> 69 KB; the batch figure is in README, issue 14). Numbers are written
+/// from whole thousandths (as [`r`] rounds them), so no float formatting reaches the bytes.
+struct Ops {
+    buf: Vec<u8>,
+    /// The fill colour set last (graphics state: it outlives `BT`/`ET`; `q`/`Q` pairs here
+    /// never change it inside).
+    fill: Option<Rgb>,
+    /// Font slot and size (thousandths) selected in the open text object.
+    font: Option<(usize, i64)>,
+    /// The text line's origin in the open text object, thousandths of a point.
+    line: (i64, i64),
+}
+
+impl Ops {
+    fn new() -> Ops {
+        Ops {
+            buf: Vec::with_capacity(16 * 1024),
+            fill: None,
+            font: None,
+            line: (0, 0),
+        }
+    }
+
+    /// `v / 10^digits` as a PDF number, trailing zeros dropped, then a space.
+    fn number(&mut self, v: i64, digits: u32) {
+        use std::io::Write as _;
+        let scale = 10i64.pow(digits);
+        let (sign, a) = if v < 0 { ("-", -v) } else { ("", v) };
+        let (whole, mut frac, mut width) = (a / scale, a % scale, digits as usize);
+        while frac != 0 && frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        // Writing into a Vec cannot fail.
+        let _ = if frac == 0 {
+            write!(self.buf, "{sign}{whole} ")
+        } else {
+            write!(self.buf, "{sign}{whole}.{frac:0width$} ")
+        };
+    }
+
+    fn op(&mut self, op: &[u8]) {
+        self.buf.extend_from_slice(op);
+        self.buf.push(b'\n');
+    }
+
+    /// `rg`, when the colour is not already the fill colour (components in ten-thousandths:
+    /// every 8-bit value reads back as itself).
+    fn fill_colour(&mut self, rgb: Rgb) {
+        if self.fill == Some(rgb) {
+            return;
+        }
+        self.fill = Some(rgb);
+        for c in [rgb.0, rgb.1, rgb.2] {
+            self.number((i64::from(c) * 10_000 + 127) / 255, 4);
+        }
+        self.op(b"rg");
+    }
+
+    /// A filled rectangle, corners in points.
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        for v in [x, y, w, h] {
+            self.number(milli(v), 3);
+        }
+        self.op(b"re");
+    }
+
+    fn fill(&mut self) {
+        self.op(b"f");
+    }
+
+    fn begin_text(&mut self) {
+        self.op(b"BT");
+        self.font = None;
+        self.line = (0, 0);
+    }
+
+    fn end_text(&mut self) {
+        self.op(b"ET");
+    }
+
+    /// `Tf`, when that font and size are not already selected.
+    fn font(&mut self, slot: usize, size: f32) {
+        let f = (slot, milli(size));
+        if self.font == Some(f) {
+            return;
+        }
+        self.font = Some(f);
+        // Font resource names are F0, F1, ... by slot.
+        self.buf.extend_from_slice(format!("/F{slot} ").as_bytes());
+        self.number(f.1, 3);
+        self.op(b"Tf");
+    }
+
+    /// Starts a text line at (x, y) points: `Td` by the difference from the last line's origin
+    /// (exact in thousandths).
+    fn line_at(&mut self, x: f32, y: f32) {
+        let to = (milli(x), milli(y));
+        self.number(to.0 - self.line.0, 3);
+        self.number(to.1 - self.line.1, 3);
+        self.op(b"Td");
+        self.line = to;
+    }
+
+    /// `Tj` of glyph codes as a hex string.
+    fn show(&mut self, codes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        self.buf.push(b'<');
+        for b in codes {
+            self.buf.push(HEX[usize::from(b >> 4)]);
+            self.buf.push(HEX[usize::from(b & 15)]);
+        }
+        self.op(b"> Tj");
+    }
+
+    /// Draws image XObject `name` into the square of side `side` points at (x, y).
+    fn image(&mut self, name: &str, side: f32, x: f32, y: f32) {
+        self.op(b"q");
+        let s = milli(side);
+        self.number(s, 3);
+        self.buf.extend_from_slice(b"0 0 ");
+        self.number(s, 3);
+        self.number(milli(x), 3);
+        self.number(milli(y), 3);
+        self.op(b"cm");
+        self.buf.push(b'/');
+        self.buf.extend_from_slice(name.as_bytes());
+        self.op(b" Do");
+        self.op(b"Q");
+    }
 }
 
 /// Writes pages as one PDF. `title` goes into the document information; the trailer file id
@@ -267,7 +403,6 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
         .collect();
 
     let mut pdf = Pdf::new();
-    let font_names: Vec<String> = (0..fonts.len()).map(|i| format!("F{i}")).collect();
     // The glyph codes of one text run (one buffer for the document).
     let mut codes: Vec<u8> = Vec::new();
     let mut page_ids = Vec::new();
@@ -280,28 +415,28 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
         let content_id = alloc();
         page_ids.push(page_id);
         let h_pt = page.height * PT_PER_MM;
-        let mut c = Content::new();
+        let mut c = Ops::new();
         let mut xobjects = Vec::new();
         if page.background != Rgb(255, 255, 255) {
-            colour(&mut c, page.background);
-            c.rect(0.0, 0.0, r(page.width * PT_PER_MM), r(h_pt));
-            c.fill_nonzero();
+            c.fill_colour(page.background);
+            c.rect(0.0, 0.0, page.width * PT_PER_MM, h_pt);
+            c.fill();
         }
         for item in &page.items {
             match item {
                 Item::Rect { area, colour: rgb } => {
-                    colour(&mut c, *rgb);
+                    c.fill_colour(*rgb);
                     c.rect(
-                        r(area.x * PT_PER_MM),
-                        r(h_pt - (area.y + area.h) * PT_PER_MM),
-                        r(area.w * PT_PER_MM),
-                        r(area.h * PT_PER_MM),
+                        area.x * PT_PER_MM,
+                        h_pt - (area.y + area.h) * PT_PER_MM,
+                        area.w * PT_PER_MM,
+                        area.h * PT_PER_MM,
                     );
-                    c.fill_nonzero();
+                    c.fill();
                 }
                 Item::Text(t) => {
                     c.begin_text();
-                    colour(&mut c, t.colour);
+                    c.fill_colour(t.colour);
                     // The slot of each font of the chain (0 for one no glyph uses).
                     let slots: Vec<usize> = t
                         .chain
@@ -325,17 +460,16 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                                 let cid = fonts.get(slot).map_or(0, |u| u.new_id(g.gid));
                                 codes.extend_from_slice(&cid.to_be_bytes());
                             }
-                            let name = font_names.get(slot).map_or(&b"F0"[..], |n| n.as_bytes());
-                            c.set_font(Name(name), r(t.size));
-                            c.set_text_matrix([1.0, 0.0, 0.0, 1.0, r(x), r(y)]);
-                            c.show(Str(&codes));
+                            c.font(slot, t.size);
+                            c.line_at(x, y);
+                            c.show(&codes);
                             x += run.iter().map(|g| g.advance).sum::<f32>() * t.size;
                         }
                     }
                     c.end_text();
                 }
                 Item::Qr(q) => {
-                    colour(&mut c, q.colour);
+                    c.fill_colour(q.colour);
                     let n = q.symbol.size();
                     let side = q.module * n as f32 * PT_PER_MM;
                     let x0 = q.x * PT_PER_MM;
@@ -345,10 +479,7 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                             let id = alloc();
                             let name = format!("Q{image_count}");
                             image_count += 1;
-                            c.save_state();
-                            c.transform([r(side), 0.0, 0.0, r(side), r(x0), r(y0)]);
-                            c.x_object(Name(name.as_bytes()));
-                            c.restore_state();
+                            c.image(&name, side, x0, y0);
                             deferred_images.push((id, mask_bits(q), n));
                             xobjects.push((name, id));
                         }
@@ -356,19 +487,19 @@ pub fn write_pdf(pages: &[Page], title: &str, qr_draw: QrDraw) -> Result<Vec<u8>
                             let m = q.module * PT_PER_MM;
                             for (row, col, len) in q.symbol.dark_runs() {
                                 c.rect(
-                                    r(x0 + col as f32 * m),
-                                    r(h_pt - q.y * PT_PER_MM - (row + 1) as f32 * m),
-                                    r(len as f32 * m),
-                                    r(m),
+                                    x0 + col as f32 * m,
+                                    h_pt - q.y * PT_PER_MM - (row + 1) as f32 * m,
+                                    len as f32 * m,
+                                    m,
                                 );
                             }
-                            c.fill_nonzero();
+                            c.fill();
                         }
                     }
                 }
             }
         }
-        let data = deflate(&c.finish())?;
+        let data = deflate(&c.buf)?;
         page_objs.push((page_id, content_id, data, page.width, page.height, xobjects));
     }
 
@@ -598,6 +729,93 @@ mod tests {
                 lines: vec![line],
             })],
         }
+    }
+
+    /// Numbers are whole thousandths written exactly, trailing zeros dropped.
+    #[test]
+    fn content_numbers_are_exact_decimals() {
+        for (v, digits, want) in [
+            (0, 3, "0 "),
+            (42_520, 3, "42.52 "),
+            (-1_500, 3, "-1.5 "),
+            (5, 3, "0.005 "),
+            (-5, 3, "-0.005 "),
+            (1_000, 3, "1 "),
+            (783_658, 3, "783.658 "),
+            (9_098, 4, "0.9098 "),
+            (10_000, 4, "1 "),
+        ] {
+            let mut o = Ops::new();
+            o.number(v, digits);
+            assert_eq!(String::from_utf8(o.buf).unwrap(), want, "{v} / 10^{digits}");
+        }
+    }
+
+    /// A colour component written with four decimals reads back as its 8-bit value.
+    #[test]
+    fn every_colour_component_reads_back_as_itself() {
+        for c in 0..=255u8 {
+            let mut o = Ops::new();
+            o.fill_colour(Rgb(c, c, c));
+            let text = String::from_utf8(o.buf).unwrap();
+            let v: f64 = text.split(' ').next().unwrap().parse().unwrap();
+            assert_eq!((v * 255.0).round() as u8, c, "{text}");
+        }
+    }
+
+    /// The inflated content streams of a PDF's pages.
+    fn page_contents(pdf: &[u8]) -> Vec<String> {
+        use std::io::Read as _;
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(i) = pdf[at..].windows(7).position(|w| w == b"stream\n") {
+            let start = at + i + 7;
+            let len = pdf[start..]
+                .windows(9)
+                .position(|w| w == b"endstream")
+                .unwrap();
+            let mut text = String::new();
+            let inflated = flate2::read::ZlibDecoder::new(&pdf[start..start + len])
+                .read_to_string(&mut text)
+                .is_ok();
+            if inflated && text.contains(" Tj") {
+                out.push(text);
+            }
+            at = start + len + b"endstream".len();
+        }
+        out
+    }
+
+    /// Glyph codes are hex strings (pdf-writer wrote them as literals with an octal escape for
+    /// every zero byte), and a colour or font already set is not set again.
+    #[test]
+    fn page_content_shows_hex_codes_and_sets_no_state_twice() {
+        let mut p = page("Acme Thermostat");
+        let Item::Text(t) = p.items[0].clone() else {
+            unreachable!()
+        };
+        let mut second = t.clone();
+        for l in &mut second.lines {
+            l.baseline += 5.0;
+        }
+        let mut two_lines = t.clone();
+        two_lines.lines.extend(second.lines.clone());
+        p.items = vec![Item::Text(t), Item::Text(second), Item::Text(two_lines)];
+        let pdf = write_pdf(&[p], "t", QrDraw::Mask).unwrap();
+        let content = page_contents(&pdf).concat();
+        assert!(!content.contains("\\000"), "{content}");
+        assert_eq!(content.matches(" Tj").count(), 4, "{content}");
+        assert!(
+            content
+                .lines()
+                .filter(|l| l.ends_with(" Tj"))
+                .all(|l| l.starts_with('<')
+                    && l[1..l.len() - 4].bytes().all(|b| b.is_ascii_hexdigit())),
+            "{content}"
+        );
+        assert_eq!(content.matches(" rg").count(), 1, "{content}");
+        // One font selection per text object, not one per line.
+        assert_eq!(content.matches(" Tf").count(), 3, "{content}");
     }
 
     /// The cached subsets give the bytes a fresh subsetting gives, on one thread or several.
