@@ -192,12 +192,13 @@ fn milli(v: f32) -> i64 {
 /// A page's content stream. Written here, not with pdf-writer's `Content`: `Content` writes a
 /// string whose bytes are all below 0x80 as a literal with octal escapes, so the 2-byte glyph
 /// codes of a font subset (high byte 0) came out as `(\000\023\000<...)`, about 6 bytes a
-/// glyph against hex's 4, with no way to ask for hex; in a report of 7 pages that was 74 KB of
-/// its 124 KB of content, all of it deflated and scanned again by every reader. Besides hex
-/// strings, `Ops` leaves out what would not change anything: a fill colour already set, a
-/// font already selected in this text object, a text position as a move from the last
-/// (report content 124 -> 69 KB; the batch figure is in README, issue 14). Numbers are written
-/// from whole thousandths (as [`r`] rounds them), so no float formatting reaches the bytes.
+/// glyph against hex's 4, with no way to ask for hex; in a 5-page report that was 74 KB of its
+/// 124 KB of content, all of it deflated (and inflated by every reader). Besides hex strings,
+/// `Ops` leaves out what changes nothing: a fill colour already set, a font already selected
+/// in this text object, a text position as a move from the last. A report's content went from
+/// 124 to 83 KB, its PDF from 53 to 48 KB, rendered pixels unchanged (the batch figure is in
+/// README, issue 14). Numbers are written from whole thousandths (as [`r`] rounds them), so no
+/// float formatting reaches the bytes.
 struct Ops {
     buf: Vec<u8>,
     /// The fill colour set last (graphics state: it outlives `BT`/`ET`; `q`/`Q` pairs here
