@@ -1470,6 +1470,32 @@ mod tests {
         }
     }
 
+    /// Results pack four to a byte, the first in the low two bits, and unpack to themselves
+    /// at every count and position (mutation testing: the unpacking's byte index and shift
+    /// went unseen by the module's own tests).
+    #[test]
+    fn results_pack_low_bits_first_and_unpack_to_themselves() {
+        use ResultCode::{MetDeclared, MetLab, NotApplicable, NotMet};
+        let packed = pack_results(&[MetDeclared, MetLab, NotApplicable, NotMet, MetLab]);
+        assert_eq!(packed, [0b00_11_10_01, 0b10]);
+        let codes = [NotMet, MetDeclared, MetLab, NotApplicable];
+        for n in 0..=13usize {
+            for shift in 0..4 {
+                let results: Vec<ResultCode> = (0..n).map(|i| codes[(i * 3 + shift) % 4]).collect();
+                let packed = pack_results(&results);
+                assert_eq!(packed.len(), n.div_ceil(4));
+                assert_eq!(
+                    unpack_results(&packed, n as u32).unwrap(),
+                    results,
+                    "{n} {shift}"
+                );
+                let mut body = sample().label;
+                body.set_results(&results).unwrap();
+                assert_eq!(body.result_codes().unwrap(), results);
+            }
+        }
+    }
+
     // --- The one-pass reader against the ciborium-based decoder (`read_value`). ---
 
     /// Claims that exercise every optional key, caps, non-ASCII text and extreme integers.
