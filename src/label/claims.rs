@@ -1496,6 +1496,101 @@ mod tests {
         }
     }
 
+    /// `check_device_text` (what `issue` runs before signing) holds every cap on both sides:
+    /// each text's own cap, the variant count and the budget over all texts (mutation
+    /// testing: its limits went unseen by the module's own tests).
+    #[test]
+    fn device_text_caps_hold_on_both_sides() {
+        let x = |n: usize| "x".repeat(n);
+        let ok = |m: &str, model: &str, hw: &str, fw: &str, v: &[String]| {
+            check_device_text(m, model, hw, fw, v)
+        };
+        assert_eq!(ok("M", "T", "1", "2", &[]), Ok(()));
+        // Each text at its cap, then one byte over.
+        for (i, max) in [
+            MAX_MANUFACTURER,
+            MAX_MODEL,
+            MAX_HARDWARE_VERSION,
+            MAX_FIRMWARE,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut t = [x(1), x(1), x(1), x(1)];
+            t[i] = x(max);
+            assert_eq!(
+                ok(&t[0], &t[1], &t[2], &t[3], &[]),
+                Ok(()),
+                "text {i} at {max}"
+            );
+            t[i] = x(max + 1);
+            assert!(
+                matches!(
+                    ok(&t[0], &t[1], &t[2], &t[3], &[]),
+                    Err(ClaimsError::TextTooLong { len, max: m, .. }) if len == max + 1 && m == max
+                ),
+                "text {i} over {max}"
+            );
+            t[i] = String::new();
+            assert!(matches!(
+                ok(&t[0], &t[1], &t[2], &t[3], &[]),
+                Err(ClaimsError::EmptyText { .. })
+            ));
+        }
+        // The variant count: four, then five.
+        let vs: Vec<String> = (0..=MAX_VARIANTS).map(|i| format!("v{i}")).collect();
+        assert_eq!(ok("M", "T", "1", "2", &vs[..MAX_VARIANTS]), Ok(()));
+        assert_eq!(
+            ok("M", "T", "1", "2", &vs),
+            Err(ClaimsError::TooManyVariants {
+                count: MAX_VARIANTS + 1,
+                max: MAX_VARIANTS
+            })
+        );
+        // A variant over its own cap.
+        assert!(matches!(
+            ok("M", "T", "1", "2", &[x(MAX_VARIANT + 1)]),
+            Err(ClaimsError::TextTooLong { .. })
+        ));
+        // The budget over all texts: exactly full, then one byte over (each text within its
+        // own cap).
+        let fill = |total: usize| -> [String; 4] {
+            let m = total - MAX_MODEL - 2;
+            [x(m), x(MAX_MODEL), x(1), x(1)]
+        };
+        let t = fill(MAX_DEVICE_TEXT);
+        assert_eq!(ok(&t[0], &t[1], &t[2], &t[3], &[]), Ok(()));
+        let t = fill(MAX_DEVICE_TEXT + 1);
+        assert_eq!(
+            ok(&t[0], &t[1], &t[2], &t[3], &[]),
+            Err(ClaimsError::DeviceTextOverBudget {
+                len: MAX_DEVICE_TEXT + 1,
+                max: MAX_DEVICE_TEXT
+            })
+        );
+    }
+
+    /// An integer over its bound names the field's allowed range (mutation testing).
+    #[test]
+    fn out_of_range_integers_name_their_allowed_range() {
+        for (field, max, allowed) in [
+            ("scheme_version", MAX_SCHEME_VERSION, "0..=65535"),
+            ("tier", MAX_TIER, "1..=23 (a tier rank)"),
+            ("result_count", MAX_RESULT_COUNT, "0..=255"),
+            ("other", 7, "0..=4294967295"),
+        ] {
+            assert_eq!(check_max(field, max, max), Ok(max));
+            assert_eq!(
+                check_max(field, max + 1, max),
+                Err(ClaimsError::OutOfRange {
+                    field,
+                    value: i128::from(max + 1),
+                    allowed
+                })
+            );
+        }
+    }
+
     // --- The one-pass reader against the ciborium-based decoder (`read_value`). ---
 
     /// Claims that exercise every optional key, caps, non-ASCII text and extreme integers.
