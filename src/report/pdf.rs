@@ -15,6 +15,8 @@
 //! cached glyph tables ([`crate::artwork::fonts`]), a table row is laid out once (again only
 //! when it moves to a new page), and the writer reuses font subsets across documents.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::html::{HtmlError, Lang};
@@ -186,9 +188,50 @@ const REPORT_WRAP: WrapRules = WrapRules {
     split_long: true,
 };
 
+/// Lines of set glyphs by font chain (its fonts' ids, up to four), width and text.
+type WrapCache = HashMap<([u64; 4], u32), HashMap<String, Vec<Vec<SetGlyph>>>>;
+
+/// Texts a thread's cache holds before it starts afresh.
+const WRAP_CACHE_TEXTS: usize = 4096;
+
+thread_local! {
+    /// Wrapped texts, per thread. The reports of a range repeat most of their texts (every
+    /// requirement's title, rule and explanation, the column headings); setting and breaking
+    /// them again was 6 % of a batch's CPU (`perf`, 1000 profiles, with the report PDF at about
+    /// a third). A hit gives the lines computed before, so output never depends on the cache
+    /// (a test compares cold and warm).
+    static WRAPPED: std::cell::RefCell<(WrapCache, usize)> = Default::default();
+}
+
 /// Greedy line breaking into lines no wider than `max_em` (the label artwork's line breaker
 /// with the report's rules). Hard line breaks (`\n`) are kept.
 fn wrap(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
+    let mut ids = [0u64; 4];
+    if chain.fonts.len() > ids.len() {
+        return wrap_uncached(chain, text, max_em);
+    }
+    for (id, f) in ids.iter_mut().zip(&chain.fonts) {
+        *id = f.id();
+    }
+    let key = (ids, max_em.to_bits());
+    if let Some(lines) = WRAPPED.with_borrow(|(c, _)| c.get(&key)?.get(text).cloned()) {
+        return lines;
+    }
+    let lines = wrap_uncached(chain, text, max_em);
+    WRAPPED.with_borrow_mut(|(c, n)| {
+        if *n >= WRAP_CACHE_TEXTS {
+            c.clear();
+            *n = 0;
+        }
+        c.entry(key)
+            .or_default()
+            .insert(text.to_string(), lines.clone());
+        *n += 1;
+    });
+    lines
+}
+
+fn wrap_uncached(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut set_lines = wrap_glyphs(&set(chain, para), max_em, REPORT_WRAP).unwrap_or_default();
@@ -740,6 +783,56 @@ mod tests {
             .iter()
             .map(|l| l.iter().map(|g| g.ch).collect())
             .collect()
+    }
+
+    /// A wrap from the cache is the wrap computed afresh, cold and warm, for both chains,
+    /// several widths, hard breaks and CJK.
+    #[test]
+    fn a_cached_wrap_is_the_computed_one() {
+        WRAPPED.with_borrow_mut(|(c, n)| {
+            c.clear();
+            *n = 0;
+        });
+        let bold = FontChain {
+            fonts: vec![
+                bundled_font("NotoSans-Bold.ttf").unwrap(),
+                bundled_font("ipaexg.ttf").unwrap(),
+            ],
+        };
+        let texts = [
+            "the quick brown fox jumps over the lazy dog",
+            "line one\nline two, longer than the first",
+            "ファームウェア更新の署名を検証すること",
+            "",
+            "https://example.org/a/very/long/link-without-spaces",
+        ];
+        for round in 0..2 {
+            for c in [chain(), bold.clone()] {
+                for t in texts {
+                    for w in [6.0, 8.0, 30.0] {
+                        assert_eq!(wrap(&c, t, w), wrap_uncached(&c, t, w), "{round} {t} {w}");
+                    }
+                }
+            }
+        }
+        // Regular and bold were told apart (their widths differ).
+        assert_ne!(
+            width_em(&wrap(&chain(), "Requirement", 30.0)[0]),
+            width_em(&wrap(&bold, "Requirement", 30.0)[0])
+        );
+    }
+
+    /// The cache starts afresh once it holds its bound of texts.
+    #[test]
+    fn the_wrap_cache_is_bounded() {
+        let c = chain();
+        for i in 0..WRAP_CACHE_TEXTS + 10 {
+            wrap(&c, &format!("text {i}"), 20.0);
+        }
+        let (texts, counted) =
+            WRAPPED.with_borrow(|(c, n)| (c.values().map(HashMap::len).sum::<usize>(), *n));
+        assert!(texts <= WRAP_CACHE_TEXTS, "{texts}");
+        assert_eq!(texts, counted);
     }
 
     #[test]
