@@ -1591,6 +1591,31 @@ mod tests {
         }
     }
 
+    /// A variant array that is empty (an absent key is the one encoding of no variants) or
+    /// longer than the cap is refused by the one-pass reader and by `decode` (mutation
+    /// testing: the reader's `n == 0 || n > MAX_VARIANTS` as `&&` went unseen).
+    #[test]
+    fn an_empty_or_overlong_variant_array_is_refused() {
+        let mut claims = sample();
+        claims.label.variants = vec!["a".to_string()];
+        let bytes = claims.encode().unwrap();
+        assert!(read_canonical(&bytes).is_some());
+        // Key 15, an array of one, the text "a".
+        let one = [15, 0x81, 0x61, b'a'];
+        let at = bytes.windows(4).position(|w| w == one).unwrap();
+        for array in [
+            &[0x80][..],
+            &[
+                0x85, 0x61, b'a', 0x61, b'b', 0x61, b'c', 0x61, b'd', 0x61, b'e',
+            ][..],
+        ] {
+            let mut edited = bytes.clone();
+            edited.splice(at + 1..at + 4, array.iter().copied());
+            assert!(read_canonical(&edited).is_none(), "{array:x?}");
+            assert!(LabelClaims::decode(&edited).is_err(), "{array:x?}");
+        }
+    }
+
     // --- The one-pass reader against the ciborium-based decoder (`read_value`). ---
 
     /// Claims that exercise every optional key, caps, non-ASCII text and extreme integers.
