@@ -5,6 +5,12 @@ resumed pass, pass 2 re-testing what pass 1 missed). Prints `caught N, missed N,
 timeout N` and then the missed mutants, one a line.
 
     python3 bench/mutants-summary.py mutants.out/label-symbol
+    cargo mutants --list -f src/label/symbol.rs -f src/label/qr.rs > /tmp/now.txt
+    python3 bench/mutants-summary.py --current /tmp/now.txt mutants.out/label-symbol
+
+With `--current LIST` (`cargo mutants --list` of the tree as it is now), only the mutants the
+tree still has count (runs on an older tree leave names whose line moved or whose code went),
+and any of them that no run tested are listed as untested.
 """
 import json
 import pathlib
@@ -24,10 +30,16 @@ def outcomes(folder):
 
 
 def main():
+    args = sys.argv[1:]
+    current = None
+    if args[:1] == ["--current"]:
+        current = set(pathlib.Path(args[1]).read_text().splitlines()) - {""}
+        args = args[2:]
     final = {}
-    for folder in sys.argv[1:]:
+    for folder in args:
         for name, kind in outcomes(folder):
-            final[name] = kind
+            if current is None or name in current:
+                final[name] = kind
     counts = {k: 0 for k in KINDS.values()}
     for kind in final.values():
         counts[kind] = counts.get(kind, 0) + 1
@@ -35,6 +47,8 @@ def main():
     for name, kind in sorted(final.items()):
         if kind == "missed":
             print(f"  missed: {name}")
+    for name in sorted((current or set()) - set(final)):
+        print(f"  untested: {name}")
 
 
 main()
