@@ -288,7 +288,10 @@ impl Ops {
         }
         self.font = Some(f);
         // Font resource names are F0, F1, ... by slot.
-        self.buf.extend_from_slice(format!("/F{slot} ").as_bytes());
+        self.buf.extend_from_slice(b"/F");
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(slot).as_bytes());
+        self.buf.push(b' ');
         self.number(f.1, 3);
         self.op(b"Tf");
     }
