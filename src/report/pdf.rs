@@ -210,8 +210,9 @@ fn wrap(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
     if chain.fonts.len() > ids.len() {
         return wrap_uncached(chain, text, max_em);
     }
+    // Font ids count from 0; 0 here marks a slot the chain does not fill.
     for (id, f) in ids.iter_mut().zip(&chain.fonts) {
-        *id = f.id();
+        *id = f.id() + 1;
     }
     let key = (ids, max_em.to_bits());
     if let Some(lines) = WRAPPED.with_borrow(|(c, _)| c.get(&key)?.get(text).cloned()) {
