@@ -206,14 +206,9 @@ thread_local! {
 /// Greedy line breaking into lines no wider than `max_em` (the label artwork's line breaker
 /// with the report's rules). Hard line breaks (`\n`) are kept.
 fn wrap(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
-    let mut ids = [0u64; 4];
-    if chain.fonts.len() > ids.len() {
+    let Some(ids) = chain_key(chain) else {
         return wrap_uncached(chain, text, max_em);
-    }
-    // Font ids count from 0; 0 here marks a slot the chain does not fill.
-    for (id, f) in ids.iter_mut().zip(&chain.fonts) {
-        *id = f.id() + 1;
-    }
+    };
     let key = (ids, max_em.to_bits());
     if let Some(lines) = WRAPPED.with_borrow(|(c, _)| c.get(&key)?.get(text).cloned()) {
         return lines;
@@ -230,6 +225,19 @@ fn wrap(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
         *n += 1;
     });
     lines
+}
+
+/// The wrap cache's name for a chain of up to four fonts: their ids plus one (ids count from
+/// 0; 0 marks a slot the chain does not fill).
+fn chain_key(chain: &FontChain) -> Option<[u64; 4]> {
+    let mut ids = [0u64; 4];
+    if chain.fonts.len() > ids.len() {
+        return None;
+    }
+    for (id, f) in ids.iter_mut().zip(&chain.fonts) {
+        *id = f.id() + 1;
+    }
+    Some(ids)
 }
 
 fn wrap_uncached(chain: &FontChain, text: &str, max_em: f32) -> Vec<Vec<SetGlyph>> {
@@ -820,6 +828,40 @@ mod tests {
         assert_ne!(
             width_em(&wrap(&chain(), "Requirement", 30.0)[0]),
             width_em(&wrap(&bold, "Requirement", 30.0)[0])
+        );
+    }
+
+    /// Different chains (by font and order, one to four fonts) never share a cache key; the
+    /// first bundled font has id 0, which once read as an empty slot.
+    #[test]
+    fn different_font_chains_have_different_cache_keys() {
+        let fonts = crate::artwork::fonts::bundled();
+        let mut chains: Vec<Vec<usize>> = (0..fonts.len()).map(|i| vec![i]).collect();
+        for _ in 0..3 {
+            let longer: Vec<Vec<usize>> = chains
+                .iter()
+                .filter(|c| c.len() < 4)
+                .flat_map(|c| (0..fonts.len()).map(move |i| [c.clone(), vec![i]].concat()))
+                .collect();
+            chains.extend(longer);
+        }
+        chains.sort();
+        chains.dedup();
+        let mut seen = HashMap::new();
+        for c in &chains {
+            let chain = FontChain {
+                fonts: c.iter().map(|i| fonts[*i].clone()).collect(),
+            };
+            let key = chain_key(&chain).unwrap();
+            if let Some(other) = seen.insert(key, c.clone()) {
+                panic!("chains {other:?} and {c:?} share a key");
+            }
+        }
+        assert_eq!(
+            chain_key(&FontChain {
+                fonts: vec![fonts[0].clone(); 5]
+            }),
+            None
         );
     }
 
